@@ -1,0 +1,103 @@
+// The app as serverless.yml describes it, after variables are resolved and defaults applied.
+// Built once at start-up by load_app() (loader.cpp); read-only afterwards.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace serverlite::app {
+
+enum class RuntimeFamily { Python, Node, Provided };
+
+// `http` events are REST API routes (proxy event 1.0, served under /{stage});
+// `httpApi` events are HTTP API routes (payload 2.0, served at the root).
+enum class ApiKind { Rest, Http };
+
+struct CorsSpec {
+  bool enabled = false;
+  std::vector<std::string> allow_origins;   // default {"*"}
+  std::vector<std::string> allow_headers;   // default: the Serverless Framework's list
+  std::vector<std::string> allow_methods;   // empty: the methods of the routes on that path
+  std::vector<std::string> expose_headers;
+  bool allow_credentials = false;
+  std::optional<int> max_age;               // seconds
+};
+
+struct HttpRoute {
+  ApiKind kind = ApiKind::Rest;
+  std::string method;   // upper case ("GET", "POST" ...), or "ANY" (serverless `*` and `any`)
+  std::string path;     // leading '/', as declared: "/users/{id}", "/{proxy+}", "/" ...
+                        // For the HTTP API catch-all `httpApi: '*'`, path is "" and method "ANY".
+  CorsSpec cors;
+};
+
+struct FunctionSpec {
+  std::string key;          // the key under `functions:`
+  std::string name;         // deployed name: `name:` or "{service}-{stage}-{key}"
+  std::string handler;      // as written: "src/handler.main"; for provided runtimes, may be anything
+  std::string runtime;      // e.g. "python3.12", "nodejs20.x", "provided.al2023"
+  RuntimeFamily family = RuntimeFamily::Python;
+  std::string description;
+  std::map<std::string, std::string> environment;  // provider's, then the function's on top
+  int timeout_seconds = 6;
+  int memory_mb = 1024;
+  int reserved_concurrency = 10;
+  std::vector<HttpRoute> routes;
+};
+
+struct AppSpec {
+  std::filesystem::path config_file;   // absolute
+  std::filesystem::path service_dir;   // absolute: the directory of config_file
+  std::string service;
+  std::string stage = "dev";
+  std::string region = "us-east-1";
+  std::vector<FunctionSpec> functions;  // in file order
+  std::vector<std::string> warnings;    // each "serverless.yml: key.path: problem", no duplicates
+  // The whole document after variable resolution, for services that read more of it
+  // (resources, custom). Never null after load_app().
+  std::shared_ptr<const nlohmann::json> document;
+
+  // By key under `functions:` or by deployed name; nullptr when there is none.
+  const FunctionSpec* find_function(std::string_view key_or_name) const;
+};
+
+struct LoadOptions {
+  std::filesystem::path config_file = "serverless.yml";
+  std::optional<std::string> stage;    // --stage; else provider.stage; else "dev"
+  std::optional<std::string> region;   // --region; else provider.region; else "us-east-1"
+  std::map<std::string, std::string> options;  // further ${opt:NAME} values
+  // Environment lookup for ${env:...}; when empty, the process environment.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+// A problem with the app definition. what() is "FILE: KEY.PATH: PROBLEM" (KEY.PATH left out
+// when the problem is with the whole file, e.g. a YAML syntax error, which names line and column).
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, std::string key_path, std::string problem);
+  const std::string& file() const { return file_; }
+  const std::string& key_path() const { return key_path_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string file_, key_path_, problem_;
+};
+
+// Reads, resolves and validates the app. Throws ConfigError.
+AppSpec load_app(const LoadOptions& options);
+
+// "arn:aws:lambda:{region}:000000000000:function:{name}"
+std::string function_arn(const AppSpec& app, const FunctionSpec& fn);
+
+constexpr std::string_view kAccountId = "000000000000";
+
+}  // namespace serverlite::app

@@ -1,0 +1,109 @@
+#include "emulator/http/message.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace serverlite::http {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+std::string_view Request::path() const {
+  std::string_view t = target;
+  return t.substr(0, t.find('?'));
+}
+
+std::string_view Request::query() const {
+  std::string_view t = target;
+  auto q = t.find('?');
+  return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+}
+
+static std::optional<std::string_view> find_header(const std::vector<Header>& headers,
+                                                   std::string_view name) {
+  for (const auto& h : headers)
+    if (iequals(h.name, name)) return std::string_view(h.value);
+  return std::nullopt;
+}
+
+std::optional<std::string_view> Request::header(std::string_view name) const {
+  return find_header(headers, name);
+}
+
+std::optional<std::string_view> Response::header(std::string_view name) const {
+  return find_header(headers, name);
+}
+
+Response& Response::set_header(std::string name, std::string value) {
+  std::erase_if(headers, [&](const Header& h) { return iequals(h.name, name); });
+  headers.push_back({std::move(name), std::move(value)});
+  return *this;
+}
+
+Response& Response::add_header(std::string name, std::string value) {
+  headers.push_back({std::move(name), std::move(value)});
+  return *this;
+}
+
+Response Response::json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  r.body = std::move(body);
+  return r;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view in, bool plus_as_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%' && i + 2 < in.size()) {
+      int hi = hex_value(in[i + 1]);
+      int lo = hex_value(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_as_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    std::string_view name = part.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
+    out.emplace_back(percent_decode(name, true), percent_decode(value, true));
+  }
+  return out;
+}
+
+}  // namespace serverlite::http

@@ -1,0 +1,61 @@
+// Plain HTTP request and response types shared by every listener and service.
+// Nothing here knows Beast or Asio: services build and read these, emulator/http/server.cpp
+// converts them to and from the wire.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace serverlite::http {
+
+struct Header {
+  std::string name;   // as the client spelled it
+  std::string value;
+};
+
+// True when a and b are equal ignoring ASCII case (header names, methods).
+bool iequals(std::string_view a, std::string_view b);
+
+struct Request {
+  std::string method;                // upper case as received, e.g. "GET"
+  std::string target;                // raw request target: "/path?query"
+  int version = 11;                  // 10 or 11
+  std::vector<Header> headers;       // in arrival order, duplicates kept
+  std::string body;
+  std::string remote_address;        // peer IP, e.g. "127.0.0.1"
+
+  std::string_view path() const;     // target up to '?', still percent-encoded
+  std::string_view query() const;    // after '?', empty when none
+  // First header with this name (case-insensitive).
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<Header> headers;
+  std::string body;
+
+  Response& set_header(std::string name, std::string value);  // replaces any of that name
+  Response& add_header(std::string name, std::string value);  // appends (Set-Cookie ...)
+  std::optional<std::string_view> header(std::string_view name) const;
+
+  static Response json(int status, std::string body);
+  static Response text(int status, std::string body);
+};
+
+// How a handler answers. Call it exactly once, at once or later, on the io thread.
+using Responder = std::function<void(Response)>;
+using Handler = std::function<void(Request, Responder)>;
+
+// Percent-decoding of a path segment or query component. `plus_as_space` for form/query text.
+std::string percent_decode(std::string_view in, bool plus_as_space = false);
+
+// Query string into (name, value) pairs, decoded, in order, duplicates kept. "a&b=" gives
+// {"a",""},{"b",""}.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
+
+}  // namespace serverlite::http

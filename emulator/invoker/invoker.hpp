@@ -1,0 +1,46 @@
+// The one interface through which anything runs a function: the gateway, the Lambda API,
+// `serverlite invoke`, and later the event pollers. Implemented by invoker::Pools.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace serverlite::invoker {
+
+enum class InvocationType { RequestResponse, Event };
+
+struct InvokeRequest {
+  std::string function;        // key under `functions:` (callers resolve names and ARNs first)
+  std::string payload;         // the event, JSON text
+  InvocationType type = InvocationType::RequestResponse;
+  bool tail_log = false;       // fill InvokeResult::log_tail
+  std::string client_context;  // base64 JSON, passed to the handler as Lambda does; may be empty
+};
+
+enum class InvokeStatus {
+  Ok,             // payload is what the handler returned
+  FunctionError,  // payload is a Lambda error document {"errorType","errorMessage",...}
+  Throttled,      // the function's concurrency and wait line are full; nothing ran
+  ShuttingDown,   // the emulator is stopping; nothing ran
+};
+
+struct InvokeResult {
+  InvokeStatus status = InvokeStatus::Ok;
+  std::string payload;
+  std::string error_type;      // FunctionError: "Runtime.ExitError", "Sandbox.Timedout", ...
+  std::string request_id;
+  std::string log_tail;        // when asked for: this invocation's log, last 4 KiB, not encoded
+  double duration_ms = 0;
+};
+
+using InvokeCallback = std::function<void(InvokeResult)>;
+
+class Invoker {
+ public:
+  virtual ~Invoker() = default;
+  // Call on the io thread. `done` is called exactly once, on the io thread, maybe later. For
+  // InvocationType::Event it is called when the invocation is accepted (status Ok, empty payload).
+  virtual void invoke(InvokeRequest request, InvokeCallback done) = 0;
+};
+
+}  // namespace serverlite::invoker

@@ -1,0 +1,1 @@
+// Lambda Runtime API client for Node.js handlers (placeholder until written).
