@@ -1,0 +1,45 @@
+#include "emulator/aws/api_error.hpp"
+
+#include <array>
+#include <cstdio>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+namespace serverlite::aws {
+
+http::Response render_rest_json_error(const ApiError& error) {
+  nlohmann::json body = {{"Type", error.http_status >= 500 ? "Service" : "User"},
+                         {"message", error.message()}};
+  auto res = http::Response::json(error.http_status, body.dump());
+  res.add_header("X-Amzn-ErrorType", error.code);
+  res.add_header("x-amzn-RequestId", new_request_id());
+  return res;
+}
+
+http::Response render_json_error(const ApiError& error, const std::string& type_prefix,
+                                 const std::string& content_type) {
+  nlohmann::json body = {{"__type", type_prefix + error.code}, {"message", error.message()}};
+  http::Response res;
+  res.status = error.http_status;
+  res.add_header("Content-Type", content_type);
+  res.add_header("x-amzn-RequestId", new_request_id());
+  res.body = body.dump();
+  return res;
+}
+
+std::string new_request_id() {
+  // Not for security: ids only need to be unique within a run and well-formed.
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+  std::array<char, 37> buf{};
+  std::snprintf(buf.data(), buf.size(), "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
+                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return std::string(buf.data(), 36);
+}
+
+}  // namespace serverlite::aws

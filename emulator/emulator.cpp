@@ -1,0 +1,158 @@
+#include "emulator/emulator.hpp"
+
+#include <chrono>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "emulator/aws/router.hpp"
+#include "emulator/http/server.hpp"
+#include "emulator/invoker/pools.hpp"
+#include "emulator/store/database.hpp"
+#include "services/functions/api.hpp"
+#include "services/gateway/gateway.hpp"
+
+namespace serverlite {
+
+namespace asio = boost::asio;
+
+struct Emulator::Impl {
+  Impl(asio::io_context& io, const app::AppSpec& app, UpOptions options)
+      : io(io), app(app), options(std::move(options)),
+        aws_server(io, [this](http::Request r, http::Responder d) { router.handle(std::move(r), d); }),
+        gateway_server(io, [this](http::Request r, http::Responder d) {
+          gateway->handle(std::move(r), d);
+        }) {}
+
+  void admin(http::Request request, http::Responder respond);
+
+  asio::io_context& io;
+  const app::AppSpec& app;
+  UpOptions options;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::unique_ptr<store::Database> db;
+  aws::Router router;
+  http::Server aws_server;
+  http::Server gateway_server;
+  std::unique_ptr<invoker::Pools> pools;
+  std::unique_ptr<functions::LambdaApi> lambda;
+  std::unique_ptr<gateway::Gateway> gateway;
+  bool stopping = false;
+};
+
+Emulator::Emulator(asio::io_context& io, const app::AppSpec& app, UpOptions options)
+    : impl_(std::make_unique<Impl>(io, app, std::move(options))) {}
+
+Emulator::~Emulator() = default;
+
+void Emulator::start() {
+  auto& s = *impl_;
+  if (s.options.state_dir) {
+    std::filesystem::create_directories(*s.options.state_dir);
+    s.db = std::make_unique<store::Database>(*s.options.state_dir / "state.db");
+  } else {
+    s.db = std::make_unique<store::Database>(std::nullopt);
+  }
+
+  // Listen first: handlers need the AWS endpoint's real port in AWS_ENDPOINT_URL.
+  s.aws_server.listen(s.options.host, s.options.aws_port);
+  s.gateway_server.listen(s.options.host, s.options.gateway_port);
+
+  invoker::InvokerOptions inv;
+  inv.aws_endpoint_url = aws_url();
+  s.pools = std::make_unique<invoker::Pools>(s.io, s.app, inv);
+  s.lambda = std::make_unique<functions::LambdaApi>(s.app, *s.pools);
+  s.gateway = std::make_unique<gateway::Gateway>(
+      s.io, s.app, *s.pools, gateway::GatewayOptions{.integration_timeout = s.options.gateway_timeout});
+
+  s.router.add_path_prefix("/_serverlite/", [this](http::Request r, http::Responder d) {
+    impl_->admin(std::move(r), d);
+  });
+  s.router.add_path_prefix(std::string(functions::LambdaApi::kPathPrefix),
+                           [this](http::Request r, http::Responder d) {
+                             impl_->lambda->handle(std::move(r), d);
+                           });
+}
+
+static std::string url_of(const std::string& host, std::uint16_t port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string Emulator::aws_url() const {
+  return url_of(impl_->options.host, impl_->aws_server.port());
+}
+
+std::string Emulator::gateway_url() const {
+  return url_of(impl_->options.host, impl_->gateway_server.port());
+}
+
+void Emulator::Impl::admin(http::Request request, http::Responder respond) {
+  std::string_view path = request.path();
+  if (request.method == "GET" && path == "/_serverlite/health") {
+    double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    nlohmann::json body = {
+        {"status", stopping ? "stopping" : "ready"},
+        {"version", SERVERLITE_VERSION},
+        {"service", app.service},
+        {"stage", app.stage},
+        {"region", app.region},
+        {"functions", app.functions.size()},
+        {"uptimeSeconds", uptime},
+        {"state", options.state_dir ? options.state_dir->string() : ":memory:"},
+    };
+    return respond(http::Response::json(stopping ? 503 : 200, body.dump()));
+  }
+  if (request.method == "GET" && path == "/_serverlite/functions") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& fn : app.functions) {
+      auto st = pools->stats(fn.key);
+      nlohmann::json routes = nlohmann::json::array();
+      for (const auto& r : fn.routes)
+        routes.push_back({{"api", r.kind == app::ApiKind::Rest ? "rest" : "http"},
+                          {"method", r.method},
+                          {"path", r.path}});
+      list.push_back({{"key", fn.key},
+                      {"name", fn.name},
+                      {"runtime", fn.runtime},
+                      {"handler", fn.handler},
+                      {"routes", routes},
+                      {"workers", st.workers},
+                      {"busy", st.busy},
+                      {"waiting", st.waiting}});
+    }
+    return respond(http::Response::json(200, nlohmann::json{{"functions", list}}.dump()));
+  }
+  respond(http::Response::json(404, R"({"message":"no such admin endpoint"})"));
+}
+
+void Emulator::shutdown(std::function<void()> done) {
+  auto& s = *impl_;
+  if (s.stopping) return;
+  s.stopping = true;
+  s.aws_server.stop();
+  s.gateway_server.stop();
+  s.pools->shutdown(s.options.shutdown_grace, [this, done] {
+    // Give answers already produced a moment to reach their clients.
+    auto timer = std::make_shared<asio::steady_timer>(impl_->io);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [this, timer, deadline, done, poll] {
+      bool idle = impl_->aws_server.open_connections() == 0 &&
+                  impl_->gateway_server.open_connections() == 0;
+      if (idle || std::chrono::steady_clock::now() >= deadline) {
+        *poll = nullptr;
+        impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)
+        return done();
+      }
+      timer->expires_after(std::chrono::milliseconds(10));
+      timer->async_wait([poll](auto ec) {
+        if (!ec && *poll) (*poll)();
+      });
+    };
+    (*poll)();
+  });
+}
+
+}  // namespace serverlite

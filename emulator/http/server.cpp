@@ -1,0 +1,226 @@
+#include "emulator/http/server.hpp"
+
+#include <optional>
+#include <set>
+#include <system_error>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace serverlite::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Connection;
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(asio::io_context& io, Handler h, ServerOptions o)
+      : io(io), acceptor(io), handler(std::move(h)), options(o) {}
+
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  Handler handler;
+  ServerOptions options;
+  bool stopped = false;
+  std::set<std::shared_ptr<Connection>> connections;
+
+  void accept();
+};
+
+namespace {
+
+// One client connection. Owned by Server::Impl::connections while open; a pending Responder holds
+// it alive too, so a late answer still finds its socket.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, std::shared_ptr<Server::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
+
+  void start() { read_header(); }
+
+  // Close now if idle; otherwise after the response in flight.
+  void stop() {
+    closing_ = true;
+    if (!busy_) close();
+  }
+
+ private:
+  void read_header() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.body_limit);
+    parser_->header_limit(64 * 1024);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->on_header(ec);
+                             });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return fail(ec);
+    busy_ = true;
+    auto& req = parser_->get();
+    // curl and others wait up to a second for this before sending a body.
+    if (auto it = req.find(bhttp::field::expect);
+        it != req.end() && beast::iequals(it->value(), "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                         req.version());
+      bhttp::async_write(stream_, *cont,
+                         [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
+                           if (ec) return self->fail(ec);
+                           self->read_body();
+                         });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->on_request(ec);
+                      });
+  }
+
+  void on_request(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      keep_alive_ = false;
+      return write(Response::json(413, R"({"message":"Request Entity Too Large"})"));
+    }
+    if (ec) return fail(ec);
+
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.version = static_cast<int>(msg.version());
+    req.headers.reserve(std::distance(msg.begin(), msg.end()));
+    for (const auto& field : msg)
+      req.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    req.body = std::move(msg.body());
+    req.remote_address = remote_;
+
+    auto self = shared_from_this();
+    auto answered = std::make_shared<bool>(false);
+    server_->handler(std::move(req), [self, answered](Response res) {
+      if (*answered) return;  // a responder answers once; later calls are a bug we absorb
+      *answered = true;
+      self->write(std::move(res));
+    });
+  }
+
+  void write(Response res) {
+    auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
+    out->result(static_cast<unsigned>(res.status));
+    out->version(11);
+    for (auto& h : res.headers) out->insert(h.name, h.value);
+    out->body() = std::move(res.body);
+    out->keep_alive(keep_alive_ && !closing_);
+    out->prepare_payload();
+    bhttp::async_write(stream_, *out,
+                       [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+                         self->busy_ = false;
+                         if (ec) return self->fail(ec);
+                         if (!out->keep_alive() || self->closing_) return self->close();
+                         self->read_header();
+                       });
+  }
+
+  void fail(beast::error_code) { close(); }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    server_->connections.erase(shared_from_this());
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<Server::Impl> server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string remote_;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+
+  friend struct serverlite::http::Server::Impl;
+};
+
+}  // namespace
+
+void Server::Impl::accept() {
+  acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (self->stopped) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      auto conn = std::make_shared<Connection>(std::move(socket), self);
+      self->connections.insert(conn);
+      conn->start();
+    }
+    self->accept();
+  });
+}
+
+Server::Server(asio::io_context& io, Handler handler, ServerOptions options)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), options)) {}
+
+Server::~Server() { stop(); }
+
+void Server::listen(const std::string& host, std::uint16_t port) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) throw std::system_error(ec, "invalid listen address '" + host + "'");
+  tcp::endpoint endpoint(address, port);
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    beast::error_code ignored;
+    a.close(ignored);
+    throw std::system_error(ec, "cannot listen on " + host + ":" + std::to_string(port));
+  }
+  impl_->accept();
+}
+
+std::uint16_t Server::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  auto connections = impl_->connections;  // stop() may erase from the set
+  for (auto& c : connections) c->stop();
+}
+
+std::size_t Server::open_connections() const { return impl_->connections.size(); }
+
+}  // namespace serverlite::http

@@ -1,0 +1,70 @@
+// Internal to the invoker: the state every pool shares, and one function's pool of workers.
+#pragma once
+
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/app/app_spec.hpp"
+#include "emulator/invoker/pools.hpp"
+#include "emulator/invoker/runtime_files.hpp"
+#include "emulator/invoker/worker.hpp"
+
+namespace serverlite::invoker {
+
+struct PoolContext {
+  PoolContext(boost::asio::io_context& io, const app::AppSpec& app, InvokerOptions options)
+      : io(io), app(app), options(std::move(options)) {}
+
+  boost::asio::io_context& io;
+  const app::AppSpec& app;
+  InvokerOptions options;
+  RuntimeFiles runtime_files;
+  std::map<std::string, std::filesystem::path, std::less<>> executables;  // name → path, cached
+  bool shutting_down = false;
+  int live_workers = 0;                    // spawned and not yet reaped
+  std::function<void()> on_all_exited;     // set by Pools::shutdown
+
+  // One line of the emulator's log, "[function] line", written with a single write(2).
+  void log(std::string_view function_key, std::string_view line) const;
+  // An executable on PATH, or empty.
+  std::filesystem::path find_executable(const std::string& name);
+  void worker_reaped();
+};
+
+// One function's workers and its line of waiting invocations.
+class FunctionPool {
+ public:
+  FunctionPool(PoolContext& context, const app::FunctionSpec& fn);
+
+  // `may_wait`: synchronous invocations wait in a bounded line; asynchronous ones (Lambda's own
+  // event queue) in an unbounded one.
+  void submit(Invocation invocation, bool bounded);
+  void on_idle(Worker& worker);
+  void on_dead(Worker& worker);
+  void fail_waiting(InvokeStatus status);
+  void kill_all();
+  Pools::FunctionStats stats() const;
+
+  // The handler's environment, without AWS_LAMBDA_RUNTIME_API.
+  const std::vector<std::string>& environment() const { return environment_; }
+  // Warns once when the runtime client reports an interpreter other than the declared one.
+  void check_interpreter_version(std::string_view user_agent);
+
+ private:
+  void spawn_for(Invocation invocation);
+
+  PoolContext& context_;
+  const app::FunctionSpec& fn_;
+  std::vector<std::shared_ptr<Worker>> workers_;
+  std::deque<Invocation> waiting_;
+  std::vector<std::string> environment_;
+  bool version_checked_ = false;
+};
+
+}  // namespace serverlite::invoker

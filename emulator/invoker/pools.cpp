@@ -1,0 +1,308 @@
+#include "emulator/invoker/pools.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <random>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "emulator/aws/api_error.hpp"
+#include "emulator/invoker/function_pool.hpp"
+#include "emulator/invoker/lambda_log.hpp"
+
+namespace serverlite::invoker {
+
+namespace asio = boost::asio;
+
+// ---- PoolContext ------------------------------------------------------------------------------
+
+void PoolContext::log(std::string_view function_key, std::string_view line) const {
+  std::string out;
+  out.reserve(function_key.size() + line.size() + 4);
+  out += '[';
+  out += function_key;
+  out += "] ";
+  out += line;
+  out += '\n';
+  // One write per line keeps lines whole when several workers log at once.
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, out.data(), out.size());
+}
+
+std::filesystem::path PoolContext::find_executable(const std::string& name) {
+  if (auto it = executables.find(name); it != executables.end()) return it->second;
+  std::filesystem::path found;
+  if (const char* path = std::getenv("PATH")) {
+    std::string_view rest = path;
+    while (!rest.empty()) {
+      auto colon = rest.find(':');
+      std::filesystem::path candidate = std::filesystem::path(rest.substr(0, colon)) / name;
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        found = candidate;
+        break;
+      }
+      rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+    }
+  }
+  executables.emplace(name, found);
+  return found;
+}
+
+void PoolContext::worker_reaped() {
+  --live_workers;
+  if (live_workers == 0 && on_all_exited) {
+    auto done = std::move(on_all_exited);
+    on_all_exited = nullptr;
+    done();
+  }
+}
+
+// ---- FunctionPool -----------------------------------------------------------------------------
+
+namespace {
+
+std::string log_stream_name() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char date[16];
+  std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y/%m/%d", std::gmtime(&now));
+  char hex[40];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return std::string(date) + "/[$LATEST]" + hex;
+}
+
+std::string execution_env(const app::FunctionSpec& fn) {
+  if (fn.family == app::RuntimeFamily::Provided) return "";
+  return "AWS_Lambda_" + fn.runtime;
+}
+
+}  // namespace
+
+FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
+    : context_(context), fn_(fn) {
+  const auto& app = context.app;
+  std::map<std::string, std::string> env = {
+      {"AWS_LAMBDA_FUNCTION_NAME", fn.name},
+      {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
+      {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(fn.memory_mb)},
+      {"AWS_LAMBDA_FUNCTION_TIMEOUT", std::to_string(fn.timeout_seconds)},
+      {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + fn.name},
+      {"AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name()},
+      {"AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"},
+      {"AWS_REGION", app.region},
+      {"AWS_DEFAULT_REGION", app.region},
+      {"_HANDLER", fn.handler},
+      {"LAMBDA_TASK_ROOT", app.service_dir.string()},
+      {"LAMBDA_RUNTIME_DIR", app.service_dir.string()},
+      // Dummy credentials: SDKs inside handlers sign requests, serverlite accepts any signature.
+      {"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"},
+      {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+      {"AWS_SESSION_TOKEN", "serverlite-session-token"},
+      {"TZ", ":UTC"},
+      {"LANG", "en_US.UTF-8"},
+      {"PYTHONUNBUFFERED", "1"},
+      {"PYTHONDONTWRITEBYTECODE", "1"},
+  };
+  if (!context.options.aws_endpoint_url.empty())
+    env["AWS_ENDPOINT_URL"] = context.options.aws_endpoint_url;
+  if (auto exec_env = execution_env(fn); !exec_env.empty()) env["AWS_EXECUTION_ENV"] = exec_env;
+  // Handlers need the machine's PATH to find interpreters and tools; nothing else of
+  // serverlite's own environment leaks in, as on Lambda.
+  for (const char* name : {"PATH", "HOME", "TMPDIR"})
+    if (const char* v = std::getenv(name)) env[name] = v;
+  for (const auto& [k, v] : fn.environment) env[k] = v;
+  for (const auto& [k, v] : env) environment_.push_back(k + "=" + v);
+}
+
+void FunctionPool::submit(Invocation invocation, bool bounded) {
+  if (context_.shutting_down) {
+    InvokeResult r;
+    r.status = InvokeStatus::ShuttingDown;
+    r.request_id = invocation.id;
+    return invocation.done(std::move(r));
+  }
+  for (auto& w : workers_) {
+    if (w->state() == Worker::State::Idle && !w->has_invocation()) return w->assign(std::move(invocation));
+  }
+  int live = 0;
+  for (auto& w : workers_) live += w->state() != Worker::State::Dead;
+  if (live < fn_.reserved_concurrency) return spawn_for(std::move(invocation));
+
+  std::size_t bound =
+      static_cast<std::size_t>(context_.options.waiting_per_concurrency) * fn_.reserved_concurrency;
+  if (fn_.reserved_concurrency > 0 && (!bounded || waiting_.size() < bound)) {
+    waiting_.push_back(std::move(invocation));
+    return;
+  }
+  InvokeResult r;
+  r.status = InvokeStatus::Throttled;
+  r.request_id = invocation.id;
+  invocation.done(std::move(r));
+}
+
+void FunctionPool::spawn_for(Invocation invocation) {
+  auto worker = std::make_shared<Worker>(context_, *this, fn_);
+  workers_.push_back(worker);
+  if (auto failure = worker->start()) {
+    std::erase(workers_, worker);
+    context_.log(fn_.key, "cannot start worker: " + *failure);
+    InvokeResult r;
+    r.status = InvokeStatus::FunctionError;
+    r.payload = *failure;
+    r.error_type = "Runtime.InvalidEntrypoint";
+    r.request_id = invocation.id;
+    return invocation.done(std::move(r));
+  }
+  worker->assign(std::move(invocation));
+}
+
+void FunctionPool::on_idle(Worker& worker) {
+  if (waiting_.empty() || worker.state() != Worker::State::Idle || worker.has_invocation()) return;
+  auto next = std::move(waiting_.front());
+  waiting_.pop_front();
+  worker.assign(std::move(next));
+}
+
+void FunctionPool::on_dead(Worker& worker) {
+  std::erase_if(workers_, [&](const auto& w) { return w.get() == &worker; });
+  if (waiting_.empty() || context_.shutting_down) return;
+  int live = 0;
+  for (auto& w : workers_) live += w->state() != Worker::State::Dead;
+  if (live < fn_.reserved_concurrency) {
+    auto next = std::move(waiting_.front());
+    waiting_.pop_front();
+    spawn_for(std::move(next));
+  }
+}
+
+void FunctionPool::fail_waiting(InvokeStatus status) {
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& inv : waiting) {
+    InvokeResult r;
+    r.status = status;
+    r.request_id = inv.id;
+    inv.done(std::move(r));
+  }
+}
+
+void FunctionPool::kill_all() {
+  for (auto& w : workers_) w->kill();
+}
+
+Pools::FunctionStats FunctionPool::stats() const {
+  Pools::FunctionStats s;
+  for (auto& w : workers_) {
+    if (w->state() == Worker::State::Dead) continue;
+    ++s.workers;
+    s.busy += w->has_invocation();
+  }
+  s.waiting = static_cast<int>(waiting_.size());
+  return s;
+}
+
+void FunctionPool::check_interpreter_version(std::string_view user_agent) {
+  // Our runtime clients announce themselves as "serverlite-runtime/<family>/<major.minor...>".
+  if (version_checked_) return;
+  version_checked_ = true;
+  constexpr std::string_view kPrefix = "serverlite-runtime/";
+  if (!user_agent.starts_with(kPrefix)) return;
+  std::string_view rest = user_agent.substr(kPrefix.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return;
+  std::string_view family = rest.substr(0, slash), version = rest.substr(slash + 1);
+  // Declared: python3.12 → "3.12"; nodejs20.x → "20".
+  std::string declared;
+  if (family == "python" && fn_.runtime.starts_with("python")) declared = fn_.runtime.substr(6);
+  if (family == "node" && fn_.runtime.starts_with("nodejs")) {
+    declared = fn_.runtime.substr(6);
+    if (declared.ends_with(".x")) declared.resize(declared.size() - 2);
+  }
+  if (declared.empty()) return;
+  bool matches = version.starts_with(declared) &&
+                 (version.size() == declared.size() || version[declared.size()] == '.');
+  if (!matches)
+    context_.log(fn_.key, "warning: runtime " + fn_.runtime + " declared, but the " +
+                              std::string(family) + " on PATH is " + std::string(version) +
+                              "; running it anyway");
+}
+
+// ---- Pools ------------------------------------------------------------------------------------
+
+Pools::Pools(asio::io_context& io, const app::AppSpec& app, InvokerOptions options)
+    : context_(std::make_unique<PoolContext>(io, app, std::move(options))) {
+  for (const auto& fn : app.functions)
+    pools_.emplace(fn.key, std::make_unique<FunctionPool>(*context_, fn));
+}
+
+Pools::~Pools() {
+  for (auto& [_, pool] : pools_) pool->kill_all();
+}
+
+void Pools::invoke(InvokeRequest request, InvokeCallback done) {
+  Invocation inv;
+  inv.id = aws::new_request_id();
+  auto it = pools_.find(request.function);
+  if (it == pools_.end()) {
+    InvokeResult r;
+    r.status = InvokeStatus::FunctionError;
+    r.error_type = "ResourceNotFoundException";
+    r.payload = error_document(r.error_type, "Function not found: " + request.function);
+    r.request_id = inv.id;
+    return done(std::move(r));
+  }
+  bool async = request.type == InvocationType::Event;
+  inv.request = std::move(request);
+  if (async) {
+    // Lambda queues the event and answers at once; failures show only in the log.
+    InvokeResult accepted;
+    accepted.request_id = inv.id;
+    std::string key = inv.request.function;
+    inv.done = [ctx = context_.get(), key](InvokeResult r) {
+      if (r.status == InvokeStatus::Throttled)
+        ctx->log(key, "asynchronous invocation " + r.request_id + " dropped: throttled");
+    };
+    it->second->submit(std::move(inv), false);
+    return done(std::move(accepted));
+  }
+  inv.done = std::move(done);
+  it->second->submit(std::move(inv), true);
+}
+
+void Pools::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  context_->shutting_down = true;
+  for (auto& [_, pool] : pools_) pool->fail_waiting(InvokeStatus::ShuttingDown);
+
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  auto timer = std::make_shared<asio::steady_timer>(context_->io);
+  auto finish = [this, done] {
+    if (context_->live_workers == 0) return done();
+    context_->on_all_exited = done;
+    for (auto& [_, pool] : pools_) pool->kill_all();
+  };
+  // Poll until no invocation runs or the grace period ends: cheap, and only at shutdown.
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [this, timer, deadline, finish, poll] {
+    int busy = 0;
+    for (auto& [_, pool] : pools_) busy += pool->stats().busy;
+    if (busy == 0 || std::chrono::steady_clock::now() >= deadline) {
+      *poll = nullptr;  // break the cycle
+      return finish();
+    }
+    timer->expires_after(std::chrono::milliseconds(20));
+    timer->async_wait([poll](auto ec) {
+      if (!ec && *poll) (*poll)();
+    });
+  };
+  (*poll)();
+}
+
+Pools::FunctionStats Pools::stats(const std::string& function_key) const {
+  auto it = pools_.find(function_key);
+  return it == pools_.end() ? FunctionStats{} : it->second->stats();
+}
+
+}  // namespace serverlite::invoker

@@ -1,0 +1,61 @@
+// Runs functions in warm worker processes: one pool per function, each worker a handler process
+// with its own Runtime API listener. Implements the Invoker interface.
+//
+// Threading: owned by the io thread; every method and callback runs there. No locks.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "emulator/app/app_spec.hpp"
+#include "emulator/invoker/invoker.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace serverlite::invoker {
+
+struct InvokerOptions {
+  std::string aws_endpoint_url;  // AWS_ENDPOINT_URL inside handlers
+  // Lambda gives a runtime 10 s to initialise before the first invocation.
+  std::chrono::milliseconds init_timeout{10000};
+  // Synchronous invocations beyond reservedConcurrency wait in a line of this many per unit of
+  // concurrency; past it they are throttled (429).
+  int waiting_per_concurrency = 10;
+  // How often a busy worker's memory is sampled against memorySize.
+  std::chrono::milliseconds memory_sample_interval{100};
+};
+
+class FunctionPool;
+class RuntimeFiles;
+struct PoolContext;
+
+class Pools : public Invoker {
+ public:
+  Pools(boost::asio::io_context& io, const app::AppSpec& app, InvokerOptions options);
+  ~Pools() override;
+
+  void invoke(InvokeRequest request, InvokeCallback done) override;
+
+  // Stops taking work: queued invocations fail with ShuttingDown, running ones get up to `grace`
+  // to finish, then every worker's process group is killed. `done` runs once all have exited.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  struct FunctionStats {
+    int workers = 0;
+    int busy = 0;
+    int waiting = 0;
+  };
+  FunctionStats stats(const std::string& function_key) const;
+
+ private:
+  std::unique_ptr<PoolContext> context_;
+  std::map<std::string, std::unique_ptr<FunctionPool>, std::less<>> pools_;
+};
+
+}  // namespace serverlite::invoker

@@ -1,0 +1,85 @@
+// SQLite behind a narrow interface: one connection, owned by the io thread (no locks), WAL mode,
+// synchronous=NORMAL by default (a committed write survives a crash of serverlite; FULL also
+// survives a power loss). Each service owns its tables and records its schema version here.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace serverlite::store {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Durability { Normal, Full };
+
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+
+// A prepared statement, reusable: bind, step through rows, reset.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, const Value& value);  // 1-based, as SQLite numbers them
+  bool step();                                      // true while a row is available
+  void reset();
+  std::int64_t column_int(int column) const;
+  std::string column_text(int column) const;
+  bool column_is_null(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+ public:
+  // Opens (creating) `path`, or an in-memory database when nullopt.
+  explicit Database(std::optional<std::filesystem::path> path,
+                    Durability durability = Durability::Normal);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void exec(std::string_view sql);  // one or more statements, no results
+  std::unique_ptr<Statement> prepare(std::string_view sql);
+
+  // The schema version a component last recorded (0 when none), and recording a new one.
+  int schema_version(std::string_view component);
+  void set_schema_version(std::string_view component, int version);
+
+  // Runs `fn` in one transaction: committed when it returns, rolled back when it throws.
+  template <class Fn>
+  void transaction(Fn&& fn) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      fn();
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  bool in_memory() const { return in_memory_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  bool in_memory_;
+};
+
+}  // namespace serverlite::store

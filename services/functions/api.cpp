@@ -1,0 +1,211 @@
+#include "services/functions/api.hpp"
+
+#include <charconv>
+
+#include "emulator/aws/api_error.hpp"
+#include "emulator/http/base64.hpp"
+
+namespace serverlite::functions {
+
+using aws::ApiError;
+
+namespace {
+
+// Lambda's limit on a synchronous request payload (the async limit is 256 KiB).
+constexpr std::size_t kMaxSyncPayload = 6291456;
+constexpr std::size_t kMaxAsyncPayload = 262144;
+
+// Matches "/a/{FunctionName}/b" against a decoded path; fills `param`.
+bool match_pattern(std::string_view pattern, std::string_view path, std::string& param) {
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty()) return false;
+    if (pattern.front() != '/' || path.front() != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    auto ps = pattern.find('/');
+    auto qs = path.find('/');
+    std::string_view pseg = pattern.substr(0, ps), qseg = path.substr(0, qs);
+    if (pseg == "{FunctionName}") {
+      if (qseg.empty()) return false;
+      param = http::percent_decode(qseg);
+    } else if (pseg != qseg) {
+      return false;
+    }
+    pattern = ps == std::string_view::npos ? std::string_view{} : pattern.substr(ps);
+    path = qs == std::string_view::npos ? std::string_view{} : path.substr(qs);
+  }
+  return true;
+}
+
+std::string query_param(const http::Request& req, std::string_view name) {
+  for (auto& [k, v] : http::parse_query(req.query()))
+    if (k == name) return v;
+  return {};
+}
+
+}  // namespace
+
+struct LambdaApi::Call {
+  http::Request request;
+  http::Responder respond;
+  std::string function_name;  // the {FunctionName} path parameter, decoded
+};
+
+// The dispatch table: every operation of the Lambda API that serverlite answers.
+const LambdaApi::Route LambdaApi::kRoutes[] = {
+    {"POST", "/2015-03-31/functions/{FunctionName}/invocations", "Invoke", &LambdaApi::invoke},
+    {"GET", "/2015-03-31/functions", "ListFunctions", &LambdaApi::list_functions},
+    {"GET", "/2015-03-31/functions/", "ListFunctions", &LambdaApi::list_functions},
+    {"GET", "/2015-03-31/functions/{FunctionName}", "GetFunction", &LambdaApi::get_function},
+    {"GET", "/2015-03-31/functions/{FunctionName}/configuration", "GetFunctionConfiguration",
+     &LambdaApi::get_function_configuration},
+};
+
+LambdaApi::LambdaApi(const app::AppSpec& app, invoker::Invoker& invoker)
+    : catalog_(app), invoker_(invoker) {}
+
+void LambdaApi::handle(http::Request request, http::Responder respond) {
+  // One catch site: ApiError renders as Lambda renders it; anything else is a logged 500.
+  try {
+    std::string path(request.path());
+    for (const auto& route : kRoutes) {
+      Call call{std::move(request), respond, {}};
+      if (call.request.method == route.method && match_pattern(route.pattern, path, call.function_name))
+        return (this->*route.operation)(call);
+      request = std::move(call.request);
+    }
+    throw ApiError(404, "UnknownOperationException",
+                   "serverlite does not implement " + request.method + " " + path);
+  } catch (const ApiError& e) {
+    respond(aws::render_rest_json_error(e));
+  } catch (const std::exception& e) {
+    respond(aws::render_rest_json_error(ApiError(500, "ServiceException", e.what())));
+  }
+}
+
+const app::FunctionSpec& LambdaApi::resolve(Call& call) const {
+  auto resolution = catalog_.resolve(call.function_name, query_param(call.request, "Qualifier"));
+  if (auto* fn = std::get_if<const app::FunctionSpec*>(&resolution)) return **fn;
+  if (auto* nf = std::get_if<NotFound>(&resolution))
+    throw ApiError(404, "ResourceNotFoundException", "Function not found: " + nf->arn);
+  throw ApiError(400, "ValidationException", std::get<InvalidName>(resolution).message);
+}
+
+void LambdaApi::invoke(Call& call) {
+  const auto& fn = resolve(call);
+  auto& req = call.request;
+  std::string type(req.header("X-Amz-Invocation-Type").value_or("RequestResponse"));
+  invoker::InvokeRequest inv;
+  inv.function = fn.key;
+  if (type == "Event") {
+    inv.type = invoker::InvocationType::Event;
+  } else if (type != "RequestResponse" && type != "DryRun") {
+    throw ApiError(400, "InvalidParameterValueException",
+                   "1 validation error detected: Value '" + type +
+                       "' at 'invocationType' failed to satisfy constraint: Member must satisfy "
+                       "enum value set: [RequestResponse, Event, DryRun]");
+  }
+  std::size_t limit = type == "Event" ? kMaxAsyncPayload : kMaxSyncPayload;
+  if (req.body.size() > limit)
+    throw ApiError(413, "RequestTooLargeException",
+                   "Request must be smaller than " + std::to_string(limit) +
+                       " bytes for the InvokeFunction operation");
+  if (!req.body.empty() && !nlohmann::json::accept(req.body))
+    throw ApiError(400, "InvalidRequestContentException",
+                   "Could not parse request body into json: Could not parse payload into json: "
+                   "Unexpected character: was expecting a JSON value");
+  if (type == "DryRun") {
+    http::Response res;
+    res.status = 204;
+    res.add_header("x-amzn-RequestId", aws::new_request_id());
+    return call.respond(std::move(res));
+  }
+  inv.payload = req.body.empty() ? "{}" : std::move(req.body);
+  auto log_type = req.header("X-Amz-Log-Type");
+  inv.tail_log = log_type && *log_type == "Tail" && inv.type != invoker::InvocationType::Event;
+  if (auto cc = req.header("X-Amz-Client-Context")) {
+    auto decoded = http::base64_decode(*cc);
+    if (!decoded || !nlohmann::json::accept(*decoded))
+      throw ApiError(400, "InvalidRequestContentException",
+                     "Client context must be a valid Base64-encoded JSON object.");
+    inv.client_context = std::move(*decoded);
+  }
+
+  bool is_event = inv.type == invoker::InvocationType::Event;
+  invoker_.invoke(std::move(inv), [respond = call.respond, is_event](invoker::InvokeResult result) {
+    http::Response res;
+    switch (result.status) {
+      case invoker::InvokeStatus::Ok:
+      case invoker::InvokeStatus::FunctionError:
+        break;
+      case invoker::InvokeStatus::Throttled: {
+        auto err = aws::render_rest_json_error(
+            ApiError(429, "TooManyRequestsException", "Rate Exceeded."));
+        // Lambda says why it throttled, in a field of its own.
+        auto body = nlohmann::json::parse(err.body);
+        body["Reason"] = "ReservedFunctionConcurrentInvocationLimitExceeded";
+        err.body = body.dump();
+        return respond(std::move(err));
+      }
+      case invoker::InvokeStatus::ShuttingDown:
+        return respond(aws::render_rest_json_error(
+            ApiError(503, "ServiceException", "serverlite is shutting down")));
+    }
+    if (is_event) {
+      // Queued: Lambda answers 202 with an empty body.
+      res.status = 202;
+      res.add_header("x-amzn-RequestId", result.request_id);
+      return respond(std::move(res));
+    }
+    res.add_header("Content-Type", "application/json");
+    res.add_header("x-amzn-RequestId", result.request_id);
+    res.add_header("X-Amz-Executed-Version", "$LATEST");
+    if (result.status == invoker::InvokeStatus::FunctionError)
+      res.add_header("X-Amz-Function-Error", "Unhandled");
+    if (!result.log_tail.empty())
+      res.add_header("X-Amz-Log-Result", http::base64_encode(result.log_tail));
+    res.body = std::move(result.payload);
+    respond(std::move(res));
+  });
+}
+
+void LambdaApi::list_functions(Call& call) {
+  const auto& fns = catalog_.app().functions;
+  std::size_t start = 0, max_items = 50;
+  if (auto marker = query_param(call.request, "Marker"); !marker.empty()) {
+    auto [p, ec] = std::from_chars(marker.data(), marker.data() + marker.size(), start);
+    if (ec != std::errc{} || p != marker.data() + marker.size() || start > fns.size())
+      throw ApiError(400, "InvalidParameterValueException", "Invalid marker: " + marker);
+  }
+  if (auto max = query_param(call.request, "MaxItems"); !max.empty()) {
+    auto [p, ec] = std::from_chars(max.data(), max.data() + max.size(), max_items);
+    if (ec != std::errc{} || p != max.data() + max.size() || max_items < 1 || max_items > 10000)
+      throw ApiError(400, "ValidationException",
+                     "1 validation error detected: Value '" + max +
+                         "' at 'maxItems' failed to satisfy constraint: Member must have value "
+                         "less than or equal to 10000");
+  }
+  nlohmann::json list = nlohmann::json::array();
+  std::size_t end = std::min(fns.size(), start + max_items);
+  for (std::size_t i = start; i < end; ++i) list.push_back(catalog_.configuration(fns[i]));
+  nlohmann::json body = {{"Functions", list}};
+  if (end < fns.size()) body["NextMarker"] = std::to_string(end);
+  call.respond(http::Response::json(200, body.dump()));
+}
+
+void LambdaApi::get_function(Call& call) {
+  const auto& fn = resolve(call);
+  nlohmann::json body = {
+      {"Configuration", catalog_.configuration(fn)},
+      {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + catalog_.app().service_dir.string()}}},
+      {"Tags", nlohmann::json::object()},
+      {"Concurrency", {{"ReservedConcurrentExecutions", fn.reserved_concurrency}}},
+  };
+  call.respond(http::Response::json(200, body.dump()));
+}
+
+void LambdaApi::get_function_configuration(Call& call) {
+  call.respond(http::Response::json(200, catalog_.configuration(resolve(call)).dump()));
+}
+
+}  // namespace serverlite::functions

@@ -1,0 +1,143 @@
+// In-process tests of the HTTP server on an ephemeral port, with a plain socket client.
+#include "emulator/http/server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <gtest/gtest.h>
+
+namespace serverlite::http {
+namespace {
+
+// Sends raw bytes and reads until `responses` complete HTTP responses (by Content-Length).
+std::string exchange(std::uint16_t port, const std::string& raw, int responses = 1,
+                     const std::string& after_first_read = {}) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "connect failed";
+  send(fd, raw.data(), raw.size(), 0);
+  std::string got;
+  int complete = 0;
+  bool sent_rest = after_first_read.empty();
+  char buf[4096];
+  while (complete < responses) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+    if (!sent_rest && got.find("100 Continue") != std::string::npos) {
+      send(fd, after_first_read.data(), after_first_read.size(), 0);
+      sent_rest = true;
+    }
+    // Count complete responses.
+    complete = 0;
+    std::size_t pos = 0;
+    while (true) {
+      auto head_end = got.find("\r\n\r\n", pos);
+      if (head_end == std::string::npos) break;
+      auto head = got.substr(pos, head_end - pos);
+      if (head.starts_with("HTTP/1.1 100")) {
+        pos = head_end + 4;
+        continue;
+      }
+      auto cl = head.find("Content-Length: ");
+      std::size_t len = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 16));
+      if (got.size() < head_end + 4 + len) break;
+      pos = head_end + 4 + len;
+      ++complete;
+    }
+  }
+  close(fd);
+  return got;
+}
+
+struct ServerFixture : ::testing::Test {
+  boost::asio::io_context io;
+
+  std::string run_client(std::function<std::string()> client) {
+    auto fut = std::async(std::launch::async, client);
+    while (fut.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+      io.run_for(std::chrono::milliseconds(5));
+      io.restart();
+    }
+    return fut.get();
+  }
+};
+
+TEST_F(ServerFixture, AnswersAndKeepsTheConnectionAlive) {
+  int calls = 0;
+  Server server(io, [&](Request req, Responder respond) {
+    ++calls;
+    EXPECT_EQ(req.remote_address, "127.0.0.1");
+    EXPECT_EQ(req.header("x-test").value_or(""), "yes");
+    respond(Response::text(200, req.method + " " + std::string(req.path()) + " " +
+                                    std::string(req.query()) + " " + req.body));
+  });
+  server.listen("127.0.0.1", 0);
+  ASSERT_NE(server.port(), 0);
+  auto got = run_client([&] {
+    return exchange(server.port(),
+                    "POST /a/b?x=1 HTTP/1.1\r\nHost: h\r\nX-Test: yes\r\nContent-Length: 3\r\n\r\nabc"
+                    "GET /c HTTP/1.1\r\nHost: h\r\nX-Test: yes\r\n\r\n",
+                    2);
+  });
+  EXPECT_EQ(calls, 2);
+  EXPECT_NE(got.find("POST /a/b x=1 abc"), std::string::npos);
+  EXPECT_NE(got.find("GET /c  "), std::string::npos);
+}
+
+TEST_F(ServerFixture, ARespondentMayAnswerLater) {
+  boost::asio::steady_timer timer(io);
+  Server server(io, [&](Request, Responder respond) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    timer.async_wait([respond](auto) { respond(Response::json(201, R"({"late":true})")); });
+  });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] { return exchange(server.port(), "GET / HTTP/1.1\r\nHost: h\r\n\r\n"); });
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 201"));
+  EXPECT_NE(got.find(R"({"late":true})"), std::string::npos);
+}
+
+TEST_F(ServerFixture, ExpectContinueIsAnswered) {
+  Server server(io, [&](Request req, Responder respond) { respond(Response::text(200, req.body)); });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] {
+    return exchange(server.port(),
+                    "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+                    1, "hello");
+  });
+  EXPECT_NE(got.find("HTTP/1.1 100 Continue"), std::string::npos);
+  EXPECT_NE(got.find("hello"), std::string::npos);
+}
+
+TEST_F(ServerFixture, BodiesOverTheLimitGet413) {
+  Server server(io, [&](Request, Responder respond) { respond(Response::text(200, "no")); },
+                ServerOptions{.body_limit = 10});
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] {
+    return exchange(server.port(),
+                    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 20\r\n\r\n01234567890123456789");
+  });
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 413"));
+}
+
+TEST_F(ServerFixture, ListenOnABusyPortThrows) {
+  Server a(io, [](Request, Responder r) { r(Response::text(200, "")); });
+  a.listen("127.0.0.1", 0);
+  Server b(io, [](Request, Responder r) { r(Response::text(200, "")); });
+  EXPECT_THROW(b.listen("127.0.0.1", a.port()), std::system_error);
+}
+
+}  // namespace
+}  // namespace serverlite::http
