@@ -1,0 +1,135 @@
+"""Starts the real serverlite binary for a test and stops it cleanly.
+
+Every server binds 127.0.0.1 on ephemeral ports (port 0) with in-memory state, so tests run in
+parallel and leave nothing behind.
+"""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("SERVERLITE_BIN", os.path.join(ROOT, "build", "test", "serverlite"))
+APPS = os.path.join(ROOT, "fixtures", "apps")
+AWS = "/usr/bin/aws"
+PYTHON = "/usr/bin/python3"
+
+
+def app_path(name):
+    return os.path.join(APPS, name, "serverless.yml")
+
+
+class Serverlite:
+    """`serverlite up` in a child process. Use as a context manager."""
+
+    def __init__(self, app, *args, env=None, ready_timeout=60):
+        self.cmd = [BIN, "up", "-c", app, "--port", "0", "--gateway-port", "0", *args]
+        if "--state" not in args:
+            self.cmd.append("--ephemeral")
+        self.env = dict(os.environ, **(env or {}))
+        self.ready_timeout = ready_timeout
+        self.proc = None
+        self.stderr_lines = []
+        self.ready_line = None
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, env=self.env, text=True)
+        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        deadline = time.monotonic() + self.ready_timeout
+        line_box = []
+        reader = threading.Thread(target=lambda: line_box.append(self.proc.stdout.readline()),
+                                  daemon=True)
+        reader.start()
+        reader.join(max(0.0, deadline - time.monotonic()))
+        line = line_box[0] if line_box else ""
+        if not line.startswith("serverlite ready"):
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"serverlite did not get ready: {line!r}\n" + self.stderr())
+        self.ready_line = line.strip()
+        fields = dict(f.split("=", 1) for f in self.ready_line.split()[2:])
+        self.aws_url = fields["aws"]
+        self.gateway_url = fields["gateway"]
+        self.fields = fields
+
+    def _pump_stderr(self):
+        for line in self.proc.stderr:
+            with self._lock:
+                self.stderr_lines.append(line.rstrip("\n"))
+
+    def stderr(self):
+        with self._lock:
+            return "\n".join(self.stderr_lines)
+
+    def wait_for_log(self, predicate, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(predicate(l) for l in self.stderr_lines):
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    # --- HTTP helpers -------------------------------------------------------------------------
+
+    def request(self, method, url, body=None, headers=None, timeout=30):
+        """Returns (status, headers dict with lower-case names, body bytes)."""
+        data = body.encode() if isinstance(body, str) else body
+        req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as res:
+                return res.status, {k.lower(): v for k, v in res.headers.items()}, res.read()
+        except urllib.error.HTTPError as e:
+            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+    def gateway(self, method, path, body=None, headers=None, timeout=30):
+        return self.request(method, self.gateway_url + path, body, headers, timeout)
+
+    def gateway_json(self, method, path, body=None, headers=None):
+        status, hdrs, raw = self.gateway(method, path, body, headers)
+        return status, hdrs, json.loads(raw) if raw else None
+
+    def aws_cli(self, *args, input=None, check=False):
+        """Runs Debian's AWS CLI against this serverlite; returns CompletedProcess."""
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", AWS_CONFIG_FILE="/dev/null",
+                   AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        return subprocess.run([AWS, "--endpoint-url", self.aws_url, *args], input=input,
+                              capture_output=True, text=True, env=env, timeout=120, check=check)
+
+    def boto3_client(self, service):
+        import boto3
+        from botocore.config import Config
+        return boto3.client(service, endpoint_url=self.aws_url, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test",
+                            config=Config(retries={"max_attempts": 1}, read_timeout=60,
+                                          max_pool_connections=50))
+
+
+def run_cli(*args, input=None, cwd=None, timeout=120):
+    return subprocess.run([BIN, *args], input=input, capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout)

@@ -1,0 +1,152 @@
+"""Worker processes: warm reuse, logs, limits, environment, shutdown."""
+import concurrent.futures
+import json
+import os
+import re
+import signal
+import tempfile
+import threading
+import time
+import unittest
+
+from harness import Serverlite, app_path
+
+
+def process_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class Workers(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sl = Serverlite(app_path("edge-cases")).__enter__()
+        cls.client = cls.sl.boto3_client("lambda")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sl.__exit__(None, None, None)
+
+    def call(self, name, payload=b"{}"):
+        res = self.client.invoke(FunctionName=f"edge-dev-{name}", Payload=payload)
+        return res, json.loads(res["Payload"].read())
+
+    def test_workers_stay_warm(self):
+        _, first = self.call("busy")
+        _, second = self.call("busy")
+        self.assertEqual(first["pid"], second["pid"])
+
+    def test_log_lines_per_invocation(self):
+        res = self.client.invoke(FunctionName="edge-dev-printer", Payload=b"{}")
+        rid = res["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+        self.assertTrue(self.sl.wait_for_log(lambda l: l.startswith(f"[printer] REPORT RequestId: {rid}")))
+        lines = [l for l in self.sl.stderr().splitlines() if l.startswith("[printer]")]
+        start = lines.index(f"[printer] START RequestId: {rid} Version: $LATEST")
+        end = lines.index(f"[printer] END RequestId: {rid}")
+        # The handler's three stdout lines and one stderr line land between START and END.
+        self.assertGreaterEqual(end - start - 1, 4, lines)
+        report = next(l for l in lines if l.startswith(f"[printer] REPORT RequestId: {rid}"))
+        self.assertRegex(report, r"Duration: [\d.]+ ms\tBilled Duration: \d+ ms\t"
+                                 r"Memory Size: 1024 MB\tMax Memory Used: \d+ MB")
+
+    def test_init_duration_only_on_a_cold_start(self):
+        rids = []
+        for _ in range(2):
+            res = self.client.invoke(FunctionName="edge-dev-node-cb", Payload=b"{}")
+            rids.append(res["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"])
+        self.assertTrue(self.sl.wait_for_log(lambda l: f"REPORT RequestId: {rids[1]}" in l))
+        text = self.sl.stderr()
+        cold = next(l for l in text.splitlines() if f"REPORT RequestId: {rids[0]}" in l)
+        warm = next(l for l in text.splitlines() if f"REPORT RequestId: {rids[1]}" in l)
+        self.assertIn("Init Duration", cold)
+        self.assertNotIn("Init Duration", warm)
+
+    def test_timeout_kills_the_whole_process_group(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            pid_file = os.path.join(tmp, "child.pid")
+            payload = json.dumps({"sleep": 5, "child_pid_file": pid_file}).encode()
+            res, err = self.call("slow", payload)
+            self.assertEqual(err["errorType"], "Sandbox.Timedout")
+            child = int(open(pid_file).read())
+        # The handler's own child process was killed with it (gone, or a zombie until reaped).
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and process_alive(child):
+            time.sleep(0.05)
+        self.assertFalse(process_alive(child))
+        self.assertTrue(self.sl.wait_for_log(lambda l: "Task timed out after 1.00 seconds" in l))
+        self.assertTrue(self.sl.wait_for_log(lambda l: l.startswith("[slow] REPORT") and "Status: timeout" in l))
+        # The next call gets a fresh worker and still works.
+        res, out = self.call("slow", b'{"sleep": 0}')
+        self.assertNotIn("FunctionError", res)
+
+    def test_out_of_memory_is_logged(self):
+        self.call("hog")
+        self.assertTrue(self.sl.wait_for_log(
+            lambda l: l.startswith("[hog] REPORT") and "Error Type: Runtime.OutOfMemory" in l))
+
+    def test_handler_environment(self):
+        _, ctx = self.call("ctx")
+        blob = json.dumps(ctx)
+        for name in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION", "_HANDLER", "AWS_ENDPOINT_URL",
+                     "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT"):
+            self.assertIn(name, blob)
+
+    def test_concurrent_calls_run_in_parallel_workers(self):
+        # node-cb has the default reservedConcurrency (10): 4 calls run at once, not in turn.
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: self.call("node-cb"), range(4)))
+        status = json.loads(self.sl.request("GET", self.sl.aws_url + "/_serverlite/functions")[2])
+        node_cb = next(f for f in status["functions"] if f["key"] == "node-cb")
+        self.assertGreaterEqual(node_cb["workers"], 2)
+
+
+class Environment(unittest.TestCase):
+    def test_env_inside_a_handler(self):
+        with Serverlite(app_path("demo"), env={"DEMO_GREETING": "Howdy"}) as sl:
+            res = sl.boto3_client("lambda").invoke(FunctionName="demo-dev-env", Payload=b"{}")
+            env = json.loads(res["Payload"].read())
+        self.assertEqual(env["AWS_LAMBDA_FUNCTION_NAME"], "demo-dev-env")
+        self.assertEqual(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST")
+        self.assertEqual(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "1024")
+        self.assertEqual(env["AWS_REGION"], "us-east-1")
+        self.assertEqual(env["AWS_DEFAULT_REGION"], "us-east-1")
+        self.assertEqual(env["_HANDLER"], "python/env.handler")
+        self.assertEqual(env["LAMBDA_TASK_ROOT"], os.path.dirname(app_path("demo")))
+        self.assertEqual(env["AWS_ENDPOINT_URL"], sl.aws_url)
+        self.assertRegex(env["AWS_LAMBDA_RUNTIME_API"], r"^127\.0\.0\.1:\d+$")
+        self.assertIn("AWS_ACCESS_KEY_ID", env)
+        self.assertEqual(env["GREETING"], "Howdy")
+
+
+class Shutdown(unittest.TestCase):
+    def test_sigterm_lets_in_flight_requests_finish_and_exits_0(self):
+        sl = Serverlite(app_path("edge-cases"))
+        sl.start()
+        result = {}
+
+        def slow_call():
+            result["r"] = sl.gateway("GET", "/busy")
+
+        t = threading.Thread(target=slow_call)
+        t.start()
+        self.assertTrue(sl.wait_for_log(lambda l: l.startswith("[busy] START")))
+        code = sl.stop(signal.SIGTERM)
+        t.join(10)
+        self.assertEqual(code, 0, sl.stderr())
+        status, _, body = result["r"]
+        self.assertEqual(status, 200)
+        # The worker process did not outlive serverlite.
+        self.assertFalse(process_alive(json.loads(body)["pid"]))
+
+    def test_sigint_exits_0(self):
+        sl = Serverlite(app_path("demo"))
+        sl.start()
+        sl.gateway("GET", "/hello")
+        self.assertEqual(sl.stop(signal.SIGINT), 0, sl.stderr())
+
+
+if __name__ == "__main__":
+    unittest.main()
