@@ -115,6 +115,10 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
               spec->functions.size(), ms);
   std::fflush(stdout);
   io.run();
+  // Run the completions of the operations shutdown cancelled, so that no socket or pipe outlives
+  // the io_context it belongs to.
+  io.restart();
+  io.poll();
   std::cerr << "serverlite: stopped\n";
   return 0;
 }
@@ -172,6 +176,8 @@ int run_invoke(const CommonOptions& common, const std::string& function,
     if (!ec) pools.shutdown(std::chrono::milliseconds(0), [&] { io.stop(); });
   });
   io.run();
+  io.restart();
+  io.poll();
   return exit_code;
 }
 

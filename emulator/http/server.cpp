@@ -74,8 +74,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_header(beast::error_code ec) {
-    if (ec) return fail(ec);
     busy_ = true;
+    // A declared Content-Length over the limit is refused before the body is read.
+    if (ec == bhttp::error::body_limit) return refuse_too_large();
+    if (ec) return fail(ec);
     auto& req = parser_->get();
     // curl and others wait up to a second for this before sending a body.
     if (auto it = req.find(bhttp::field::expect);
@@ -100,10 +102,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_request(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) {
-      keep_alive_ = false;
-      return write(Response::json(413, R"({"message":"Request Entity Too Large"})"));
-    }
+    if (ec == bhttp::error::body_limit) return refuse_too_large();
     if (ec) return fail(ec);
 
     auto msg = parser_->release();
@@ -125,6 +124,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       *answered = true;
       self->write(std::move(res));
     });
+  }
+
+  void refuse_too_large() {
+    keep_alive_ = false;
+    write(Response::json(413, R"({"message":"Request Entity Too Large"})"));
   }
 
   void write(Response res) {

@@ -285,7 +285,7 @@ void Worker::deliver(http::Responder respond) {
   };
   if (!current_->request.client_context.empty())
     res.headers.push_back({"Lambda-Runtime-Client-Context", current_->request.client_context});
-  res.body = current_->request.payload;
+  res.body = std::move(current_->request.payload);  // delivered once; not needed again
 
   impl_->timeout.expires_after(std::chrono::seconds(fn_.timeout_seconds));
   impl_->timeout.async_wait([self = shared_from_this(), id = current_->id](auto ec) {
