@@ -1,0 +1,48 @@
+// Serverless Framework v3 variables: `${source:address}` anywhere in serverless.yml.
+//
+// Supported sources:
+//   ${self:a.b.0}              any path in the document (list items by index); the address may
+//                              itself hold variables: ${self:custom.${opt:stage}.url}
+//   ${env:NAME}                the environment; unset or empty counts as no value, as in v3
+//   ${opt:NAME}                CLI options: stage, region and LoadOptions::options
+//   ${sls:stage}               the resolved stage (--stage, else provider.stage, else "dev")
+//   ${sls:instanceId}          an id that stays the same for one load
+//   ${aws:region}, ${aws:accountId}   the resolved region and our fixed account id
+//   ${file(./x.yml)}           a whole YAML or JSON file, relative to the service directory
+//   ${file(./x.yml):a.b}       one property of it
+// Fallbacks follow the first source, comma-separated: quoted strings ('x' or "x"), numbers,
+// true/false/null, further sources (`self:a`) or whole variables (`${env:B}`). A source with no
+// value (unset variable, missing property or file) falls through to the next one.
+// A variable that is the whole scalar keeps the type of its value (object, number ...); inside a
+// longer string, values are interpolated as text and objects are an error.
+// `${...}` forms that are not Serverless variables (`${AWS::Region}`, `${Foo}` for Fn::Sub) are
+// left as they are, as the Serverless Framework leaves them.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace serverlite::app {
+
+struct VariableContext {
+  std::filesystem::path service_dir;           // base of ${file(...)} paths
+  std::string file_label = "serverless.yml";   // file name used in error messages
+  std::optional<std::string> stage;            // --stage
+  std::optional<std::string> region;           // --region
+  std::map<std::string, std::string> options;  // further ${opt:NAME} values
+  // ${env:NAME} lookup; when empty, the process environment.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+// Resolves every variable in `document` in place. Throws ConfigError naming the key path of the
+// value that cannot be resolved, e.g. "serverless.yml: provider.environment.TOKEN: cannot resolve
+// ${env:TOKEN}: environment variable TOKEN is not set and has no default". Circular references
+// (`a: ${self:b}`, `b: ${self:a}`) and unsupported sources (`${ssm:...}`) are errors too.
+void resolve_variables(nlohmann::ordered_json& document, const VariableContext& context);
+
+}  // namespace serverlite::app

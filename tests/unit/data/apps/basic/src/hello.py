@@ -1,0 +1,2 @@
+def main(event, context):
+    return {"statusCode": 200, "body": "hello"}

@@ -1,0 +1,3 @@
+exports.handlers = {
+  list: async () => ({ statusCode: 200, body: "[]" }),
+};
