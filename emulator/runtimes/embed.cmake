@@ -1,4 +1,5 @@
-# Writes OUT, a C++ file that holds each file of INPUTS as a string, looked up by file name.
+# Writes OUT, a C++ file that holds each file of INPUTS ("a|b|...") as a string.
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(body "// Generated from emulator/runtimes by embed.cmake. Do not edit.\n#include \"emulator/runtimes/embedded.hpp\"\n\nnamespace serverlite::runtimes {\n\nconst std::vector<EmbeddedFile>& embedded_files() {\n  static const std::vector<EmbeddedFile> files = {\n")
 foreach(input ${INPUTS})
   get_filename_component(name ${input} NAME)

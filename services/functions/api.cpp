@@ -15,28 +15,6 @@ namespace {
 constexpr std::size_t kMaxSyncPayload = 6291456;
 constexpr std::size_t kMaxAsyncPayload = 262144;
 
-// Matches "/a/{FunctionName}/b" against a decoded path; fills `param`.
-bool match_pattern(std::string_view pattern, std::string_view path, std::string& param) {
-  while (!pattern.empty() || !path.empty()) {
-    if (pattern.empty() || path.empty()) return false;
-    if (pattern.front() != '/' || path.front() != '/') return false;
-    pattern.remove_prefix(1);
-    path.remove_prefix(1);
-    auto ps = pattern.find('/');
-    auto qs = path.find('/');
-    std::string_view pseg = pattern.substr(0, ps), qseg = path.substr(0, qs);
-    if (pseg == "{FunctionName}") {
-      if (qseg.empty()) return false;
-      param = http::percent_decode(qseg);
-    } else if (pseg != qseg) {
-      return false;
-    }
-    pattern = ps == std::string_view::npos ? std::string_view{} : pattern.substr(ps);
-    path = qs == std::string_view::npos ? std::string_view{} : path.substr(qs);
-  }
-  return true;
-}
-
 std::string query_param(const http::Request& req, std::string_view name) {
   for (auto& [k, v] : http::parse_query(req.query()))
     if (k == name) return v;
@@ -55,27 +33,30 @@ struct LambdaApi::Call {
 const LambdaApi::Route LambdaApi::kRoutes[] = {
     {"POST", "/2015-03-31/functions/{FunctionName}/invocations", "Invoke", &LambdaApi::invoke},
     {"GET", "/2015-03-31/functions", "ListFunctions", &LambdaApi::list_functions},
-    {"GET", "/2015-03-31/functions/", "ListFunctions", &LambdaApi::list_functions},
     {"GET", "/2015-03-31/functions/{FunctionName}", "GetFunction", &LambdaApi::get_function},
     {"GET", "/2015-03-31/functions/{FunctionName}/configuration", "GetFunctionConfiguration",
      &LambdaApi::get_function_configuration},
 };
 
 LambdaApi::LambdaApi(const app::AppSpec& app, invoker::Invoker& invoker)
-    : catalog_(app), invoker_(invoker) {}
+    : catalog_(app), invoker_(invoker) {
+  for (std::size_t i = 0; i < std::size(kRoutes); ++i)
+    routes_.add(kRoutes[i].method, kRoutes[i].pattern, i);
+}
 
 void LambdaApi::handle(http::Request request, http::Responder respond) {
   // One catch site: ApiError renders as Lambda renders it; anything else is a logged 500.
   try {
-    std::string path(request.path());
-    for (const auto& route : kRoutes) {
-      Call call{std::move(request), respond, {}};
-      if (call.request.method == route.method && match_pattern(route.pattern, path, call.function_name))
-        return (this->*route.operation)(call);
-      request = std::move(call.request);
-    }
-    throw ApiError(404, "UnknownOperationException",
-                   "serverlite does not implement " + request.method + " " + path);
+    auto match = routes_.match(request.method, request.path());
+    if (match.status != http::MatchStatus::Found)
+      throw ApiError(404, "UnknownOperationException",
+                     "serverlite does not implement " + request.method + " " +
+                         std::string(request.path()));
+    const Route& route = kRoutes[match.value];
+    Call call{std::move(request), respond, {}};
+    for (auto& [name, value] : match.params)
+      if (name == "FunctionName") call.function_name = value;
+    return (this->*route.operation)(call);
   } catch (const ApiError& e) {
     respond(aws::render_rest_json_error(e));
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include "emulator/app/app_spec.hpp"
 #include "emulator/http/message.hpp"
+#include "emulator/http/route_matcher.hpp"
 #include "emulator/invoker/invoker.hpp"
 #include "services/functions/catalog.hpp"
 
@@ -37,6 +38,7 @@ class LambdaApi {
 
   Catalog catalog_;
   invoker::Invoker& invoker_;
+  http::RouteMatcher routes_;  // kRoutes, indexed
 };
 
 }  // namespace serverlite::functions
