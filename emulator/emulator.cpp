@@ -142,9 +142,11 @@ void Emulator::shutdown(std::function<void()> done) {
       bool idle = impl_->aws_server.open_connections() == 0 &&
                   impl_->gateway_server.open_connections() == 0;
       if (idle || std::chrono::steady_clock::now() >= deadline) {
+        auto* self = this;
+        auto finished = done;  // clearing *poll destroys this closure and its captures
         *poll = nullptr;
-        impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)
-        return done();
+        self->impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)
+        return finished();
       }
       timer->expires_after(std::chrono::milliseconds(10));
       timer->async_wait([poll](auto ec) {

@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 #include <system_error>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
@@ -36,7 +37,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Handler handler;
   ServerOptions options;
   bool stopped = false;
-  std::set<std::shared_ptr<Connection>> connections;
+  // Open connections, not owned: each is owned by its pending operations and responders, and
+  // removes itself here when destroyed. (Owning them here would make a cycle, since a connection
+  // keeps the server alive.)
+  std::set<Connection*> connections;
 
   void accept();
 };
@@ -54,7 +58,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!ec) remote_ = ep.address().to_string();
   }
 
+  ~Connection() { server_->connections.erase(this); }
+
   void start() { read_header(); }
+
+  bool is_open() const { return !closed_; }
 
   // Close now if idle; otherwise after the response in flight.
   void stop() {
@@ -156,7 +164,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
-    server_->connections.erase(shared_from_this());
   }
 
   beast::tcp_stream stream_;
@@ -180,7 +187,7 @@ void Server::Impl::accept() {
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
       auto conn = std::make_shared<Connection>(std::move(socket), self);
-      self->connections.insert(conn);
+      self->connections.insert(conn.get());
       conn->start();
     }
     self->accept();
@@ -221,10 +228,15 @@ void Server::stop() {
   impl_->stopped = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
-  auto connections = impl_->connections;  // stop() may erase from the set
-  for (auto& c : connections) c->stop();
+  std::vector<std::shared_ptr<Connection>> open;  // keep each alive while it is told to stop
+  for (auto* c : impl_->connections) open.push_back(c->shared_from_this());
+  for (auto& c : open) c->stop();
 }
 
-std::size_t Server::open_connections() const { return impl_->connections.size(); }
+std::size_t Server::open_connections() const {
+  std::size_t n = 0;
+  for (auto* c : impl_->connections) n += c->is_open();
+  return n;
+}
 
 }  // namespace serverlite::http

@@ -289,8 +289,9 @@ void Pools::shutdown(std::chrono::milliseconds grace, std::function<void()> done
     int busy = 0;
     for (auto& [_, pool] : pools_) busy += pool->stats().busy;
     if (busy == 0 || std::chrono::steady_clock::now() >= deadline) {
-      *poll = nullptr;  // break the cycle
-      return finish();
+      auto next = finish;  // clearing *poll destroys this closure and its captures
+      *poll = nullptr;     // break the cycle
+      return next();
     }
     timer->expires_after(std::chrono::milliseconds(20));
     timer->async_wait([poll](auto ec) {
