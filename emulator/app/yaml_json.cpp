@@ -201,8 +201,8 @@ Json yaml_to_json(const std::string& text, const std::string& file_label) {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(file_label, "",
-                      "YAML syntax error at " + std::to_string(e.mark.line + 1) + ":" +
-                          std::to_string(e.mark.column + 1) + ": " + e.msg);
+                      "YAML syntax error at line " + std::to_string(e.mark.line + 1) +
+                          ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
   } catch (const YAML::Exception& e) {
     throw ConfigError(file_label, "", std::string("YAML error: ") + e.what());
   }

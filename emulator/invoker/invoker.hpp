@@ -14,7 +14,7 @@ struct InvokeRequest {
   std::string payload;         // the event, JSON text
   InvocationType type = InvocationType::RequestResponse;
   bool tail_log = false;       // fill InvokeResult::log_tail
-  std::string client_context;  // base64 JSON, passed to the handler as Lambda does; may be empty
+  std::string client_context;  // JSON text (the Lambda API decodes X-Amz-Client-Context); may be empty
 };
 
 enum class InvokeStatus {

@@ -97,16 +97,17 @@ class BrokenConfig(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = write_app(tmp, """
                 service: x
-                provider: {name: aws, runtime: python3.11, vpc: {securityGroupIds: [sg-1]}}
+                provider: {name: aws, runtime: python3.11}
                 functions:
                   f:
                     handler: handler.main
+                    layers: ['arn:aws:lambda:us-east-1:000000000000:layer:x:1']
                     events:
                       - schedule: rate(1 minute)
             """, HANDLER)
             r = run_cli("invoke", "-c", path, "f")
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertEqual(r.stderr.count("provider.vpc"), 1, r.stderr)
+            self.assertEqual(r.stderr.count("functions.f.layers"), 1, r.stderr)
             self.assertIn("warning", r.stderr)
             self.assertIn("schedule", r.stderr)
 

@@ -168,7 +168,7 @@ TEST(AppLoader, MissingFileIsAnError) {
 TEST(AppLoader, SyntaxErrorNamesLineAndColumn) {
   TempApp t;
   EXPECT_CONTAINS(t.error("service: svc\nprovider: {runtime: python3.12\n"),
-                  "serverless.yml: YAML syntax error at 3:");
+                  "serverless.yml: YAML syntax error at line 3, column ");
 }
 
 TEST(AppLoader, RelativeConfigPathIsMadeAbsolute) {

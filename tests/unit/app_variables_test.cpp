@@ -133,7 +133,7 @@ TEST(AppYamlJson, SyntaxErrorNamesFileLineAndColumn) {
     EXPECT_EQ(e.file(), "serverless.yml");
     EXPECT_EQ(e.key_path(), "");
     EXPECT_NE(e.problem().find("YAML syntax error at "), std::string::npos) << e.what();
-    EXPECT_TRUE(std::string(e.what()).starts_with("serverless.yml: YAML syntax error at 4:"))
+    EXPECT_TRUE(std::string(e.what()).starts_with("serverless.yml: YAML syntax error at line 4, column "))
         << e.what();
   }
 }
