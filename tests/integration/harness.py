@@ -46,7 +46,8 @@ class Serverlite:
 
     def start(self):
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL, env=self.env, text=True)
+                                     stdin=subprocess.DEVNULL, env=self.env, text=True,
+                                     encoding="utf-8", errors="replace")
         threading.Thread(target=self._pump_stderr, daemon=True).start()
         deadline = time.monotonic() + self.ready_timeout
         line_box = []

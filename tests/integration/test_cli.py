@@ -149,6 +149,21 @@ class Invoke(unittest.TestCase):
         self.assertEqual(err["errorType"], "ValueError")
         self.assertEqual(err["errorMessage"], "boom")
 
+    def test_interpreter_version_mismatch_is_a_warning(self):
+        # The python3 on PATH is not 3.8; serverlite runs it anyway and says so once.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_app(tmp, """
+                service: x
+                provider: {name: aws, runtime: python3.8}
+                functions:
+                  f: {handler: handler.main}
+            """, HANDLER)
+            r = run_cli("invoke", "-c", path, "f")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"ok": True})
+        self.assertRegex(r.stderr, r"\[f\] warning: runtime python3\.8 declared, but the python on "
+                                   r"PATH is 3\.\d+")
+
     def test_unknown_function_and_bad_event(self):
         r = run_cli("invoke", "-c", app_path("demo"), "nope")
         self.assertEqual(r.returncode, 2)
