@@ -293,8 +293,17 @@ void Worker::deliver(http::Responder respond) {
     self->fail_and_kill("Sandbox.Timedout", timeout_message(id, self->fn_.timeout_seconds),
                         "timeout");
   });
-  sample_memory();
+  schedule_memory_sample();
   respond(std::move(res));
+}
+
+// The first sample waits one interval: most invocations end sooner, and their peak is read once
+// at completion (VmHWM), which keeps /proc reads off the hot path.
+void Worker::schedule_memory_sample() {
+  impl_->memory.expires_after(context_.options.memory_sample_interval);
+  impl_->memory.async_wait([self = shared_from_this(), id = current_->id](auto ec) {
+    if (!ec && self->current_ && self->current_->id == id) self->sample_memory();
+  });
 }
 
 void Worker::sample_memory() {
@@ -306,10 +315,7 @@ void Worker::sample_memory() {
     return fail_and_kill("Runtime.OutOfMemory", exit_message(current_->id, "signal: killed"),
                          "error");
   }
-  impl_->memory.expires_after(context_.options.memory_sample_interval);
-  impl_->memory.async_wait([self = shared_from_this(), id = current_->id](auto ec) {
-    if (!ec && self->current_ && self->current_->id == id) self->sample_memory();
-  });
+  schedule_memory_sample();
 }
 
 void Worker::fail_and_kill(std::string error_type, std::string message,

@@ -60,6 +60,7 @@ class Worker : public std::enable_shared_from_this<Worker> {
   void drain_pipes();
   void on_output_line(std::string_view line);
   void sample_memory();
+  void schedule_memory_sample();
   void log_system(const std::string& line);
 
   PoolContext& context_;
