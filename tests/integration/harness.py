@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -134,3 +135,19 @@ class Serverlite:
 def run_cli(*args, input=None, cwd=None, timeout=120):
     return subprocess.run([BIN, *args], input=input, capture_output=True, text=True, cwd=cwd,
                           timeout=timeout)
+
+
+class ServerTestCase(unittest.TestCase):
+    """One serverlite per test class: set APP (a fixture app's name) and, if needed, ARGS.
+    Gives `cls.sl` (the Serverlite) and `cls.client` (a boto3 Lambda client)."""
+    APP = None
+    ARGS = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sl = Serverlite(app_path(cls.APP), *cls.ARGS).__enter__()
+        cls.client = cls.sl.boto3_client("lambda")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sl.__exit__(None, None, None)

@@ -3,18 +3,11 @@ serves on."""
 import json
 import unittest
 
-from harness import Serverlite, app_path
+from harness import ServerTestCase
 
 
-class BadRuntime(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sl = Serverlite(app_path("bad-runtime")).__enter__()
-        cls.client = cls.sl.boto3_client("lambda")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sl.__exit__(None, None, None)
+class BadRuntime(ServerTestCase):
+    APP = "bad-runtime"
 
     def test_non_json_result_passes_through_the_lambda_api(self):
         res = self.client.invoke(FunctionName="bad-dev-not-json", Payload=b"{}")

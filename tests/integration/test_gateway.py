@@ -1,19 +1,12 @@
 """The HTTP gateway: REST (event 1.0, under /{stage}) and HTTP API (event 2.0, at the root)."""
-import base64
 import json
 import unittest
 
-from harness import Serverlite, app_path
+from harness import ServerTestCase
 
 
-class DemoGateway(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sl = Serverlite(app_path("demo")).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sl.__exit__(None, None, None)
+class DemoGateway(ServerTestCase):
+    APP = "demo"
 
     def test_http_api_bare_object_becomes_200_json(self):
         status, headers, body = self.sl.gateway_json("GET", "/hello?name=gw")
@@ -118,14 +111,9 @@ class DemoGateway(unittest.TestCase):
         self.assertEqual(body["service"], "demo")
 
 
-class GatewayErrors(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sl = Serverlite(app_path("edge-cases"), "--gateway-timeout", "0.5").__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sl.__exit__(None, None, None)
+class GatewayErrors(ServerTestCase):
+    APP = "edge-cases"
+    ARGS = ("--gateway-timeout", "0.5")
 
     def test_function_errors_are_502_rest_and_500_http(self):
         status, _, body = self.sl.gateway_json("GET", "/dev/garbage")

@@ -2,14 +2,13 @@
 import concurrent.futures
 import json
 import os
-import re
 import signal
 import tempfile
 import threading
 import time
 import unittest
 
-from harness import Serverlite, app_path
+from harness import Serverlite, ServerTestCase, app_path
 
 
 def process_alive(pid):
@@ -20,15 +19,8 @@ def process_alive(pid):
         return False
 
 
-class Workers(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sl = Serverlite(app_path("edge-cases")).__enter__()
-        cls.client = cls.sl.boto3_client("lambda")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sl.__exit__(None, None, None)
+class Workers(ServerTestCase):
+    APP = "edge-cases"
 
     def call(self, name, payload=b"{}"):
         res = self.client.invoke(FunctionName=f"edge-dev-{name}", Payload=payload)

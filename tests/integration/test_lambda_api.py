@@ -6,17 +6,11 @@ import os
 import tempfile
 import unittest
 
-from harness import Serverlite, app_path
+from harness import ServerTestCase
 
 
-class LambdaApiWithCli(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sl = Serverlite(app_path("demo")).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sl.__exit__(None, None, None)
+class LambdaApiWithCli(ServerTestCase):
+    APP = "demo"
 
     def invoke(self, *args):
         with tempfile.TemporaryDirectory() as tmp:
@@ -93,15 +87,8 @@ class LambdaApiWithCli(unittest.TestCase):
         self.assertIn("NextToken", page)
 
 
-class LambdaApiWithBoto3(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sl = Serverlite(app_path("edge-cases")).__enter__()
-        cls.client = cls.sl.boto3_client("lambda")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sl.__exit__(None, None, None)
+class LambdaApiWithBoto3(ServerTestCase):
+    APP = "edge-cases"
 
     def test_function_error_is_unhandled_with_the_error_document(self):
         res = self.client.invoke(FunctionName="edge-dev-boom", Payload=b"{}")
