@@ -1,5 +1,6 @@
 #include "emulator/http/server.hpp"
 
+#include <cstdio>
 #include <optional>
 #include <set>
 #include <system_error>
@@ -127,11 +128,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     auto self = shared_from_this();
     auto answered = std::make_shared<bool>(false);
-    server_->handler(std::move(req), [self, answered](Response res) {
+    Responder respond = [self, answered](Response res) {
       if (*answered) return;  // a responder answers once; later calls are a bug we absorb
       *answered = true;
       self->write(std::move(res));
-    });
+    };
+    // The last line of defence: a handler's exception must not escape into the event loop,
+    // where it would end serverlite.
+    try {
+      server_->handler(std::move(req), respond);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "serverlite: internal error: %s\n", e.what());
+      respond(Response::json(500, R"({"message":"Internal server error"})"));
+    } catch (...) {
+      std::fprintf(stderr, "serverlite: internal error\n");
+      respond(Response::json(500, R"({"message":"Internal server error"})"));
+    }
   }
 
   void refuse_too_large() {

@@ -132,6 +132,21 @@ TEST_F(ServerFixture, BodiesOverTheLimitGet413) {
   EXPECT_TRUE(got.starts_with("HTTP/1.1 413"));
 }
 
+TEST_F(ServerFixture, AHandlerThatThrowsGets500AndTheServerServesOn) {
+  int calls = 0;
+  Server server(io, [&](Request, Responder respond) {
+    if (++calls == 1) throw std::runtime_error("handler bug");
+    respond(Response::text(200, "fine"));
+  });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] {
+    return exchange(server.port(),
+                    "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n", 2);
+  });
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 500"));
+  EXPECT_NE(got.find("fine"), std::string::npos);
+}
+
 TEST_F(ServerFixture, ListenOnABusyPortThrows) {
   Server a(io, [](Request, Responder r) { r(Response::text(200, "")); });
   a.listen("127.0.0.1", 0);
