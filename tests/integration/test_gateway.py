@@ -103,6 +103,16 @@ class DemoGateway(ServerTestCase):
                                              headers={"Origin": "http://localhost:5173"})
         self.assertIn("access-control-allow-origin", headers)
 
+    def test_rest_cors_preflight(self):
+        # items/{id} is an `http` route with `cors: true`.
+        status, headers, _ = self.sl.gateway(
+            "OPTIONS", "/dev/items/abc",
+            headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("access-control-allow-origin"), "*")
+        self.assertIn("GET", headers.get("access-control-allow-methods", ""))
+        self.assertIn("Content-Type", headers.get("access-control-allow-headers", ""))
+
     def test_health(self):
         status, _, raw = self.sl.request("GET", self.sl.aws_url + "/_serverlite/health")
         self.assertEqual(status, 200)

@@ -116,6 +116,16 @@ class Environment(unittest.TestCase):
         self.assertEqual(env["GREETING"], "Howdy")
 
 
+class StateDirectory(unittest.TestCase):
+    def test_state_dir_holds_the_database(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            state = os.path.join(tmp, "state")
+            with Serverlite(app_path("demo"), "--state", state) as sl:
+                status, _, raw = sl.request("GET", sl.aws_url + "/_serverlite/health")
+                self.assertEqual(json.loads(raw)["state"], state)
+            self.assertTrue(os.path.exists(os.path.join(state, "state.db")))
+
+
 class Shutdown(unittest.TestCase):
     def test_sigterm_lets_in_flight_requests_finish_and_exits_0(self):
         sl = Serverlite(app_path("edge-cases"))
