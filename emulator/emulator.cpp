@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/app/intrinsics.hpp"
 #include "emulator/aws/router.hpp"
 #include "emulator/http/server.hpp"
 #include "emulator/invoker/pools.hpp"
@@ -18,7 +19,7 @@ namespace serverlite {
 namespace asio = boost::asio;
 
 struct Emulator::Impl {
-  Impl(asio::io_context& io, const app::AppSpec& app, UpOptions options)
+  Impl(asio::io_context& io, app::AppSpec& app, UpOptions options)
       : io(io), app(app), options(std::move(options)),
         aws_server(io, [this](http::Request r, http::Responder d) { router.handle(std::move(r), d); }),
         gateway_server(io, [this](http::Request r, http::Responder d) {
@@ -28,7 +29,7 @@ struct Emulator::Impl {
   void admin(http::Request request, http::Responder respond);
 
   asio::io_context& io;
-  const app::AppSpec& app;
+  app::AppSpec& app;
   UpOptions options;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unique_ptr<store::Database> db;
@@ -41,12 +42,21 @@ struct Emulator::Impl {
   bool stopping = false;
 };
 
-Emulator::Emulator(asio::io_context& io, const app::AppSpec& app, UpOptions options)
+std::vector<std::string> prepare_app(app::AppSpec& app, const std::string& aws_endpoint_url) {
+  // Each service registers here the resource types it emulates (none yet).
+  app::ResourceTypes types;
+  (void)aws_endpoint_url;
+  auto warnings = app::unsupported_resources(app, types);
+  for (auto& w : app::resolve_environment(app, types)) warnings.push_back(std::move(w));
+  return warnings;
+}
+
+Emulator::Emulator(asio::io_context& io, app::AppSpec& app, UpOptions options)
     : impl_(std::make_unique<Impl>(io, app, std::move(options))) {}
 
 Emulator::~Emulator() = default;
 
-void Emulator::start() {
+std::vector<std::string> Emulator::start() {
   auto& s = *impl_;
   if (s.options.state_dir) {
     std::filesystem::create_directories(*s.options.state_dir);
@@ -58,6 +68,8 @@ void Emulator::start() {
   // Listen first: handlers need the AWS endpoint's real port in AWS_ENDPOINT_URL.
   s.aws_server.listen(s.options.host, s.options.aws_port);
   s.gateway_server.listen(s.options.host, s.options.gateway_port);
+
+  auto warnings = prepare_app(s.app, aws_url());
 
   invoker::InvokerOptions inv;
   inv.aws_endpoint_url = aws_url();
@@ -73,6 +85,7 @@ void Emulator::start() {
                            [this](http::Request r, http::Responder d) {
                              impl_->lambda->handle(std::move(r), d);
                            });
+  return warnings;
 }
 
 static std::string url_of(const std::string& host, std::uint16_t port) {

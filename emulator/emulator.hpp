@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emulator/app/app_spec.hpp"
 
@@ -29,13 +30,20 @@ struct UpOptions {
   std::chrono::milliseconds shutdown_grace{3000};
 };
 
+// Evaluates what the app could not know before serverlite ran: CloudFormation functions in
+// function environments (a queue's URL names the AWS endpoint). Returns warnings for what no
+// service emulates yet. Throws app::ConfigError.
+std::vector<std::string> prepare_app(app::AppSpec& app, const std::string& aws_endpoint_url);
+
 class Emulator {
  public:
-  Emulator(boost::asio::io_context& io, const app::AppSpec& app, UpOptions options);
+  // `app` is completed by start() (prepare_app) and read-only afterwards.
+  Emulator(boost::asio::io_context& io, app::AppSpec& app, UpOptions options);
   ~Emulator();
 
-  // Opens the store and both listeners. Throws std::exception with a readable message.
-  void start();
+  // Opens the store and both listeners, then prepares the app. Throws std::exception with a
+  // readable message (app::ConfigError for the app's own problems). Returns warnings.
+  std::vector<std::string> start();
   std::string aws_url() const;
   std::string gateway_url() const;
 

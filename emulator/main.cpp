@@ -82,7 +82,10 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   boost::asio::io_context io(1);
   Emulator emulator(io, *spec, options);
   try {
-    emulator.start();
+    for (const auto& w : emulator.start()) std::cerr << "serverlite: warning: " << w << "\n";
+  } catch (const app::ConfigError& e) {
+    std::cerr << "serverlite: error: " << e.what() << "\n";
+    return kExitConfig;
   } catch (const std::exception& e) {
     std::cerr << "serverlite: error: " << e.what() << "\n";
     return kExitFailure;
@@ -154,6 +157,14 @@ int run_invoke(const CommonOptions& common, const std::string& function,
                 << ": the event is not valid JSON\n";
       return kExitConfig;
     }
+  }
+
+  try {
+    for (const auto& w : prepare_app(*spec, aws_endpoint))
+      std::cerr << "serverlite: warning: " << w << "\n";
+  } catch (const app::ConfigError& e) {
+    std::cerr << "serverlite: error: " << e.what() << "\n";
+    return kExitConfig;
   }
 
   boost::asio::io_context io(1);

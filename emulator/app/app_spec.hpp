@@ -48,10 +48,26 @@ struct FunctionSpec {
   RuntimeFamily family = RuntimeFamily::Python;
   std::string description;
   std::map<std::string, std::string> environment;  // provider's, then the function's on top
+  // Environment values that are CloudFormation functions (`!Ref Queue`, `Fn::GetAtt`, `!Sub`),
+  // keyed by variable name. resolve_environment() (intrinsics.hpp) evaluates them into
+  // `environment` at start-up, once the services that own the resources are known.
+  struct Deferred {
+    std::string key_path;  // where it was written: "provider.environment.QUEUE_URL"
+    std::string json;      // the function, as JSON text
+  };
+  std::map<std::string, Deferred> environment_intrinsics;
   int timeout_seconds = 6;
   int memory_mb = 1024;
   int reserved_concurrency = 10;
   std::vector<HttpRoute> routes;
+};
+
+// A resource of `resources.Resources`, as CloudFormation would create it.
+struct ResourceSpec {
+  std::string logical_id;  // its key under resources.Resources
+  std::string type;        // "AWS::SQS::Queue" ...
+  std::string key_path;    // "resources.Resources.MyQueue", for messages and for its Properties
+                           // in AppSpec::document
 };
 
 struct AppSpec {
@@ -61,6 +77,7 @@ struct AppSpec {
   std::string stage = "dev";
   std::string region = "us-east-1";
   std::vector<FunctionSpec> functions;  // in file order
+  std::vector<ResourceSpec> resources;  // in file order
   std::vector<std::string> warnings;    // each "serverless.yml: key.path: problem", no duplicates
   // The whole document after variable resolution, for services that read more of it
   // (resources, custom). Never null after load_app().

@@ -118,6 +118,7 @@ class Builder {
     app_.stage = setting(options_.stage, "stage", "dev");
     app_.region = setting(options_.region, "region", "us-east-1");
     read_http_api_cors();
+    read_resources();
 
     const Json* functions = member(doc_, "functions");
     if (!functions) return;
@@ -224,23 +225,55 @@ class Builder {
     return text.empty() ? fallback : text;
   }
 
-  std::map<std::string, std::string> environment_at(const Json& v, const std::string& path) {
-    std::map<std::string, std::string> out;
-    if (v.is_null()) return out;
+  // Reads an `environment` mapping into `fn`, on top of what is there: plain values as text,
+  // CloudFormation functions (`!Ref Queue`, `Fn::GetAtt`, `!Sub`) kept for resolve_environment().
+  void environment_at(const Json& v, const std::string& path, FunctionSpec& fn) {
+    if (v.is_null()) return;
     expect_mapping(v, path);
     for (const auto& [name, value] : v.items()) {
       std::string at = key_path_child(path, name);
       if (value.is_object()) {
-        // `!Ref Table`, `Fn::GetAtt` ...: values only CloudFormation can compute.
-        warn(at, "CloudFormation functions are not supported yet, ignored");
+        if (value.size() != 1 || !is_intrinsic_name(value.begin().key())) {
+          error(at, "expected a string, number, boolean or CloudFormation function, got " +
+                        describe(value));
+        }
+        fn.environment.erase(name);
+        fn.environment_intrinsics[name] = {at, value.dump()};
         continue;
       }
       if (value.is_array() || value.is_null()) {
         error(at, "expected a string, number or boolean, got " + describe(value));
       }
-      out[name] = json_scalar_text(value);
+      fn.environment_intrinsics.erase(name);
+      fn.environment[name] = json_scalar_text(value);
     }
-    return out;
+  }
+
+  static bool is_intrinsic_name(const std::string& key) {
+    return key == "Ref" || key.starts_with("Fn::");
+  }
+
+  // resources.Resources: each a CloudFormation resource with a Type. Other sections of
+  // `resources` (Outputs, Conditions ...) are accepted and not used.
+  void read_resources() {
+    const Json* resources = member(doc_, "resources");
+    if (!resources || resources->is_null()) return;
+    expect_mapping(*resources, "resources");
+    const Json* defs = member(*resources, "Resources");
+    if (!defs || defs->is_null()) return;
+    expect_mapping(*defs, "resources.Resources");
+    for (const auto& [logical_id, def] : defs->items()) {
+      std::string at = key_path_child("resources.Resources", logical_id);
+      expect_mapping(def, at);
+      const Json* type = member(def, "Type");
+      if (!type || !type->is_string() || type->get<std::string>().empty()) {
+        error(at + ".Type", "every resource needs a Type, e.g. AWS::SQS::Queue");
+      }
+      if (const Json* props = member(def, "Properties"); props && !props->is_null()) {
+        expect_mapping(*props, at + ".Properties");
+      }
+      app_.resources.push_back({logical_id, type->get<std::string>(), at});
+    }
   }
 
   void read_http_api_cors() {
@@ -308,14 +341,8 @@ class Builder {
       fn.reserved_concurrency = int_at(*v, path + ".reservedConcurrency", 0, INT32_MAX);
     }
 
-    if ((v = member(*provider_, "environment"))) {
-      fn.environment = environment_at(*v, "provider.environment");
-    }
-    if ((v = member(fn_json, "environment"))) {
-      for (auto& [name, value] : environment_at(*v, path + ".environment")) {
-        fn.environment[name] = value;
-      }
-    }
+    if ((v = member(*provider_, "environment"))) environment_at(*v, "provider.environment", fn);
+    if ((v = member(fn_json, "environment"))) environment_at(*v, path + ".environment", fn);
 
     if ((v = member(fn_json, "events")) && !v->is_null()) {
       if (!v->is_array()) error(path + ".events", "expected a list, got " + describe(*v));

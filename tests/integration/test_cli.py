@@ -164,6 +164,29 @@ class Invoke(unittest.TestCase):
         self.assertRegex(r.stderr, r"\[f\] warning: runtime python3\.8 declared, but the python on "
                                    r"PATH is 3\.\d+")
 
+    def test_cloudformation_functions_in_environment(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_app(tmp, """
+                service: cfn
+                provider:
+                  name: aws
+                  runtime: python3.11
+                  environment:
+                    WHERE: !Sub "${AWS::Region}/${AWS::StackName}"
+                    TABLE: !Ref Items
+                functions:
+                  f: {handler: handler.main}
+                resources:
+                  Resources:
+                    Items: {Type: "AWS::DynamoDB::Table"}
+            """, {"handler.py": "import os\ndef main(e, c):\n"
+                                "    return {k: os.environ.get(k) for k in ('WHERE', 'TABLE')}\n"})
+            r = run_cli("invoke", "-c", path, "f")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"WHERE": "us-east-1/cfn-dev", "TABLE": None})
+        self.assertIn("resources.Resources.Items: AWS::DynamoDB::Table is not supported yet", r.stderr)
+        self.assertIn("so TABLE is not set", r.stderr)
+
     def test_unknown_function_and_bad_event(self):
         r = run_cli("invoke", "-c", app_path("demo"), "nope")
         self.assertEqual(r.returncode, 2)

@@ -289,14 +289,43 @@ TEST(AppLoader, EnvironmentMergesProviderThenFunctionAsStrings) {
   EXPECT_EQ(env.at("ENABLED"), "true");
 }
 
-TEST(AppLoader, CloudFormationFunctionInEnvironmentIsWarnedAndSkipped) {
+TEST(AppLoader, CloudFormationFunctionInEnvironmentIsKeptForStartUp) {
   TempApp t;
   AppSpec app = t.load(kHeader +
-                       "  environment:\n    TABLE: !Ref ItemsTable\n"
-                       "functions:\n  f: {handler: src/handler.main}\n");
-  EXPECT_FALSE(app.functions[0].environment.contains("TABLE"));
-  ASSERT_EQ(app.warnings.size(), 1u);
-  EXPECT_CONTAINS(app.warnings[0], "serverless.yml: provider.environment.TABLE:");
+                       "  environment:\n    TABLE: !Ref ItemsTable\n    PLAIN: x\n"
+                       "functions:\n  f:\n    handler: src/handler.main\n"
+                       "    environment:\n      PLAIN: !GetAtt [Q, Arn]\n");
+  const auto& fn = app.functions[0];
+  EXPECT_FALSE(fn.environment.contains("TABLE"));
+  ASSERT_TRUE(fn.environment_intrinsics.contains("TABLE"));
+  EXPECT_EQ(fn.environment_intrinsics.at("TABLE").key_path, "provider.environment.TABLE");
+  EXPECT_EQ(fn.environment_intrinsics.at("TABLE").json, R"({"Ref":"ItemsTable"})");
+  // The function's own value replaces the provider's, whichever kind each is.
+  EXPECT_FALSE(fn.environment.contains("PLAIN"));
+  EXPECT_EQ(fn.environment_intrinsics.at("PLAIN").key_path, "functions.f.environment.PLAIN");
+  EXPECT_TRUE(app.warnings.empty());
+}
+
+TEST(AppLoader, ResourcesAreRead) {
+  TempApp t;
+  AppSpec app = t.load(kHeader + "functions: {}\nresources:\n  Resources:\n"
+                       "    Jobs:\n      Type: AWS::SQS::Queue\n      Properties: {QueueName: jobs}\n"
+                       "    Bucket:\n      Type: AWS::S3::Bucket\n  Outputs: {}\n");
+  ASSERT_EQ(app.resources.size(), 2u);
+  EXPECT_EQ(app.resources[0].logical_id, "Jobs");
+  EXPECT_EQ(app.resources[0].type, "AWS::SQS::Queue");
+  EXPECT_EQ(app.resources[0].key_path, "resources.Resources.Jobs");
+  EXPECT_EQ(app.resources[1].type, "AWS::S3::Bucket");
+}
+
+TEST(AppLoader, AResourceWithoutTypeIsAnError) {
+  TempApp t;
+  try {
+    t.load(kHeader + "functions: {}\nresources:\n  Resources:\n    Jobs:\n      Properties: {}\n");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key_path(), "resources.Resources.Jobs.Type");
+  }
 }
 
 // --- runtimes and handlers ---------------------------------------------------------------------
