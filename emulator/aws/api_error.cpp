@@ -8,6 +8,11 @@
 
 namespace serverlite::aws {
 
+ApiError missing_parameter(std::string_view name) {
+  return ApiError(400, "MissingParameter",
+                  "The request must contain the parameter " + std::string(name) + ".");
+}
+
 http::Response render_rest_json_error(const ApiError& error) {
   nlohmann::json body = {{"Type", error.http_status >= 500 ? "Service" : "User"},
                          {"message", error.message()}};

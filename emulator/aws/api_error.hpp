@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "emulator/http/message.hpp"
 
@@ -18,6 +19,10 @@ struct ApiError : std::runtime_error {
 
   std::string message() const { return what(); }
 };
+
+// 400 MissingParameter "The request must contain the parameter NAME." (SQS's wording, also the
+// query protocol's common error), for an absent required parameter in either protocol.
+ApiError missing_parameter(std::string_view name);
 
 // REST-JSON services (Lambda): `X-Amzn-ErrorType: CODE` and `{"Type":"User","message":...}`.
 // `type` is "User" for client errors and "Service" for ours, as Lambda answers.

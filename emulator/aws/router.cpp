@@ -1,6 +1,8 @@
 #include "emulator/aws/router.hpp"
 
 #include "emulator/aws/api_error.hpp"
+#include "emulator/aws/query_protocol.hpp"
+#include "emulator/aws/sigv4.hpp"
 
 namespace serverlite::aws {
 
@@ -10,6 +12,12 @@ void Router::add_target_prefix(std::string prefix, http::Handler handler) {
 
 void Router::add_path_prefix(std::string prefix, http::Handler handler) {
   by_path_.push_back({std::move(prefix), std::move(handler)});
+}
+
+void Router::add_query_service(std::string service, std::vector<std::string> actions,
+                               http::Handler handler) {
+  for (auto& action : actions) query_service_by_action_.emplace(std::move(action), service);
+  query_by_service_.emplace(std::move(service), std::move(handler));
 }
 
 void Router::handle(http::Request request, http::Responder respond) const {
@@ -28,6 +36,22 @@ void Router::handle(http::Request request, http::Responder respond) const {
         (path.size() == route.prefix.size() || path[route.prefix.size()] == '/' ||
          route.prefix.ends_with('/')))
       return route.handler(std::move(request), respond);
+  }
+  if (auto action = query_action(request)) {
+    // The credential scope names the service the client meant (SQS clients sign for "sqs"), which
+    // settles actions that several query services share; the action table serves unsigned ones.
+    if (auto credential = sigv4_credential(request)) {
+      if (auto it = query_by_service_.find(credential->service); it != query_by_service_.end())
+        return it->second(std::move(request), respond);
+    }
+    if (auto it = query_service_by_action_.find(*action); it != query_service_by_action_.end())
+      return query_by_service_.find(it->second)->second(std::move(request), respond);
+    // The query protocol's common error for an unknown action, with its documented message.
+    return respond(render_query_error(
+        ApiError(400, "InvalidAction",
+                 "The action or operation requested is invalid. Verify that the action is typed "
+                 "correctly."),
+        ""));
   }
   respond(render_rest_json_error(ApiError(
       404, "UnknownOperationException",

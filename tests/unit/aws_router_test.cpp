@@ -47,6 +47,88 @@ TEST(AwsRouter, UnknownTargetIsUnknownOperation) {
   EXPECT_EQ(nlohmann::json::parse(res.body)["__type"], "UnknownOperationException");
 }
 
+http::Request form(std::string body, std::vector<http::Header> headers = {}) {
+  auto r = make("POST", "/", std::move(headers));
+  r.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
+  r.body = std::move(body);
+  return r;
+}
+
+http::Header signed_for(std::string_view service) {
+  return {"Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/" +
+                               std::string(service) +
+                               "/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"};
+}
+
+// Two query services sharing an action name, as SQS and SNS both have AddPermission.
+struct QueryRouter {
+  Router router;
+  std::string hit;
+  QueryRouter() {
+    router.add_query_service("sqs", {"SendMessage", "ListQueues", "Shared"},
+                             [this](http::Request, http::Responder) { hit = "sqs"; });
+    router.add_query_service("sns", {"Publish", "Shared"},
+                             [this](http::Request, http::Responder) { hit = "sns"; });
+    router.add_path_prefix("/2015-03-31/functions",
+                           [this](http::Request, http::Responder) { hit = "lambda"; });
+    router.add_target_prefix("AmazonSQS.",
+                             [this](http::Request, http::Responder) { hit = "sqs-json"; });
+  }
+  std::string route(http::Request r) {
+    hit.clear();
+    router.handle(std::move(r), [](auto) {});
+    return hit;
+  }
+};
+
+TEST(AwsRouter, QueryRequestsGoToTheServiceOfTheCredentialScope) {
+  QueryRouter q;
+  EXPECT_EQ(q.route(form("Action=Shared&Version=2012-11-05", {signed_for("sqs")})), "sqs");
+  EXPECT_EQ(q.route(form("Action=Shared&Version=2010-03-31", {signed_for("sns")})), "sns");
+  // The scope decides even for an action the service did not list (it answers InvalidAction).
+  EXPECT_EQ(q.route(form("Action=Publish", {signed_for("sqs")})), "sqs");
+}
+
+TEST(AwsRouter, QueryRequestsWithoutAUsableScopeUseTheActionTable) {
+  QueryRouter q;
+  EXPECT_EQ(q.route(form("Action=SendMessage&QueueUrl=x&MessageBody=y")), "sqs");
+  EXPECT_EQ(q.route(form("Action=Publish&Message=m", {signed_for("execute-api")})), "sns");
+  EXPECT_EQ(q.route(form("Action=Shared")), "sqs");  // first registered
+  // GET with the action in the query string, at a queue URL's path.
+  EXPECT_EQ(q.route(make("GET", "/000000000000/q?Action=ListQueues")), "sqs");
+  // A presigned URL's scope counts like the header.
+  EXPECT_EQ(q.route(make("GET",
+                         "/?Action=Shared&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                         "&X-Amz-Credential=AKID%2F20240101%2Fus-east-1%2Fsns%2Faws4_request")),
+            "sns");
+}
+
+TEST(AwsRouter, TargetsAndPathsStillComeFirst) {
+  QueryRouter q;
+  auto json = make("POST", "/", {{"X-Amz-Target", "AmazonSQS.SendMessage"}, signed_for("sqs")});
+  json.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
+  json.body = R"({"QueueUrl":"x","MessageBody":"Action=Publish"})";
+  EXPECT_EQ(q.route(json), "sqs-json");
+  EXPECT_EQ(q.route(make("GET", "/2015-03-31/functions?Action=Publish")), "lambda");
+  // A JSON body mentioning Action= is not a query request.
+  auto not_form = make("POST", "/", {{"Content-Type", "application/json"}});
+  not_form.body = "Action=Publish";
+  http::Response res;
+  q.router.handle(not_form, [&](http::Response r) { res = r; });
+  EXPECT_EQ(res.status, 404);
+}
+
+TEST(AwsRouter, UnknownQueryActionIsInvalidActionInXml) {
+  QueryRouter q;
+  http::Response res;
+  q.router.handle(form("Action=DoSomething"), [&](http::Response r) { res = r; });
+  EXPECT_TRUE(q.hit.empty());
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "text/xml");
+  EXPECT_NE(res.body.find("<Code>InvalidAction</Code>"), std::string::npos);
+  EXPECT_NE(res.body.find("<Type>Sender</Type>"), std::string::npos);
+}
+
 TEST(ApiErrorRendering, RestJsonCarriesTheCodeInAHeader) {
   auto res = render_rest_json_error(ApiError(404, "ResourceNotFoundException", "Function not found: x"));
   EXPECT_EQ(res.status, 404);

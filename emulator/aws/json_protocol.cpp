@@ -1,0 +1,137 @@
+#include "emulator/aws/json_protocol.hpp"
+
+namespace serverlite::aws {
+
+namespace {
+
+using nlohmann::json;
+
+ApiError serialization_error(std::string message) {
+  return ApiError(400, std::string(kSerializationException), std::move(message));
+}
+
+// The member `name` of `obj`, or nullptr when absent or null.
+const json* member(const json& obj, std::string_view name) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+[[noreturn]] void wrong_type(std::string_view name, std::string_view expected) {
+  throw serialization_error("Value for member " + std::string(name) + " must be " +
+                            std::string(expected) + ".");
+}
+
+std::string dump(const json& value) {
+  // `replace`: a client's invalid UTF-8 echoed in a message must not turn the answer into a 500.
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+json parse_json_body(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) throw serialization_error("The request body is not valid JSON.");
+  if (!parsed.is_object()) throw serialization_error("The request body must be a JSON object.");
+  return parsed;
+}
+
+std::optional<std::string> optional_string(const json& obj, std::string_view name) {
+  const json* value = member(obj, name);
+  if (!value) return std::nullopt;
+  if (!value->is_string()) wrong_type(name, "a string");
+  return value->get<std::string>();
+}
+
+std::string required_string(const json& obj, std::string_view name) {
+  auto value = optional_string(obj, name);
+  if (!value) throw missing_parameter(name);
+  return std::move(*value);
+}
+
+std::optional<std::int64_t> optional_int(const json& obj, std::string_view name) {
+  const json* value = member(obj, name);
+  if (!value) return std::nullopt;
+  if (value->is_number_integer() && !value->is_number_unsigned()) return value->get<std::int64_t>();
+  if (value->is_number_unsigned() &&
+      value->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(value->get<std::uint64_t>());
+  wrong_type(name, "an integer");
+}
+
+std::optional<bool> optional_bool(const json& obj, std::string_view name) {
+  const json* value = member(obj, name);
+  if (!value) return std::nullopt;
+  if (!value->is_boolean()) wrong_type(name, "a boolean");
+  return value->get<bool>();
+}
+
+const json* optional_object(const json& obj, std::string_view name) {
+  const json* value = member(obj, name);
+  if (value && !value->is_object()) wrong_type(name, "an object");
+  return value;
+}
+
+const json* optional_array(const json& obj, std::string_view name) {
+  const json* value = member(obj, name);
+  if (value && !value->is_array()) wrong_type(name, "a list");
+  return value;
+}
+
+std::vector<std::string> string_list(const json& obj, std::string_view name) {
+  std::vector<std::string> out;
+  if (const json* list = optional_array(obj, name)) {
+    for (const auto& item : *list) {
+      if (!item.is_string()) wrong_type(name, "a list of strings");
+      out.push_back(item.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> string_map(const json& obj, std::string_view name) {
+  std::map<std::string, std::string> out;
+  if (const json* map = optional_object(obj, name)) {
+    for (const auto& [key, value] : map->items()) {
+      if (!value.is_string()) wrong_type(name, "a map of strings");
+      out.emplace(key, value.get<std::string>());
+    }
+  }
+  return out;
+}
+
+http::Response render_json_response(const JsonProtocol& protocol, const json& body,
+                                    const std::string& request_id) {
+  http::Response res;
+  res.status = 200;
+  res.add_header("Content-Type", protocol.content_type);
+  res.add_header("x-amzn-RequestId", request_id);
+  res.body = dump(body.is_null() ? json::object() : body);
+  return res;
+}
+
+http::Response render_json_error(const ApiError& error, const JsonProtocol& protocol,
+                                 const std::string& request_id) {
+  std::string type;
+  if (auto it = protocol.json_types.find(error.code); it != protocol.json_types.end())
+    type = it->second;
+  else if (error.code == kSerializationException)
+    type = protocol.serialization_type;
+  else
+    type = error.code;
+  if (type.find('#') == std::string::npos) type = protocol.type_prefix + type;
+
+  http::Response res;
+  res.status = error.http_status;
+  res.add_header("Content-Type", protocol.content_type);
+  res.add_header("x-amzn-RequestId", request_id);
+  if (protocol.query_compatible)
+    res.add_header("x-amzn-query-error",
+                   error.code + (error.http_status >= 500 ? ";Receiver" : ";Sender"));
+  res.body = dump(json{{"__type", type}, {"message", error.message()}});
+  return res;
+}
+
+}  // namespace serverlite::aws

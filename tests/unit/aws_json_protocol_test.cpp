@@ -1,0 +1,176 @@
+#include "emulator/aws/json_protocol.hpp"
+
+#include <gtest/gtest.h>
+
+namespace serverlite::aws {
+namespace {
+
+using nlohmann::json;
+
+JsonProtocol sqs() {
+  return {.content_type = "application/x-amz-json-1.0",
+          .type_prefix = "com.amazonaws.sqs#",
+          .query_compatible = true,
+          .json_types = {{"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
+                         {"QueueAlreadyExists", "QueueNameExists"}}};
+}
+
+// Runs `f`, which must throw ApiError, and returns it.
+template <typename F>
+ApiError error_of(F f) {
+  try {
+    f();
+  } catch (const ApiError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ApiError thrown";
+  return ApiError(0, "", "");
+}
+
+TEST(JsonBody, EmptyBodyIsAnEmptyObject) {
+  EXPECT_EQ(parse_json_body(""), json::object());
+  EXPECT_EQ(parse_json_body(" \r\n"), json::object());
+  EXPECT_EQ(parse_json_body("{}"), json::object());
+}
+
+TEST(JsonBody, ParsesWhatTheJavaScriptSdkSends) {
+  auto body = parse_json_body(
+      R"({"QueueUrl":"http://localhost:4566/000000000000/orders","MessageBody":"hi \u00e9",)"
+      R"("DelaySeconds":5,)"
+      R"("MessageAttributes":{"color":{"DataType":"String","StringValue":"blue"}},)"
+      R"("MessageSystemAttributes":)"
+      R"({"AWSTraceHeader":{"DataType":"String","StringValue":"Root=1"}}})");
+  EXPECT_EQ(required_string(body, "QueueUrl"), "http://localhost:4566/000000000000/orders");
+  EXPECT_EQ(required_string(body, "MessageBody"), "hi \xC3\xA9");
+  EXPECT_EQ(optional_int(body, "DelaySeconds"), 5);
+  const json* attrs = optional_object(body, "MessageAttributes");
+  ASSERT_NE(attrs, nullptr);
+  EXPECT_EQ(required_string(attrs->at("color"), "StringValue"), "blue");
+  EXPECT_EQ(optional_object(body, "MessageDeduplicationId"), nullptr);
+}
+
+TEST(JsonBody, MalformedBodiesAreSerializationErrors) {
+  for (const char* bad : {"{", "not json", "{\"a\":}", "[1,2]", "\"str\"", "42", "null"}) {
+    auto e = error_of([&] { parse_json_body(bad); });
+    EXPECT_EQ(e.http_status, 400) << bad;
+    EXPECT_EQ(e.code, kSerializationException) << bad;
+  }
+}
+
+TEST(JsonAccessors, AbsentAndNullAreAbsent) {
+  auto body = json::parse(R"({"A": null})");
+  EXPECT_FALSE(optional_string(body, "A"));
+  EXPECT_FALSE(optional_string(body, "B"));
+  EXPECT_FALSE(optional_int(body, "A"));
+  EXPECT_FALSE(optional_bool(body, "A"));
+  EXPECT_EQ(optional_array(body, "A"), nullptr);
+  EXPECT_TRUE(string_list(body, "A").empty());
+  EXPECT_TRUE(string_map(body, "B").empty());
+  auto e = error_of([&] { required_string(body, "QueueUrl"); });
+  EXPECT_EQ(e.code, "MissingParameter");
+  EXPECT_EQ(e.message(), "The request must contain the parameter QueueUrl.");
+  EXPECT_EQ(required_string(json::parse(R"({"MessageBody": ""})"), "MessageBody"), "");
+}
+
+TEST(JsonAccessors, WrongTypesAreSerializationErrors) {
+  auto body = json::parse(
+      R"({"S": 5, "I": "30", "F": 30.5, "B": "true", "O": [], "L": {}, "LS": [1], "M": {"k": 1},)"
+      R"( "Big": 18446744073709551615, "Neg": -3, "U": 9007199254740993})");
+  auto expect_serialization = [](auto f, const char* what) {
+    auto e = error_of(f);
+    EXPECT_EQ(e.code, kSerializationException) << what;
+    EXPECT_EQ(e.http_status, 400) << what;
+  };
+  expect_serialization([&] { optional_string(body, "S"); }, "S");
+  expect_serialization([&] { required_string(body, "S"); }, "S required");
+  expect_serialization([&] { optional_int(body, "I"); }, "I");
+  expect_serialization([&] { optional_int(body, "F"); }, "F");
+  expect_serialization([&] { optional_int(body, "Big"); }, "Big");
+  expect_serialization([&] { optional_bool(body, "B"); }, "B");
+  expect_serialization([&] { optional_object(body, "O"); }, "O");
+  expect_serialization([&] { optional_array(body, "L"); }, "L");
+  expect_serialization([&] { string_list(body, "LS"); }, "LS");
+  expect_serialization([&] { string_map(body, "M"); }, "M");
+  EXPECT_EQ(optional_int(body, "Neg"), -3);
+  EXPECT_EQ(optional_int(body, "U"), 9007199254740993);
+}
+
+TEST(JsonAccessors, ListsAndMaps) {
+  auto body =
+      json::parse(R"({"AttributeNames": ["All", "QueueArn"], "Attributes": {"DelaySeconds": "5",)"
+                  R"( "VisibilityTimeout": "30"}, "tags": {"team": ""}, "FifoQueue": true})");
+  EXPECT_EQ(string_list(body, "AttributeNames"), (std::vector<std::string>{"All", "QueueArn"}));
+  auto attrs = string_map(body, "Attributes");
+  EXPECT_EQ(attrs.size(), 2u);
+  EXPECT_EQ(attrs.at("VisibilityTimeout"), "30");
+  EXPECT_EQ(string_map(body, "tags").at("team"), "");
+  EXPECT_EQ(optional_bool(body, "FifoQueue"), true);
+}
+
+TEST(JsonRendering, ResponsesCarryTheServiceContentType) {
+  auto res = render_json_response(sqs(), json{{"QueueUrl", "http://h/0/q"}}, "req-1");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "application/x-amz-json-1.0");
+  EXPECT_EQ(res.header("x-amzn-RequestId").value_or(""), "req-1");
+  EXPECT_EQ(res.body, R"({"QueueUrl":"http://h/0/q"})");
+  // Operations without output answer `{}`.
+  EXPECT_EQ(render_json_response(sqs(), json()).body, "{}");
+  // A client's invalid UTF-8 echoed back does not throw.
+  auto odd = render_json_response(sqs(), json{{"Body", std::string("a\xFF")}});
+  EXPECT_EQ(json::parse(odd.body)["Body"], "a\xEF\xBF\xBD");
+}
+
+TEST(JsonRendering, QueryCompatibleErrorsMatchSqs) {
+  // The shape SQS documents for a non-existent queue through the JSON protocol.
+  auto res = render_json_error(ApiError(400, "AWS.SimpleQueueService.NonExistentQueue",
+                                        "The specified queue does not exist."),
+                               sqs(), "req-2");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "application/x-amz-json-1.0");
+  EXPECT_EQ(res.header("x-amzn-RequestId").value_or(""), "req-2");
+  EXPECT_EQ(res.header("x-amzn-query-error").value_or(""),
+            "AWS.SimpleQueueService.NonExistentQueue;Sender");
+  auto body = json::parse(res.body);
+  EXPECT_EQ(body["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
+  EXPECT_EQ(body["message"], "The specified queue does not exist.");
+}
+
+TEST(JsonRendering, UnmappedCodesAndServerFaults) {
+  auto res = render_json_error(ApiError(400, "InvalidParameterValue", "bad"), sqs());
+  EXPECT_EQ(json::parse(res.body)["__type"], "com.amazonaws.sqs#InvalidParameterValue");
+  EXPECT_EQ(res.header("x-amzn-query-error").value_or(""), "InvalidParameterValue;Sender");
+  auto internal = render_json_error(ApiError(500, "InternalError", "boom"), sqs());
+  EXPECT_EQ(internal.status, 500);
+  EXPECT_EQ(internal.header("x-amzn-query-error").value_or(""), "InternalError;Receiver");
+}
+
+TEST(JsonRendering, SerializationErrorsAreTheFrameworksOwn) {
+  auto e = error_of([] { parse_json_body("{oops"); });
+  auto res = render_json_error(e, sqs());
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(json::parse(res.body)["__type"], "com.amazon.coral.service#SerializationException");
+  // A service may map it elsewhere.
+  JsonProtocol custom = sqs();
+  custom.json_types["SerializationException"] = "Malformed";
+  EXPECT_EQ(json::parse(render_json_error(e, custom).body)["__type"],
+            "com.amazonaws.sqs#Malformed");
+}
+
+TEST(JsonRendering, PlainJsonServicesHaveNoQueryHeader) {
+  JsonProtocol kinesis{.content_type = "application/x-amz-json-1.1", .type_prefix = ""};
+  auto res =
+      render_json_error(ApiError(400, "ResourceNotFoundException", "Stream x not found"), kinesis);
+  EXPECT_FALSE(res.header("x-amzn-query-error"));
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "application/x-amz-json-1.1");
+  EXPECT_EQ(json::parse(res.body)["__type"], "ResourceNotFoundException");
+  // An already qualified name gets no prefix.
+  JsonProtocol qualified{
+      .type_prefix = "com.amazonaws.x#",
+      .json_types = {{"Throttled", "com.amazon.coral.availability#ThrottlingException"}}};
+  EXPECT_EQ(
+      json::parse(render_json_error(ApiError(400, "Throttled", "slow"), qualified).body)["__type"],
+      "com.amazon.coral.availability#ThrottlingException");
+}
+
+}  // namespace
+}  // namespace serverlite::aws
