@@ -13,6 +13,8 @@
 #include "emulator/store/database.hpp"
 #include "services/functions/api.hpp"
 #include "services/gateway/gateway.hpp"
+#include "services/queue/api.hpp"
+#include "services/queue/engine.hpp"
 
 namespace serverlite {
 
@@ -33,6 +35,8 @@ struct Emulator::Impl {
   UpOptions options;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<queue::QueueEngine> queue_engine;  // uses db
+  std::unique_ptr<queue::QueueApi> queue_api;        // uses queue_engine
   aws::Router router;
   http::Server aws_server;
   http::Server gateway_server;
@@ -77,6 +81,17 @@ std::vector<std::string> Emulator::start() {
   s.lambda = std::make_unique<functions::LambdaApi>(s.app, *s.pools);
   s.gateway = std::make_unique<gateway::Gateway>(
       s.io, s.app, *s.pools, gateway::GatewayOptions{.integration_timeout = s.options.gateway_timeout});
+
+  s.queue_engine = std::make_unique<queue::QueueEngine>(
+      *s.db, queue::EngineOptions{.region = s.app.region, .account_id = std::string(app::kAccountId)});
+  s.queue_api = std::make_unique<queue::QueueApi>(s.io, *s.queue_engine, aws_url());
+  s.router.add_target_prefix("AmazonSQS.", [this](http::Request r, http::Responder d) {
+    impl_->queue_api->handle_json(std::move(r), d);
+  });
+  s.router.add_query_service("sqs", queue::QueueApi::action_names(),
+                             [this](http::Request r, http::Responder d) {
+                               impl_->queue_api->handle_query(std::move(r), d);
+                             });
 
   s.router.add_path_prefix("/_serverlite/", [this](http::Request r, http::Responder d) {
     impl_->admin(std::move(r), d);
@@ -146,6 +161,7 @@ void Emulator::shutdown(std::function<void()> done) {
   s.stopping = true;
   s.aws_server.stop();
   s.gateway_server.stop();
+  s.queue_api->shutdown();
   s.pools->shutdown(s.options.shutdown_grace, [this, done] {
     // Give answers already produced a moment to reach their clients.
     auto timer = std::make_shared<asio::steady_timer>(impl_->io);
@@ -158,6 +174,8 @@ void Emulator::shutdown(std::function<void()> done) {
         auto* self = this;
         auto finished = done;  // clearing *poll destroys this closure and its captures
         *poll = nullptr;
+        self->impl_->queue_api.reset();
+        self->impl_->queue_engine.reset();
         self->impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)
         return finished();
       }

@@ -1,0 +1,167 @@
+"""The queue (SQS) on the AWS endpoint, through boto3 and the AWS CLI (query protocol, which
+Debian's botocore speaks) and raw AWS JSON 1.0 requests (what current SDKs send)."""
+import json
+import threading
+import time
+import unittest
+import urllib.request
+
+from harness import ServerTestCase
+
+
+class QueueWithBoto3(ServerTestCase):
+    APP = "demo"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sqs = cls.sl.boto3_client("sqs")
+
+    def url(self, name, **attrs):
+        return self.sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+
+    def test_send_receive_delete_with_attributes(self):
+        url = self.url("basic")
+        self.assertTrue(url.endswith("/000000000000/basic"))
+        # botocore checks MD5OfMessageBody and MD5OfMessageAttributes itself.
+        sent = self.sqs.send_message(QueueUrl=url, MessageBody="héllo", MessageAttributes={
+            "s": {"DataType": "String", "StringValue": "v"},
+            "n": {"DataType": "Number.int", "StringValue": "42"},
+            "b": {"DataType": "Binary", "BinaryValue": b"\x00\xff"}})
+        got = self.sqs.receive_message(QueueUrl=url, AttributeNames=["All"],
+                                       MessageAttributeNames=["All"])["Messages"]
+        self.assertEqual(len(got), 1)
+        m = got[0]
+        self.assertEqual(m["MessageId"], sent["MessageId"])
+        self.assertEqual(m["Body"], "héllo")
+        self.assertEqual(m["MessageAttributes"]["b"]["BinaryValue"], b"\x00\xff")
+        self.assertEqual(m["MessageAttributes"]["n"]["StringValue"], "42")
+        self.assertEqual(m["Attributes"]["ApproximateReceiveCount"], "1")
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url))
+
+    def test_visibility_timeout_and_receipt_handles(self):
+        url = self.url("vis", VisibilityTimeout="1")
+        self.sqs.send_message(QueueUrl=url, MessageBody="x")
+        first = self.sqs.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url))
+        time.sleep(1.2)
+        second = self.sqs.receive_message(QueueUrl=url, AttributeNames=["ApproximateReceiveCount"])
+        second = second["Messages"][0]
+        self.assertNotEqual(first["ReceiptHandle"], second["ReceiptHandle"])
+        self.assertEqual(second["Attributes"]["ApproximateReceiveCount"], "2")
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"],
+                                               VisibilityTimeout=10)
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValue")
+
+    def test_batches(self):
+        url = self.url("batch")
+        res = self.sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": f"m{i}"} for i in range(10)])
+        self.assertEqual(len(res["Successful"]), 10)
+        msgs = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        res = self.sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+        self.assertEqual(len(res["Successful"]), len(msgs))
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": "a", "MessageBody": "1"}, {"Id": "a", "MessageBody": "2"}])
+        self.assertEqual(e.exception.response["Error"]["Code"],
+                         "AWS.SimpleQueueService.BatchEntryIdsNotDistinct")
+
+    def test_fifo_order_and_deduplication(self):
+        url = self.url("order.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+        for body in ("a", "b", "a"):
+            self.sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+        got = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                       AttributeNames=["SequenceNumber"])["Messages"]
+        self.assertEqual([m["Body"] for m in got], ["a", "b"])  # the second "a" was a duplicate
+        self.assertLess(int(got[0]["Attributes"]["SequenceNumber"]),
+                        int(got[1]["Attributes"]["SequenceNumber"]))
+
+    def test_redrive_to_dead_letter_queue(self):
+        dlq = self.url("dead")
+        arn = self.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])
+        arn = arn["Attributes"]["QueueArn"]
+        src = self.url("src", VisibilityTimeout="0", RedrivePolicy=json.dumps(
+            {"deadLetterTargetArn": arn, "maxReceiveCount": 2}))
+        self.sqs.send_message(QueueUrl=src, MessageBody="poison")
+        for _ in range(2):
+            self.assertIn("Messages", self.sqs.receive_message(QueueUrl=src))
+        self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=src))
+        self.assertEqual(self.sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"], "poison")
+        self.assertEqual(self.sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"], [src])
+
+    def test_long_polling_returns_when_a_message_arrives(self):
+        url = self.url("wait")
+        threading.Timer(0.5, lambda: self.sqs.send_message(QueueUrl=url, MessageBody="late")).start()
+        t0 = time.monotonic()
+        got = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)
+        self.assertEqual(got["Messages"][0]["Body"], "late")
+        self.assertLess(time.monotonic() - t0, 5)
+
+    def test_queue_management(self):
+        url = self.url("managed")
+        self.assertEqual(self.url("managed"), url)  # idempotent with the same attributes
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.url("managed", VisibilityTimeout="5")
+        self.assertEqual(e.exception.response["Error"]["Code"], "QueueAlreadyExists")
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "3"})
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertEqual(attrs["DelaySeconds"], "3")
+        self.sqs.tag_queue(QueueUrl=url, Tags={"team": "a", "env": "dev"})
+        self.sqs.untag_queue(QueueUrl=url, TagKeys=["env"])
+        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"], {"team": "a"})
+        self.assertIn(url, self.sqs.list_queues(QueueNamePrefix="manag")["QueueUrls"])
+        self.sqs.send_message(QueueUrl=url, MessageBody="x")
+        self.sqs.purge_queue(QueueUrl=url)
+        self.sqs.delete_queue(QueueUrl=url)
+        with self.assertRaises(self.sqs.exceptions.QueueDoesNotExist):
+            self.sqs.get_queue_url(QueueName="managed")
+
+
+class QueueWithCliAndJson(ServerTestCase):
+    APP = "demo"
+
+    def test_cli_round_trip(self):
+        r = self.sl.aws_cli("sqs", "create-queue", "--queue-name", "cli")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        url = json.loads(r.stdout)["QueueUrl"]
+        r = self.sl.aws_cli("sqs", "send-message", "--queue-url", url, "--message-body", "hi")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.sl.aws_cli("sqs", "receive-message", "--queue-url", url)
+        self.assertEqual(json.loads(r.stdout)["Messages"][0]["Body"], "hi")
+        r = self.sl.aws_cli("sqs", "get-queue-url", "--queue-name", "absent")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("AWS.SimpleQueueService.NonExistentQueue", r.stderr)
+
+    def json_call(self, action, body):
+        req = urllib.request.Request(self.sl.aws_url + "/", data=json.dumps(body).encode(),
+                                     method="POST", headers={
+                                         "X-Amz-Target": f"AmazonSQS.{action}",
+                                         "Content-Type": "application/x-amz-json-1.0"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as res:
+                return res.status, dict(res.headers), json.loads(res.read())
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), json.loads(e.read())
+
+    def test_json_protocol_and_its_errors(self):
+        status, _, body = self.json_call("CreateQueue", {"QueueName": "js"})
+        self.assertEqual(status, 200)
+        url = body["QueueUrl"]
+        status, _, body = self.json_call("SendMessage", {"QueueUrl": url, "MessageBody": "x"})
+        self.assertEqual(body["MD5OfMessageBody"], "9dd4e461268c8034f5c8564e155c67a6")
+        status, headers, body = self.json_call("GetQueueUrl", {"QueueName": "nope"})
+        self.assertEqual(status, 400)
+        self.assertEqual(body["__type"], "com.amazonaws.sqs#QueueDoesNotExist")
+        self.assertEqual(headers["x-amzn-query-error"],
+                         "AWS.SimpleQueueService.NonExistentQueue;Sender")
+        status, _, body = self.json_call("SendMessage", {"QueueUrl": url})
+        self.assertEqual(status, 400)
+        self.assertIn("MessageBody", body["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
