@@ -15,6 +15,7 @@
 #include "services/gateway/gateway.hpp"
 #include "services/queue/api.hpp"
 #include "services/queue/engine.hpp"
+#include "services/queue/resources.hpp"
 
 namespace serverlite {
 
@@ -46,10 +47,15 @@ struct Emulator::Impl {
   bool stopping = false;
 };
 
-std::vector<std::string> prepare_app(app::AppSpec& app, const std::string& aws_endpoint_url) {
-  // Each service registers here the resource types it emulates (none yet).
+// The CloudFormation resource types serverlite emulates: each service registers its own.
+static app::ResourceTypes resource_types(const app::AppSpec& app, const std::string& aws_url) {
   app::ResourceTypes types;
-  (void)aws_endpoint_url;
+  queue::add_queue_resource_type(types, app, aws_url);
+  return types;
+}
+
+std::vector<std::string> prepare_app(app::AppSpec& app, const std::string& aws_endpoint_url) {
+  app::ResourceTypes types = resource_types(app, aws_endpoint_url);
   auto warnings = app::unsupported_resources(app, types);
   for (auto& w : app::resolve_environment(app, types)) warnings.push_back(std::move(w));
   return warnings;
@@ -84,6 +90,7 @@ std::vector<std::string> Emulator::start() {
 
   s.queue_engine = std::make_unique<queue::QueueEngine>(
       *s.db, queue::EngineOptions{.region = s.app.region, .account_id = std::string(app::kAccountId)});
+  queue::create_resource_queues(s.app, resource_types(s.app, aws_url()), *s.queue_engine);
   s.queue_api = std::make_unique<queue::QueueApi>(s.io, *s.queue_engine, aws_url());
   s.router.add_target_prefix("AmazonSQS.", [this](http::Request r, http::Responder d) {
     impl_->queue_api->handle_json(std::move(r), d);
