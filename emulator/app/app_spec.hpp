@@ -40,6 +40,19 @@ struct HttpRoute {
   CorsSpec cors;
 };
 
+// An `sqs` event: the function is triggered by a queue, as a Lambda event source mapping.
+struct QueueEventSpec {
+  std::string key_path;  // "functions.worker.events[0].sqs", for messages
+  // The queue's ARN as JSON text: a string, or a CloudFormation function (`!GetAtt [Q, Arn]`)
+  // that start-up evaluates.
+  std::string arn_json;
+  int batch_size = 10;                       // 1..10000 (10 for FIFO queues)
+  int maximum_batching_window_seconds = 0;   // 0..300
+  bool enabled = true;
+  bool report_batch_item_failures = false;   // functionResponseType: ReportBatchItemFailures
+  std::vector<std::string> filter_patterns;  // each a JSON text pattern over the record
+};
+
 struct FunctionSpec {
   std::string key;          // the key under `functions:`
   std::string name;         // deployed name: `name:` or "{service}-{stage}-{key}"
@@ -60,6 +73,7 @@ struct FunctionSpec {
   int memory_mb = 1024;
   int reserved_concurrency = 10;
   std::vector<HttpRoute> routes;
+  std::vector<QueueEventSpec> queue_events;
 };
 
 // A resource of `resources.Resources`, as CloudFormation would create it.

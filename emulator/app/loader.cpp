@@ -454,10 +454,64 @@ class Builder {
         fn.routes.push_back(rest_route(spec, at));
       } else if (type == "httpApi") {
         fn.routes.push_back(http_api_route(spec, at));
+      } else if (type == "sqs") {
+        fn.queue_events.push_back(queue_event(spec, at));
       } else {
         warn(at, "not supported yet, ignored");
       }
     }
+  }
+
+  // `sqs: ARN` or `sqs: {arn, batchSize, maximumBatchingWindow, enabled, functionResponseType,
+  // filterPatterns}`, with Lambda's limits for an SQS event source mapping.
+  QueueEventSpec queue_event(const Json& spec, const std::string& path) {
+    QueueEventSpec q;
+    q.key_path = path;
+    const Json* arn = &spec;
+    if (spec.is_object() && !(spec.size() == 1 && is_intrinsic_name(spec.begin().key()))) {
+      static const KeySet kRead = {"arn", "batchSize", "maximumBatchingWindow", "enabled",
+                                   "functionResponseType", "filterPatterns"};
+      static const KeySet kSilent = {};
+      check_keys(spec, path, kRead, kSilent);
+      arn = member(spec, "arn");
+      if (!arn) error(path + ".arn", "the queue's ARN is required");
+      const Json* v = nullptr;
+      if ((v = member(spec, "batchSize")) && !v->is_null())
+        q.batch_size = int_at(*v, path + ".batchSize", 1, 10000);
+      if ((v = member(spec, "maximumBatchingWindow")) && !v->is_null())
+        q.maximum_batching_window_seconds = int_at(*v, path + ".maximumBatchingWindow", 0, 300);
+      if ((v = member(spec, "enabled")) && !v->is_null()) {
+        if (!v->is_boolean()) error(path + ".enabled", "expected true or false, got " + describe(*v));
+        q.enabled = v->get<bool>();
+      }
+      if ((v = member(spec, "functionResponseType")) && !v->is_null()) {
+        if (string_at(*v, path + ".functionResponseType") != "ReportBatchItemFailures")
+          error(path + ".functionResponseType", "the only value is ReportBatchItemFailures");
+        q.report_batch_item_failures = true;
+      }
+      if ((v = member(spec, "filterPatterns")) && !v->is_null()) {
+        if (!v->is_array()) error(path + ".filterPatterns", "expected a list of patterns");
+        for (std::size_t i = 0; i < v->size(); ++i) {
+          if (!(*v)[i].is_object())
+            error(key_path_index(path + ".filterPatterns", i), "expected a pattern object");
+          q.filter_patterns.push_back((*v)[i].dump());
+        }
+      }
+      // Lambda: a batch over 10 from a standard queue needs a batching window.
+      if (q.batch_size > 10 && q.maximum_batching_window_seconds == 0)
+        error(path + ".batchSize",
+              "a batchSize over 10 needs maximumBatchingWindow of at least 1 second");
+    }
+    if (arn->is_string()) {
+      if (!arn->get<std::string>().starts_with("arn:aws:sqs:"))
+        error(path + ".arn", "expected an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME) or "
+                             "!GetAtt [Queue, Arn], got \"" + arn->get<std::string>() + "\"");
+    } else if (!(arn->is_object() && arn->size() == 1 && is_intrinsic_name(arn->begin().key()))) {
+      error(path + ".arn", "expected an SQS queue ARN or !GetAtt [Queue, Arn], got " +
+                               describe(*arn));
+    }
+    q.arn_json = arn->dump();
+    return q;
   }
 
   std::string method_at(const Json& v, const std::string& path) const {

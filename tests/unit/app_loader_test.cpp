@@ -123,10 +123,11 @@ TEST(AppLoader, LoadsTheBasicExample) {
   EXPECT_EQ(users.routes[1].method, "ANY");
   EXPECT_EQ(users.routes[1].path, "/users");
 
-  ASSERT_EQ(app.warnings.size(), 1u);
-  EXPECT_EQ(app.warnings[0],
-            "serverless.yml: functions.users.events[2].sqs: not supported yet, "
-            "ignored");
+  EXPECT_TRUE(app.warnings.empty());
+  ASSERT_EQ(users.queue_events.size(), 1u);  // an `sqs` event
+  EXPECT_EQ(users.queue_events[0].arn_json, R"("arn:aws:sqs:eu-west-1:000000000000:jobs")");
+  EXPECT_EQ(users.queue_events[0].batch_size, 10);
+  EXPECT_TRUE(users.queue_events[0].enabled);
   ASSERT_TRUE(app.document);
   EXPECT_EQ((*app.document)["custom"]["settings"]["greeting"], "hello from basic-app");
 
@@ -656,11 +657,11 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "    handler: src/handler.main\n"
       "    layers: [arn]\n"
       "    events:\n"
-      "      - sqs: arn:aws:sqs:us-east-1:000000000000:q\n"
+      "      - stream: arn:aws:kinesis:us-east-1:000000000000:stream/s\n"
       "      - schedule: rate(1 minute)\n"
       "      - http: {path: x, method: get, authorizer: aws_iam}\n"
       "      - httpApi: {path: /x, method: get, authorizer: {name: a}}\n"
-      "      - sqs: arn:aws:sqs:us-east-1:000000000000:q\n"
+      "      - sns: topic\n"
       "      - http: {path: y, method: get, integration: lambda-proxy}\n"
       "      - http: {path: z, method: get, integration: lambda}\n");
   std::vector<std::string> expected = {
@@ -668,17 +669,53 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "serverless.yml: provider.apiKeys: not supported yet, ignored",
       "serverless.yml: provider.httpApi.authorizers: not supported yet, ignored",
       "serverless.yml: functions.worker.layers: not supported yet, ignored",
-      "serverless.yml: functions.worker.events[0].sqs: not supported yet, ignored",
+      "serverless.yml: functions.worker.events[0].stream: not supported yet, ignored",
       "serverless.yml: functions.worker.events[1].schedule: not supported yet, ignored",
       "serverless.yml: functions.worker.events[2].http.authorizer: not supported yet, ignored",
       "serverless.yml: functions.worker.events[3].httpApi.authorizer: not supported yet, ignored",
-      "serverless.yml: functions.worker.events[4].sqs: not supported yet, ignored",
+      "serverless.yml: functions.worker.events[4].sns: not supported yet, ignored",
       "serverless.yml: functions.worker.events[6].http.integration: only the lambda-proxy "
       "integration is supported, ignored",
   };
   EXPECT_EQ(app.warnings, expected);
   // Still loaded: warnings are never errors.
   EXPECT_EQ(app.functions[0].routes.size(), 4u);
+}
+
+TEST(AppLoader, SqsEventsWithOptionsAndLimits) {
+  TempApp t;
+  AppSpec app = t.load(kHeader +
+                       "functions:\n  w:\n    handler: src/handler.main\n    events:\n"
+                       "      - sqs: !GetAtt [Jobs, Arn]\n"
+                       "      - sqs:\n          arn: arn:aws:sqs:us-east-1:000000000000:q\n"
+                       "          batchSize: 100\n          maximumBatchingWindow: 5\n"
+                       "          enabled: false\n"
+                       "          functionResponseType: ReportBatchItemFailures\n"
+                       "          filterPatterns: [{body: {kind: [a]}}]\n");
+  const auto& events = app.functions[0].queue_events;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].arn_json, R"({"Fn::GetAtt":["Jobs","Arn"]})");
+  EXPECT_EQ(events[0].key_path, "functions.w.events[0].sqs");
+  EXPECT_EQ(events[1].batch_size, 100);
+  EXPECT_EQ(events[1].maximum_batching_window_seconds, 5);
+  EXPECT_FALSE(events[1].enabled);
+  EXPECT_TRUE(events[1].report_batch_item_failures);
+  ASSERT_EQ(events[1].filter_patterns.size(), 1u);
+  EXPECT_EQ(events[1].filter_patterns[0], R"({"body":{"kind":["a"]}})");
+
+  auto sqs = [&](const std::string& spec) {
+    return t.error(kHeader + "functions:\n  w:\n    handler: src/handler.main\n    events:\n"
+                             "      - sqs: " + spec + "\n");
+  };
+  EXPECT_CONTAINS(sqs("{arn: 'arn:aws:sqs:us-east-1:000000000000:q', batchSize: 50}"),
+                  "functions.w.events[0].sqs.batchSize: a batchSize over 10 needs "
+                  "maximumBatchingWindow");
+  EXPECT_CONTAINS(sqs("{arn: 'arn:aws:sqs:us-east-1:000000000000:q', batchSize: 0}"),
+                  "functions.w.events[0].sqs.batchSize:");
+  EXPECT_CONTAINS(sqs("not-an-arn"), "functions.w.events[0].sqs.arn: expected an SQS queue ARN");
+  EXPECT_CONTAINS(sqs("{batchSize: 5}"), "functions.w.events[0].sqs.arn: the queue's ARN is required");
+  EXPECT_CONTAINS(sqs("{arn: 'arn:aws:sqs:us-east-1:000000000000:q', functionResponseType: X}"),
+                  "functions.w.events[0].sqs.functionResponseType:");
 }
 
 TEST(AppLoader, WarningsUseTheConfigFileBaseName) {
