@@ -16,6 +16,7 @@
 #include "services/queue/api.hpp"
 #include "services/queue/engine.hpp"
 #include "services/queue/resources.hpp"
+#include "emulator/events/queue_trigger.hpp"
 
 namespace serverlite {
 
@@ -38,6 +39,7 @@ struct Emulator::Impl {
   std::unique_ptr<store::Database> db;
   std::unique_ptr<queue::QueueEngine> queue_engine;  // uses db
   std::unique_ptr<queue::QueueApi> queue_api;        // uses queue_engine
+  std::vector<std::shared_ptr<events::QueueTrigger>> queue_triggers;
   aws::Router router;
   http::Server aws_server;
   http::Server gateway_server;
@@ -92,6 +94,12 @@ std::vector<std::string> Emulator::start() {
       *s.db, queue::EngineOptions{.region = s.app.region, .account_id = std::string(app::kAccountId)});
   queue::create_resource_queues(s.app, resource_types(s.app, aws_url()), *s.queue_engine);
   s.queue_api = std::make_unique<queue::QueueApi>(s.io, *s.queue_engine, aws_url());
+  start_queue_triggers();
+  s.queue_engine->set_on_visible([this](const std::string& queue_name) {
+    impl_->queue_api->wake(queue_name);
+    for (auto& t : impl_->queue_triggers)
+      if (t->queue_name() == queue_name) t->wake();
+  });
   s.router.add_target_prefix("AmazonSQS.", [this](http::Request r, http::Responder d) {
     impl_->queue_api->handle_json(std::move(r), d);
   });
@@ -108,6 +116,29 @@ std::vector<std::string> Emulator::start() {
                              impl_->lambda->handle(std::move(r), d);
                            });
   return warnings;
+}
+
+// Lambda's SQS event source mappings, one per enabled `sqs` event.
+void Emulator::start_queue_triggers() {
+  auto& s = *impl_;
+  app::ResourceTypes types = resource_types(s.app, aws_url());
+  for (const auto& fn : s.app.functions) {
+    for (const auto& ev : fn.queue_events) {
+      if (!ev.enabled) continue;
+      auto arn = app::evaluate_intrinsics(nlohmann::json::parse(ev.arn_json), ev.key_path + ".arn",
+                                          s.app, types);
+      if (!arn.is_string())
+        throw app::ConfigError(s.app.config_file.filename().string(), ev.key_path + ".arn",
+                               "expected a queue ARN, got " + arn.dump());
+      std::string queue_arn = arn.get<std::string>();
+      events::QueueTriggerSpec spec{fn.key, queue_arn.substr(queue_arn.rfind(':') + 1), queue_arn,
+                                    s.app.region, ev};
+      auto trigger = std::make_shared<events::QueueTrigger>(s.io, *s.queue_engine, *s.pools,
+                                                            std::move(spec));
+      trigger->start();
+      s.queue_triggers.push_back(std::move(trigger));
+    }
+  }
 }
 
 static std::string url_of(const std::string& host, std::uint16_t port) {
@@ -168,6 +199,7 @@ void Emulator::shutdown(std::function<void()> done) {
   s.stopping = true;
   s.aws_server.stop();
   s.gateway_server.stop();
+  for (auto& t : s.queue_triggers) t->stop();
   s.queue_api->shutdown();
   s.pools->shutdown(s.options.shutdown_grace, [this, done] {
     // Give answers already produced a moment to reach their clients.

@@ -52,6 +52,8 @@ class Emulator {
   void shutdown(std::function<void()> done);
 
  private:
+  void start_queue_triggers();
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -334,11 +334,9 @@ std::vector<std::string> QueueApi::action_names() {
 }
 
 QueueApi::QueueApi(asio::io_context& io, QueueEngine& engine, std::string endpoint_url)
-    : io_(io), engine_(engine), endpoint_url_(std::move(endpoint_url)) {
-  engine_.set_on_visible([this](const std::string& queue) { wake(queue); });
-}
+    : io_(io), engine_(engine), endpoint_url_(std::move(endpoint_url)) {}
 
-QueueApi::~QueueApi() { engine_.set_on_visible(nullptr); }
+QueueApi::~QueueApi() = default;
 
 std::string QueueApi::queue_url(const std::string& queue_name) const {
   return endpoint_url_ + "/" + engine_.options().account_id + "/" + queue_name;

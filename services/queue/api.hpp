@@ -42,6 +42,9 @@ class QueueApi {
 
   // Answers every waiting long poll with an empty receive (serverlite is stopping).
   void shutdown();
+  // A message of `queue_name` became receivable: waiting long polls try again. Whoever owns the
+  // engine connects its on-visible hook here.
+  void wake(const std::string& queue_name);
 
   struct Call;
   class Input;
@@ -74,7 +77,6 @@ class QueueApi {
   void change_message_visibility_batch(Call&);
 
   struct Waiter;
-  void wake(const std::string& queue_name);
   void schedule(const std::shared_ptr<Waiter>& waiter);
   void retry(const std::shared_ptr<Waiter>& waiter);
 
