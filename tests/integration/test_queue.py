@@ -121,6 +121,75 @@ class QueueWithBoto3(ServerTestCase):
             self.sqs.get_queue_url(QueueName="managed")
 
 
+class QueueSemantics(ServerTestCase):
+    APP = "demo"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sqs = cls.sl.boto3_client("sqs")
+
+    def test_change_message_visibility_batch(self):
+        url = self.sqs.create_queue(QueueName="cmvb")["QueueUrl"]
+        self.sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": "a", "MessageBody": "1"}, {"Id": "b", "MessageBody": "2"}])
+        msgs = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        res = self.sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(msgs)] + [
+            {"Id": "bad", "ReceiptHandle": "garbage", "VisibilityTimeout": 0}])
+        self.assertEqual(len(res["Successful"]), len(msgs))
+        self.assertEqual([f["Id"] for f in res["Failed"]], ["bad"])
+        self.assertEqual(res["Failed"][0]["Code"], "ReceiptHandleIsInvalid")
+        again = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual(sorted(m["Body"] for m in again), sorted(m["Body"] for m in msgs))
+
+    def test_list_queues_pages(self):
+        for i in range(5):
+            self.sqs.create_queue(QueueName=f"page-{i}")
+        urls, token = [], None
+        while True:
+            kw = {"QueueNamePrefix": "page-", "MaxResults": 2}
+            if token:
+                kw["NextToken"] = token
+            res = self.sqs.list_queues(**kw)
+            urls += res.get("QueueUrls", [])
+            token = res.get("NextToken")
+            if not token:
+                break
+        self.assertEqual([u.rsplit("/", 1)[1] for u in urls], [f"page-{i}" for i in range(5)])
+
+    def test_message_and_queue_delays(self):
+        url = self.sqs.create_queue(QueueName="delays", Attributes={"DelaySeconds": "1"})["QueueUrl"]
+        self.sqs.send_message(QueueUrl=url, MessageBody="queue-delay")
+        self.sqs.send_message(QueueUrl=url, MessageBody="no-delay", DelaySeconds=0)
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessages"])["Attributes"]
+        self.assertEqual(attrs, {"ApproximateNumberOfMessagesDelayed": "1",
+                                 "ApproximateNumberOfMessages": "1"})
+        first = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        self.assertEqual([m["Body"] for m in first], ["no-delay"])
+        later = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3)["Messages"]
+        self.assertEqual([m["Body"] for m in later], ["queue-delay"])
+
+    def test_size_limit(self):
+        url = self.sqs.create_queue(QueueName="big")["QueueUrl"]
+        self.sqs.send_message(QueueUrl=url, MessageBody="x" * 262144)
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.sqs.send_message(QueueUrl=url, MessageBody="x" * 262145)
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValue")
+
+    def test_a_query_request_may_name_the_queue_by_its_path(self):
+        url = self.sqs.create_queue(QueueName="bypath")["QueueUrl"]
+        form = "Action=SendMessage&MessageBody=via+path&Version=2012-11-05"
+        status, _, body = self.sl.request("POST", url, form,
+                                          {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, body)
+        self.assertIn(b"<SendMessageResponse", body)
+        got = self.sqs.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertEqual(got["Body"], "via path")
+
+
 class QueueWithCliAndJson(ServerTestCase):
     APP = "demo"
 
