@@ -1,6 +1,7 @@
 #include "emulator/invoker/worker.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,12 +34,17 @@ namespace {
 constexpr std::size_t kMaxResponseBytes = 6291556;
 constexpr std::string_view kRuntimePrefix = "/2018-06-01/runtime/";
 
-// Puts the handler in a process group of its own, so a timeout can kill whatever it started.
-struct NewProcessGroup {
+// Runs in the child between fork and exec. A process group of its own lets a timeout kill
+// whatever the handler started; PR_SET_PDEATHSIG makes the kernel kill the worker if serverlite
+// dies without stopping it (kill -9, a crash), so no worker outlives its emulator.
+struct WorkerProcessSetup {
+  pid_t parent = ::getpid();
   template <class Launcher>
   boost::system::error_code on_exec_setup(Launcher&, const std::filesystem::path&,
                                           const char* const*) {
     ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // serverlite died before prctl took effect
     return {};
   }
 };
@@ -129,7 +135,7 @@ std::optional<std::string> Worker::start() {
     impl_->process.emplace(context_.io, exe, args,
                            bp::process_stdio{nullptr, impl_->out, impl_->err},
                            bp::process_start_dir(context_.app.service_dir),
-                           bp::process_environment(env), NewProcessGroup{});
+                           bp::process_environment(env), WorkerProcessSetup{});
     impl_->pid = impl_->process->id();
   } catch (const std::exception& e) {
     state_ = State::Dead;

@@ -146,6 +146,20 @@ class Shutdown(unittest.TestCase):
         # The worker process did not outlive serverlite.
         self.assertFalse(process_alive(json.loads(body)["pid"]))
 
+    def test_workers_do_not_outlive_a_killed_serverlite(self):
+        # Reproduces orphaned workers left running after kill -9 of serverlite.
+        sl = Serverlite(app_path("edge-cases"))
+        sl.start()
+        status, _, body = sl.gateway("GET", "/busy")
+        self.assertEqual(status, 200)
+        worker = json.loads(body)["pid"]
+        self.assertTrue(process_alive(worker))
+        sl.stop(signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and process_alive(worker):
+            time.sleep(0.05)
+        self.assertFalse(process_alive(worker))
+
     def test_sigint_exits_0(self):
         sl = Serverlite(app_path("demo"))
         sl.start()
