@@ -212,6 +212,13 @@ Json batch_errors_json(const std::vector<BatchResultError>& failed) {
   return out;
 }
 
+// DeleteMessageBatch and ChangeMessageVisibilityBatch answer the same shape.
+Json batch_result_json(const BatchResult& res) {
+  Json ok = Json::array();
+  for (const auto& id : res.successful) ok.push_back({{"Id", id}});
+  return {{"Successful", ok}, {"Failed", batch_errors_json(res.failed)}};
+}
+
 // How the query protocol writes the members that are not scalars (botocore's flattened shapes).
 struct XmlRule {
   const char* element;  // the element each item or entry gets
@@ -571,10 +578,7 @@ void QueueApi::delete_message_batch(Call& call) {
   for (auto& e : call.input->entries("Entries", "DeleteMessageBatchRequestEntry"))
     req.entries.push_back({e->required("Id"), e->required("ReceiptHandle")});
   auto r = engine_.delete_message_batch(req);
-  auto& res = value_or_throw(r);
-  Json ok = Json::array();
-  for (const auto& id : res.successful) ok.push_back({{"Id", id}});
-  finish(call, {{"Successful", ok}, {"Failed", batch_errors_json(res.failed)}});
+  finish(call, batch_result_json(value_or_throw(r)));
 }
 
 void QueueApi::change_message_visibility(Call& call) {
@@ -598,10 +602,7 @@ void QueueApi::change_message_visibility_batch(Call& call) {
     req.entries.push_back({e->required("Id"), e->required("ReceiptHandle"), *timeout});
   }
   auto r = engine_.change_message_visibility_batch(req);
-  auto& res = value_or_throw(r);
-  Json ok = Json::array();
-  for (const auto& id : res.successful) ok.push_back({{"Id", id}});
-  finish(call, {{"Successful", ok}, {"Failed", batch_errors_json(res.failed)}});
+  finish(call, batch_result_json(value_or_throw(r)));
 }
 
 // ---- receive and long polling -----------------------------------------------------------------
