@@ -1,7 +1,6 @@
 // Starts the real serverlite binary for a test file and stops it: ephemeral ports, in-memory
-// state, 127.0.0.1 only.
+// state, 127.0.0.1 only. SERVERLITE_BIN names the binary (default: build/test/serverlite).
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -9,32 +8,91 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = process.env.SERVERLITE_BIN ?? path.join(root, "build", "test", "serverlite");
 
+// The SDKs sign every request; serverlite accepts any key, so these never leave the machine.
 export const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
+// Every client the tests build: one attempt, so a server error surfaces instead of a retry.
+export const clientConfig = (endpoint) => ({
+  endpoint, region: "us-east-1", credentials, maxAttempts: 1,
+});
+
+const READY_TIMEOUT_MS = 60000;
+const STOP_TIMEOUT_MS = 30000;
+
+// Children still running when the test process exits (a crashed file) are killed, not leaked.
+const running = new Set();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** Runs `serverlite up` for fixtures/apps/<app>; resolves once it printed its ready line.
+ *  Returns { endpoint, gateway, readyLine, stderr(), stop() }; stop() sends SIGTERM and resolves
+ *  with the exit code (SIGKILL and a rejection if it does not exit in time). */
 export async function startServerlite(app) {
   const config = path.join(root, "fixtures", "apps", app, "serverless.yml");
   const child = spawn(bin, ["up", "-c", config, "--ephemeral", "-p", "0", "-g", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stderr.resume(); // the log is not needed; keep the pipe drained
-  const lines = createInterface({ input: child.stdout });
-  const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("serverlite did not get ready")), 60000);
-    lines.on("line", (line) => {
-      if (line.startsWith("serverlite ready")) {
-        clearTimeout(timer);
-        resolve(line);
-      }
+  running.add(child);
+  const exited = new Promise((resolve) => {
+    child.on("exit", (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
     });
-    child.on("exit", (code) => reject(new Error(`serverlite exited with ${code}`)));
   });
-  const fields = Object.fromEntries(ready.split(" ").slice(2).map((f) => f.split("=")));
+  const log = [];
+  createInterface({ input: child.stderr }).on("line", (line) => log.push(line));
+  const stderr = () => log.join("\n");
+
+  const readyLine = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`serverlite did not get ready in ${READY_TIMEOUT_MS} ms\n${stderr()}`));
+    }, READY_TIMEOUT_MS);
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      if (!line.startsWith("serverlite ready")) return;
+      clearTimeout(timer);
+      lines.close();
+      child.stdout.resume(); // keep the pipe drained
+      resolve(line);
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`serverlite exited (${code ?? signal}) before ready\n${stderr()}`));
+    });
+  });
+  // "serverlite ready aws=http://127.0.0.1:N gateway=http://127.0.0.1:M functions=7 ..."
+  const fields = Object.fromEntries(readyLine.split(" ").slice(2).map((f) => {
+    const eq = f.indexOf("=");
+    return [f.slice(0, eq), f.slice(eq + 1)];
+  }));
+  if (!fields.aws) throw new Error(`no aws= in the ready line: ${readyLine}`);
+
   return {
     endpoint: fields.aws,
+    gateway: fields.gateway,
+    readyLine,
+    stderr,
     async stop() {
-      child.kill("SIGTERM");
-      const [code] = await once(child, "exit");
-      return code;
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      let timer;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          reject(new Error(`serverlite did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`));
+        }, STOP_TIMEOUT_MS);
+      });
+      try {
+        const { code, signal } = await Promise.race([exited, timeout]);
+        return code ?? signal;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
