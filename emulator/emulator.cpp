@@ -16,6 +16,9 @@
 #include "services/queue/api.hpp"
 #include "services/queue/engine.hpp"
 #include "services/queue/resources.hpp"
+#include "services/stream/api.hpp"
+#include "services/stream/engine.hpp"
+#include "services/stream/resources.hpp"
 #include "emulator/events/queue_trigger.hpp"
 
 namespace serverlite {
@@ -31,6 +34,7 @@ struct Emulator::Impl {
         }) {}
 
   void admin(http::Request request, http::Responder respond);
+  void schedule_trim();
 
   asio::io_context& io;
   app::AppSpec& app;
@@ -40,6 +44,9 @@ struct Emulator::Impl {
   std::unique_ptr<queue::QueueEngine> queue_engine;  // uses db
   std::unique_ptr<queue::QueueApi> queue_api;        // uses queue_engine
   std::vector<std::shared_ptr<events::QueueTrigger>> queue_triggers;
+  std::unique_ptr<stream::StreamEngine> stream_engine;  // uses db
+  std::unique_ptr<stream::StreamApi> stream_api;        // uses stream_engine
+  std::unique_ptr<asio::steady_timer> trim_timer;  // drops records past retention
   aws::Router router;
   http::Server aws_server;
   http::Server gateway_server;
@@ -53,6 +60,7 @@ struct Emulator::Impl {
 static app::ResourceTypes resource_types(const app::AppSpec& app, const std::string& aws_url) {
   app::ResourceTypes types;
   queue::add_queue_resource_type(types, app, aws_url);
+  stream::add_stream_resource_type(types, app);
   return types;
 }
 
@@ -100,6 +108,18 @@ std::vector<std::string> Emulator::start() {
     for (auto& t : impl_->queue_triggers)
       if (t->queue_name() == queue_name) t->wake();
   });
+  s.stream_engine = std::make_unique<stream::StreamEngine>(
+      *s.db, stream::EngineOptions{.region = s.app.region,
+                                   .account_id = std::string(app::kAccountId),
+                                   .throughput_limits = s.options.stream_throughput_limits});
+  stream::create_resource_streams(s.app, resource_types(s.app, aws_url()), *s.stream_engine);
+  s.stream_api = std::make_unique<stream::StreamApi>(*s.stream_engine);
+  s.trim_timer = std::make_unique<asio::steady_timer>(s.io);
+  s.schedule_trim();
+  s.router.add_target_prefix(std::string(stream::StreamApi::kTargetPrefix),
+                             [this](http::Request r, http::Responder d) {
+                               impl_->stream_api->handle(std::move(r), d);
+                             });
   s.router.add_target_prefix("AmazonSQS.", [this](http::Request r, http::Responder d) {
     impl_->queue_api->handle_json(std::move(r), d);
   });
@@ -139,6 +159,15 @@ void Emulator::start_queue_triggers() {
       s.queue_triggers.push_back(std::move(trigger));
     }
   }
+}
+
+void Emulator::Impl::schedule_trim() {
+  trim_timer->expires_after(std::chrono::seconds(60));
+  trim_timer->async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    stream_engine->trim_expired();
+    schedule_trim();
+  });
 }
 
 static std::string url_of(const std::string& host, std::uint16_t port) {
@@ -200,6 +229,7 @@ void Emulator::shutdown(std::function<void()> done) {
   s.aws_server.stop();
   s.gateway_server.stop();
   for (auto& t : s.queue_triggers) t->stop();
+  if (s.trim_timer) s.trim_timer->cancel();
   s.queue_api->shutdown();
   s.pools->shutdown(s.options.shutdown_grace, [this, done] {
     // Give answers already produced a moment to reach their clients.
@@ -215,6 +245,8 @@ void Emulator::shutdown(std::function<void()> done) {
         *poll = nullptr;
         self->impl_->queue_api.reset();
         self->impl_->queue_engine.reset();
+        self->impl_->stream_api.reset();
+        self->impl_->stream_engine.reset();
         self->impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)
         return finished();
       }

@@ -28,6 +28,9 @@ struct UpOptions {
   std::optional<std::filesystem::path> state_dir;  // nullopt: in memory (--ephemeral)
   std::chrono::milliseconds gateway_timeout{29000};
   std::chrono::milliseconds shutdown_grace{3000};
+  // Kinesis's per-shard throughput limits (ProvisionedThroughputExceededException); off unless
+  // `up --stream-throughput-limits`.
+  bool stream_throughput_limits = false;
 };
 
 // Evaluates what the app could not know before serverlite ran: CloudFormation functions in

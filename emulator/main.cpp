@@ -197,8 +197,9 @@ int run_invoke(const CommonOptions& common, const std::string& function,
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client or handler that goes away must not end serverlite
 
-  CLI::App cli{"serverlite: run a serverless.yml app on this machine (Lambda, API Gateway)",
-               "serverlite"};
+  CLI::App cli{
+      "serverlite: run a serverless.yml app on this machine (Lambda, API Gateway, SQS, Kinesis)",
+      "serverlite"};
   cli.set_version_flag("-V,--version", std::string("serverlite ") + SERVERLITE_VERSION);
   cli.require_subcommand(1);
 
@@ -221,6 +222,9 @@ int main(int argc, char** argv) {
                      "Seconds before the gateway answers 504 (API Gateway: 29)")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 3600.0));
+  up_cmd->add_flag("--stream-throughput-limits", up.stream_throughput_limits,
+                   "Enforce Kinesis's per-shard limits (1 MiB/s or 1000 records/s in, 2 MiB/s "
+                   "out) with ProvisionedThroughputExceededException");
 
   CommonOptions invoke_common;
   std::string function, event_path, aws_endpoint = "http://127.0.0.1:4566";

@@ -2,6 +2,7 @@
 // Built once at start-up by load_app() (loader.cpp); read-only afterwards.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -53,6 +54,30 @@ struct QueueEventSpec {
   std::vector<std::string> filter_patterns;  // each a JSON text pattern over the record
 };
 
+// A `stream` event: the function is triggered by a Kinesis stream or a DynamoDB table stream, as
+// a Lambda event source mapping. Defaults are Lambda's where serverless.yml leaves a key out.
+struct StreamEventSpec {
+  std::string key_path;  // "functions.aggregate.events[0].stream", for messages
+  enum class Type { Kinesis, DynamoDb } type = Type::Kinesis;
+  // The stream's ARN as JSON text: a string, or a CloudFormation function (`!GetAtt [S, Arn]`,
+  // `!GetAtt [T, StreamArn]`) that start-up evaluates.
+  std::string arn_json;
+  int batch_size = 100;                      // 1..10000
+  enum class Start { TrimHorizon, Latest, AtTimestamp } starting_position = Start::TrimHorizon;
+  std::int64_t starting_position_timestamp_ms = 0;  // AtTimestamp only
+  int maximum_batching_window_seconds = 0;          // 0..300
+  bool enabled = true;
+  int maximum_retry_attempts = -1;       // -1: retry until the records expire; else 0..10000
+  int maximum_record_age_seconds = -1;   // -1: no limit; else 60..604800
+  bool bisect_batch_on_function_error = false;
+  int parallelization_factor = 1;        // 1..10
+  bool report_batch_item_failures = false;   // functionResponseType: ReportBatchItemFailures
+  std::vector<std::string> filter_patterns;  // each a JSON text pattern over the record
+  // destinations.onFailure: the ARN (as JSON text, maybe a CloudFormation function) of the SQS
+  // queue that gets a record of each batch given up on; empty when none.
+  std::string on_failure_arn_json;
+};
+
 struct FunctionSpec {
   std::string key;          // the key under `functions:`
   std::string name;         // deployed name: `name:` or "{service}-{stage}-{key}"
@@ -74,6 +99,7 @@ struct FunctionSpec {
   int reserved_concurrency = 10;
   std::vector<HttpRoute> routes;
   std::vector<QueueEventSpec> queue_events;
+  std::vector<StreamEventSpec> stream_events;
 };
 
 // A resource of `resources.Resources`, as CloudFormation would create it.

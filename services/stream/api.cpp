@@ -1,0 +1,499 @@
+#include "services/stream/api.hpp"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/aws/api_error.hpp"
+#include "emulator/aws/cbor.hpp"
+#include "emulator/aws/json_protocol.hpp"
+#include "emulator/http/base64.hpp"
+
+namespace serverlite::stream {
+
+using Json = nlohmann::json;
+using aws::ApiError;
+
+namespace {
+
+const aws::JsonProtocol& json_protocol() {
+  static const aws::JsonProtocol protocol{.content_type = "application/x-amz-json-1.1"};
+  return protocol;
+}
+
+ApiError to_api_error(const Error& e) {
+  return ApiError(error_http_status(e.code), std::string(error_code_name(e.code)), e.message);
+}
+
+template <class T>
+T& unwrap(Result<T>& r) {
+  if (!r) throw to_api_error(r.error());
+  return r.value();
+}
+
+// The framework's answer to a required member left out.
+ApiError null_member(std::string_view member) {
+  return ApiError(400, "ValidationException",
+                  "1 validation error detected: Value null at '" + std::string(member) +
+                      "' failed to satisfy constraint: Member must not be null");
+}
+
+std::string required(const Json& body, std::string_view name, std::string_view member) {
+  auto v = aws::optional_string(body, name);
+  if (!v) throw null_member(member);
+  return *v;
+}
+
+std::int64_t required_int(const Json& body, std::string_view name, std::string_view member) {
+  auto v = aws::optional_int(body, name);
+  if (!v) throw null_member(member);
+  return *v;
+}
+
+double seconds_of(TimePoint t) {
+  return static_cast<double>(
+             std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count()) /
+         1000.0;
+}
+
+std::optional<TimePoint> optional_time(const Json& body, std::string_view name, bool cbor) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number())
+    throw ApiError(400, std::string(aws::kSerializationException),
+                   "Expected a timestamp (epoch seconds) for " + std::string(name));
+  double seconds = cbor ? aws::cbor_timestamp_seconds(*it) : it->get<double>();
+  return TimePoint(std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000))));
+}
+
+Json shard_json(const Shard& s) {
+  Json out = {{"ShardId", s.shard_id},
+              {"HashKeyRange",
+               {{"StartingHashKey", s.hash_key_range.starting},
+                {"EndingHashKey", s.hash_key_range.ending}}},
+              {"SequenceNumberRange",
+               {{"StartingSequenceNumber", s.sequence_number_range.starting}}}};
+  if (s.parent_shard_id) out["ParentShardId"] = *s.parent_shard_id;
+  if (s.adjacent_parent_shard_id) out["AdjacentParentShardId"] = *s.adjacent_parent_shard_id;
+  if (s.sequence_number_range.ending)
+    out["SequenceNumberRange"]["EndingSequenceNumber"] = *s.sequence_number_range.ending;
+  return out;
+}
+
+Json summary_json(const StreamDescription& d) {
+  return {{"StreamName", d.name},
+          {"StreamARN", d.arn},
+          {"StreamStatus", stream_status_name(d.status)},
+          {"StreamModeDetails", {{"StreamMode", stream_mode_name(d.mode)}}},
+          {"RetentionPeriodHours", d.retention_period_hours},
+          {"StreamCreationTimestamp", seconds_of(d.created)},
+          {"EnhancedMonitoring", Json::array({{{"ShardLevelMetrics", Json::array()}}})},
+          {"EncryptionType", d.encryption_type}};
+}
+
+}  // namespace
+
+struct StreamApi::Call {
+  Json body;
+  bool cbor = false;
+
+  // Record data: base64 text in JSON, a byte string in CBOR.
+  std::string bytes(const Json& obj, std::string_view name, std::string_view member) const {
+    auto it = obj.find(name);
+    if (it == obj.end() || it->is_null()) throw null_member(member);
+    if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
+    if (it->is_string()) {
+      auto decoded = http::base64_decode(it->get<std::string>());
+      if (!decoded)
+        throw ApiError(400, std::string(aws::kSerializationException),
+                       "Base64 encoded value expected for " + std::string(name));
+      return *decoded;
+    }
+    throw ApiError(400, std::string(aws::kSerializationException),
+                   "Expected a blob for " + std::string(name));
+  }
+  Json blob(const std::string& data) const {
+    if (cbor) return Json::binary(std::vector<std::uint8_t>(data.begin(), data.end()));
+    return http::base64_encode(data);
+  }
+};
+
+StreamApi::StreamApi(StreamEngine& engine) : engine_(engine) {}
+
+const std::map<std::string, StreamApi::Operation, std::less<>>& StreamApi::routes() {
+  static const std::map<std::string, Operation, std::less<>> table = {
+      {"CreateStream", &StreamApi::create_stream},
+      {"DeleteStream", &StreamApi::delete_stream},
+      {"DescribeStream", &StreamApi::describe_stream},
+      {"DescribeStreamSummary", &StreamApi::describe_stream_summary},
+      {"ListStreams", &StreamApi::list_streams},
+      {"ListShards", &StreamApi::list_shards},
+      {"IncreaseStreamRetentionPeriod", &StreamApi::increase_retention},
+      {"DecreaseStreamRetentionPeriod", &StreamApi::decrease_retention},
+      {"AddTagsToStream", &StreamApi::add_tags},
+      {"RemoveTagsFromStream", &StreamApi::remove_tags},
+      {"ListTagsForStream", &StreamApi::list_tags},
+      {"SplitShard", &StreamApi::split_shard},
+      {"MergeShards", &StreamApi::merge_shards},
+      {"UpdateShardCount", &StreamApi::update_shard_count},
+      {"PutRecord", &StreamApi::put_record},
+      {"PutRecords", &StreamApi::put_records},
+      {"GetShardIterator", &StreamApi::get_shard_iterator},
+      {"GetRecords", &StreamApi::get_records},
+      {"DescribeLimits", &StreamApi::describe_limits},
+  };
+  return table;
+}
+
+std::vector<std::string> StreamApi::action_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, _] : routes()) names.push_back(name);
+  return names;
+}
+
+void StreamApi::handle(http::Request request, http::Responder respond) {
+  Call call;
+  call.cbor = request.header("Content-Type").value_or("").find("cbor") != std::string_view::npos;
+  auto answer = [&](int status, const Json& body) {
+    http::Response res;
+    res.status = status;
+    res.add_header("x-amzn-RequestId", aws::new_request_id());
+    if (call.cbor) {
+      res.add_header("Content-Type", std::string(aws::kCborContentType));
+      res.body = aws::cbor_encode(body);
+    } else {
+      res.add_header("Content-Type", json_protocol().content_type);
+      res.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+    respond(std::move(res));
+  };
+  std::string target(request.header("X-Amz-Target").value_or(""));
+  std::string action = target.substr(target.find('.') + 1);
+  try {
+    call.body = call.cbor ? aws::cbor_decode(request.body) : aws::parse_json_body(request.body);
+    auto route = routes().find(action);
+    if (route == routes().end())
+      throw ApiError(400, "UnknownOperationException", "");
+    Json result = (this->*route->second)(call);
+    answer(200, result.is_null() ? Json::object() : result);
+  } catch (const ApiError& e) {
+    Json body = {{"__type", e.code == aws::kSerializationException
+                                ? json_protocol().serialization_type
+                                : e.code}};
+    if (!e.message().empty()) body["message"] = e.message();
+    answer(e.http_status, body);
+  }
+}
+
+// StreamName, or the name in StreamARN (which every operation taking a stream accepts).
+std::string StreamApi::stream_name(Call& call, bool required) {
+  auto name = aws::optional_string(call.body, "StreamName");
+  auto arn = aws::optional_string(call.body, "StreamARN");
+  if (arn) {
+    auto from_arn = engine_.name_from_arn(*arn);
+    if (!from_arn)
+      throw ApiError(400, "InvalidArgumentException",
+                     "StreamARN " + *arn + " is not a stream of this account and region (" +
+                         engine_.stream_arn("...") + ").");
+    if (name && *name != *from_arn)
+      throw ApiError(400, "InvalidArgumentException",
+                     "StreamARN and StreamName do not name the same stream.");
+    return *from_arn;
+  }
+  if (!name) {
+    if (!required) return "";
+    throw ApiError(400, "InvalidArgumentException",
+                   "Either StreamName or StreamARN must be provided.");
+  }
+  return *name;
+}
+
+Json StreamApi::create_stream(Call& call) {
+  CreateStreamRequest req;
+  req.name = required(call.body, "StreamName", "streamName");
+  req.shard_count = aws::optional_int(call.body, "ShardCount");
+  if (const Json* mode = aws::optional_object(call.body, "StreamModeDetails")) {
+    std::string m = required(*mode, "StreamMode", "streamModeDetails.streamMode");
+    if (m == "ON_DEMAND") req.mode = StreamMode::OnDemand;
+    else if (m == "PROVISIONED") req.mode = StreamMode::Provisioned;
+    else
+      throw ApiError(400, "ValidationException",
+                     "1 validation error detected: Value '" + m +
+                         "' at 'streamModeDetails.streamMode' failed to satisfy constraint: Member "
+                         "must satisfy enum value set: [PROVISIONED, ON_DEMAND]");
+  }
+  req.tags = aws::string_map(call.body, "Tags");
+  auto r = engine_.create_stream(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::delete_stream(Call& call) {
+  DeleteStreamRequest req{stream_name(call),
+                          aws::optional_bool(call.body, "EnforceConsumerDeletion").value_or(false)};
+  auto r = engine_.delete_stream(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::describe_stream(Call& call) {
+  DescribeStreamRequest req{stream_name(call), aws::optional_int(call.body, "Limit"),
+                            aws::optional_string(call.body, "ExclusiveStartShardId")};
+  auto r = engine_.describe_stream(req);
+  auto& d = unwrap(r);
+  Json out = summary_json(d.stream);
+  Json shards = Json::array();
+  for (const auto& s : d.shards) shards.push_back(shard_json(s));
+  out["Shards"] = std::move(shards);
+  out["HasMoreShards"] = d.has_more_shards;
+  return {{"StreamDescription", std::move(out)}};
+}
+
+Json StreamApi::describe_stream_summary(Call& call) {
+  auto r = engine_.describe_stream_summary(StreamRef{stream_name(call)});
+  auto& d = unwrap(r);
+  Json out = summary_json(d);
+  out["OpenShardCount"] = d.open_shard_count;
+  out["ConsumerCount"] = d.consumer_count;
+  return {{"StreamDescriptionSummary", std::move(out)}};
+}
+
+Json StreamApi::list_streams(Call& call) {
+  ListStreamsRequest req{aws::optional_int(call.body, "Limit"),
+                         aws::optional_string(call.body, "ExclusiveStartStreamName"),
+                         aws::optional_string(call.body, "NextToken")};
+  auto r = engine_.list_streams(req);
+  auto& d = unwrap(r);
+  Json names = Json::array(), summaries = Json::array();
+  for (const auto& s : d.streams) {
+    names.push_back(s.name);
+    summaries.push_back({{"StreamName", s.name},
+                         {"StreamARN", s.arn},
+                         {"StreamStatus", stream_status_name(s.status)},
+                         {"StreamModeDetails", {{"StreamMode", stream_mode_name(s.mode)}}},
+                         {"StreamCreationTimestamp", seconds_of(s.created)}});
+  }
+  Json out = {{"StreamNames", names}, {"HasMoreStreams", d.has_more}, {"StreamSummaries", summaries}};
+  if (d.next_token) out["NextToken"] = *d.next_token;
+  return out;
+}
+
+Json StreamApi::list_shards(Call& call) {
+  ListShardsRequest req;
+  std::string name = stream_name(call, false);
+  if (!name.empty()) req.name = name;
+  req.next_token = aws::optional_string(call.body, "NextToken");
+  req.exclusive_start_shard_id = aws::optional_string(call.body, "ExclusiveStartShardId");
+  req.max_results = aws::optional_int(call.body, "MaxResults");
+  req.stream_creation_timestamp = optional_time(call.body, "StreamCreationTimestamp", call.cbor);
+  if (const Json* f = aws::optional_object(call.body, "ShardFilter")) {
+    static const std::map<std::string, ShardFilterType, std::less<>> types = {
+        {"AFTER_SHARD_ID", ShardFilterType::AfterShardId},
+        {"AT_TRIM_HORIZON", ShardFilterType::AtTrimHorizon},
+        {"FROM_TRIM_HORIZON", ShardFilterType::FromTrimHorizon},
+        {"AT_LATEST", ShardFilterType::AtLatest},
+        {"AT_TIMESTAMP", ShardFilterType::AtTimestamp},
+        {"FROM_TIMESTAMP", ShardFilterType::FromTimestamp},
+    };
+    std::string type = required(*f, "Type", "shardFilter.type");
+    auto t = types.find(type);
+    if (t == types.end())
+      throw ApiError(400, "ValidationException",
+                     "1 validation error detected: Value '" + type +
+                         "' at 'shardFilter.type' failed to satisfy constraint: Member must "
+                         "satisfy enum value set: [AFTER_SHARD_ID, AT_TRIM_HORIZON, "
+                         "FROM_TRIM_HORIZON, AT_LATEST, AT_TIMESTAMP, FROM_TIMESTAMP]");
+    req.filter = ShardFilter{t->second, aws::optional_string(*f, "ShardId"),
+                             optional_time(*f, "Timestamp", call.cbor)};
+  }
+  auto r = engine_.list_shards(req);
+  auto& d = unwrap(r);
+  Json shards = Json::array();
+  for (const auto& s : d.shards) shards.push_back(shard_json(s));
+  Json out = {{"Shards", shards}};
+  if (d.next_token) out["NextToken"] = *d.next_token;
+  return out;
+}
+
+Json StreamApi::increase_retention(Call& call) {
+  RetentionRequest req{stream_name(call),
+                       required_int(call.body, "RetentionPeriodHours", "retentionPeriodHours")};
+  auto r = engine_.increase_retention_period(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::decrease_retention(Call& call) {
+  RetentionRequest req{stream_name(call),
+                       required_int(call.body, "RetentionPeriodHours", "retentionPeriodHours")};
+  auto r = engine_.decrease_retention_period(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::add_tags(Call& call) {
+  if (!aws::optional_object(call.body, "Tags")) throw null_member("tags");
+  TagsRequest req{stream_name(call), aws::string_map(call.body, "Tags"), {}};
+  auto r = engine_.add_tags(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::remove_tags(Call& call) {
+  if (!aws::optional_array(call.body, "TagKeys")) throw null_member("tagKeys");
+  TagsRequest req{stream_name(call), {}, aws::string_list(call.body, "TagKeys")};
+  auto r = engine_.remove_tags(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::list_tags(Call& call) {
+  ListTagsRequest req{stream_name(call), aws::optional_string(call.body, "ExclusiveStartTagKey"),
+                      aws::optional_int(call.body, "Limit")};
+  auto r = engine_.list_tags(req);
+  auto& d = unwrap(r);
+  Json tags = Json::array();
+  for (const auto& [k, v] : d.tags) tags.push_back({{"Key", k}, {"Value", v}});
+  return {{"Tags", tags}, {"HasMoreTags", d.has_more}};
+}
+
+Json StreamApi::split_shard(Call& call) {
+  SplitShardRequest req{stream_name(call), required(call.body, "ShardToSplit", "shardToSplit"),
+                        required(call.body, "NewStartingHashKey", "newStartingHashKey")};
+  auto r = engine_.split_shard(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::merge_shards(Call& call) {
+  MergeShardsRequest req{stream_name(call), required(call.body, "ShardToMerge", "shardToMerge"),
+                         required(call.body, "AdjacentShardToMerge", "adjacentShardToMerge")};
+  auto r = engine_.merge_shards(req);
+  unwrap(r);
+  return Json::object();
+}
+
+Json StreamApi::update_shard_count(Call& call) {
+  UpdateShardCountRequest req{stream_name(call),
+                              required_int(call.body, "TargetShardCount", "targetShardCount"),
+                              required(call.body, "ScalingType", "scalingType")};
+  auto r = engine_.update_shard_count(req);
+  auto& d = unwrap(r);
+  return {{"StreamName", d.name},
+          {"StreamARN", d.arn},
+          {"CurrentShardCount", d.current_shard_count},
+          {"TargetShardCount", d.target_shard_count}};
+}
+
+Json StreamApi::put_record(Call& call) {
+  PutRecordRequest req;
+  req.name = stream_name(call);
+  req.record.data = call.bytes(call.body, "Data", "data");
+  req.record.partition_key = required(call.body, "PartitionKey", "partitionKey");
+  req.record.explicit_hash_key = aws::optional_string(call.body, "ExplicitHashKey");
+  req.record.sequence_number_for_ordering =
+      aws::optional_string(call.body, "SequenceNumberForOrdering");
+  auto r = engine_.put_record(req);
+  auto& d = unwrap(r);
+  return {{"ShardId", d.shard_id}, {"SequenceNumber", d.sequence_number},
+          {"EncryptionType", d.encryption_type}};
+}
+
+Json StreamApi::put_records(Call& call) {
+  PutRecordsRequest req;
+  req.name = stream_name(call);
+  const Json* records = aws::optional_array(call.body, "Records");
+  if (!records) throw null_member("records");
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const Json& entry = (*records)[i];
+    if (!entry.is_object())
+      throw ApiError(400, std::string(aws::kSerializationException), "Expected a record object");
+    std::string at = "records." + std::to_string(i + 1) + ".member.";
+    RecordInput in;
+    in.data = call.bytes(entry, "Data", at + "data");
+    in.partition_key = required(entry, "PartitionKey", at + "partitionKey");
+    in.explicit_hash_key = aws::optional_string(entry, "ExplicitHashKey");
+    req.records.push_back(std::move(in));
+  }
+  auto r = engine_.put_records(req);
+  auto& d = unwrap(r);
+  Json out_records = Json::array();
+  for (const auto& e : d.records) {
+    if (e.ok)
+      out_records.push_back({{"ShardId", e.ok->shard_id}, {"SequenceNumber", e.ok->sequence_number}});
+    else
+      out_records.push_back({{"ErrorCode", e.error_code}, {"ErrorMessage", e.error_message}});
+  }
+  return {{"FailedRecordCount", d.failed_record_count},
+          {"Records", out_records},
+          {"EncryptionType", d.encryption_type}};
+}
+
+Json StreamApi::get_shard_iterator(Call& call) {
+  static const std::map<std::string, IteratorType, std::less<>> types = {
+      {"AT_SEQUENCE_NUMBER", IteratorType::AtSequenceNumber},
+      {"AFTER_SEQUENCE_NUMBER", IteratorType::AfterSequenceNumber},
+      {"TRIM_HORIZON", IteratorType::TrimHorizon},
+      {"LATEST", IteratorType::Latest},
+      {"AT_TIMESTAMP", IteratorType::AtTimestamp},
+  };
+  GetShardIteratorRequest req;
+  req.name = stream_name(call);
+  req.shard_id = required(call.body, "ShardId", "shardId");
+  std::string type = required(call.body, "ShardIteratorType", "shardIteratorType");
+  auto t = types.find(type);
+  if (t == types.end())
+    throw ApiError(400, "ValidationException",
+                   "1 validation error detected: Value '" + type +
+                       "' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy "
+                       "enum value set: [AFTER_SEQUENCE_NUMBER, AT_SEQUENCE_NUMBER, AT_TIMESTAMP, "
+                       "TRIM_HORIZON, LATEST]");
+  req.type = t->second;
+  req.starting_sequence_number = aws::optional_string(call.body, "StartingSequenceNumber");
+  req.timestamp = optional_time(call.body, "Timestamp", call.cbor);
+  auto r = engine_.get_shard_iterator(req);
+  return {{"ShardIterator", unwrap(r).shard_iterator}};
+}
+
+Json StreamApi::get_records(Call& call) {
+  GetRecordsRequest req{required(call.body, "ShardIterator", "shardIterator"),
+                        aws::optional_int(call.body, "Limit"),
+                        aws::optional_string(call.body, "StreamARN")};
+  auto r = engine_.get_records(req);
+  auto& d = unwrap(r);
+  Json records = Json::array();
+  for (const auto& rec : d.records)
+    records.push_back({{"SequenceNumber", rec.sequence_number},
+                       {"ApproximateArrivalTimestamp", seconds_of(rec.approximate_arrival)},
+                       {"Data", call.blob(rec.data)},
+                       {"PartitionKey", rec.partition_key}});
+  Json out = {{"Records", records}, {"MillisBehindLatest", d.millis_behind_latest}};
+  if (d.next_shard_iterator) out["NextShardIterator"] = *d.next_shard_iterator;
+  else out["NextShardIterator"] = nullptr;
+  if (!d.child_shards.empty()) {
+    Json children = Json::array();
+    for (const auto& c : d.child_shards)
+      children.push_back({{"ShardId", c.shard_id},
+                          {"ParentShards", c.parent_shards},
+                          {"HashKeyRange",
+                           {{"StartingHashKey", c.hash_key_range.starting},
+                            {"EndingHashKey", c.hash_key_range.ending}}}});
+    out["ChildShards"] = std::move(children);
+  }
+  return out;
+}
+
+Json StreamApi::describe_limits(Call& call) {
+  auto r = engine_.list_streams(ListStreamsRequest{10000, std::nullopt, std::nullopt});
+  int open = 0, on_demand = 0;
+  for (const auto& s : unwrap(r).streams) {
+    open += s.open_shard_count;
+    if (s.mode == StreamMode::OnDemand) ++on_demand;
+  }
+  return {{"ShardLimit", engine_.options().shard_limit},
+          {"OpenShardCount", open},
+          {"OnDemandStreamCount", on_demand},
+          {"OnDemandStreamCountLimit", 50}};
+}
+
+}  // namespace serverlite::stream
