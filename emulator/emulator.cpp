@@ -19,7 +19,9 @@
 #include "services/stream/api.hpp"
 #include "services/stream/engine.hpp"
 #include "services/stream/resources.hpp"
+#include "services/stream/trigger_source.hpp"
 #include "emulator/events/queue_trigger.hpp"
+#include "emulator/events/stream_trigger.hpp"
 
 namespace serverlite {
 
@@ -46,6 +48,7 @@ struct Emulator::Impl {
   std::vector<std::shared_ptr<events::QueueTrigger>> queue_triggers;
   std::unique_ptr<stream::StreamEngine> stream_engine;  // uses db
   std::unique_ptr<stream::StreamApi> stream_api;        // uses stream_engine
+  std::vector<std::shared_ptr<events::StreamTrigger>> stream_triggers;
   std::unique_ptr<asio::steady_timer> trim_timer;  // drops records past retention
   aws::Router router;
   http::Server aws_server;
@@ -114,6 +117,12 @@ std::vector<std::string> Emulator::start() {
                                    .throughput_limits = s.options.stream_throughput_limits});
   stream::create_resource_streams(s.app, resource_types(s.app, aws_url()), *s.stream_engine);
   s.stream_api = std::make_unique<stream::StreamApi>(*s.stream_engine);
+  for (auto& w : start_stream_triggers()) warnings.push_back(std::move(w));
+  s.stream_engine->set_on_records([this](const std::string& stream_name) {
+    std::string arn = impl_->stream_engine->stream_arn(stream_name);
+    for (auto& t : impl_->stream_triggers)
+      if (t->source_arn() == arn) t->wake();
+  });
   s.trim_timer = std::make_unique<asio::steady_timer>(s.io);
   s.schedule_trim();
   s.router.add_target_prefix(std::string(stream::StreamApi::kTargetPrefix),
@@ -159,6 +168,72 @@ void Emulator::start_queue_triggers() {
       s.queue_triggers.push_back(std::move(trigger));
     }
   }
+}
+
+// Lambda's Kinesis event source mappings, one per enabled `stream` event of type kinesis.
+std::vector<std::string> Emulator::start_stream_triggers() {
+  auto& s = *impl_;
+  std::vector<std::string> warnings;
+  app::ResourceTypes types = resource_types(s.app, aws_url());
+  const std::string file = s.app.config_file.filename().string();
+  auto evaluate_arn = [&](const std::string& json_text, const std::string& key) {
+    auto arn = app::evaluate_intrinsics(nlohmann::json::parse(json_text), key, s.app, types);
+    if (!arn.is_string())
+      throw app::ConfigError(file, key, "expected an ARN, got " + arn.dump());
+    return arn.get<std::string>();
+  };
+  for (const auto& fn : s.app.functions) {
+    for (const auto& ev : fn.stream_events) {
+      if (!ev.enabled) continue;
+      if (ev.type != app::StreamEventSpec::Type::Kinesis) {
+        warnings.push_back(file + ": " + ev.key_path +
+                           ": DynamoDB stream triggers are not supported yet; ignored");
+        continue;
+      }
+      std::string stream_arn = evaluate_arn(ev.arn_json, ev.key_path + ".arn");
+      auto name = s.stream_engine->name_from_arn(stream_arn);
+      if (!name)
+        throw app::ConfigError(file, ev.key_path + ".arn",
+                               "not a Kinesis stream ARN of this region and account: " + stream_arn);
+      events::StreamTriggerSpec spec;
+      spec.function_key = fn.key;
+      spec.function_arn = "arn:aws:lambda:" + s.app.region + ":" + std::string(app::kAccountId) +
+                          ":function:" + fn.name;
+      spec.region = s.app.region;
+      spec.event = ev;
+      if (!ev.on_failure_arn_json.empty())
+        spec.on_failure_arn = evaluate_arn(ev.on_failure_arn_json, ev.key_path + ".destinations.onFailure");
+      auto source = std::make_unique<stream::KinesisShardSource>(*s.stream_engine, *name, s.app.region);
+      auto trigger = std::make_shared<events::StreamTrigger>(
+          s.io, *s.db, std::move(source), *s.pools, std::move(spec),
+          [this](const std::string& arn, const std::string& body, std::string& error) {
+            return send_failure_record(arn, body, error);
+          });
+      trigger->start();
+      s.stream_triggers.push_back(std::move(trigger));
+    }
+  }
+  return warnings;
+}
+
+// An on-failure destination: an SQS queue of this emulator gets the record as a message.
+bool Emulator::send_failure_record(const std::string& arn, const std::string& body,
+                                   std::string& error) {
+  auto& s = *impl_;
+  std::string prefix = "arn:aws:sqs:" + s.app.region + ":" + std::string(app::kAccountId) + ":";
+  if (!arn.starts_with(prefix)) {
+    error = "only SQS queues of this emulator are supported as destinations: " + arn;
+    return false;
+  }
+  queue::SendMessageRequest req;
+  req.queue_name = arn.substr(prefix.size());
+  req.message.body = body;
+  auto sent = s.queue_engine->send_message(req);
+  if (!sent) {
+    error = sent.error().message;
+    return false;
+  }
+  return true;
 }
 
 void Emulator::Impl::schedule_trim() {
@@ -229,6 +304,7 @@ void Emulator::shutdown(std::function<void()> done) {
   s.aws_server.stop();
   s.gateway_server.stop();
   for (auto& t : s.queue_triggers) t->stop();
+  for (auto& t : s.stream_triggers) t->stop();
   if (s.trim_timer) s.trim_timer->cancel();
   s.queue_api->shutdown();
   s.pools->shutdown(s.options.shutdown_grace, [this, done] {
@@ -245,6 +321,7 @@ void Emulator::shutdown(std::function<void()> done) {
         *poll = nullptr;
         self->impl_->queue_api.reset();
         self->impl_->queue_engine.reset();
+        self->impl_->stream_triggers.clear();
         self->impl_->stream_api.reset();
         self->impl_->stream_engine.reset();
         self->impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)

@@ -56,6 +56,8 @@ class Emulator {
 
  private:
   void start_queue_triggers();
+  std::vector<std::string> start_stream_triggers();
+  bool send_failure_record(const std::string& arn, const std::string& body, std::string& error);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

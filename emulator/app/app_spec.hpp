@@ -62,10 +62,10 @@ struct StreamEventSpec {
   // The stream's ARN as JSON text: a string, or a CloudFormation function (`!GetAtt [S, Arn]`,
   // `!GetAtt [T, StreamArn]`) that start-up evaluates.
   std::string arn_json;
-  int batch_size = 100;                      // 1..10000
+  int batch_size = 10;  // 1..10000 (1000 for DynamoDB); the Framework deploys 10 when unset
   enum class Start { TrimHorizon, Latest, AtTimestamp } starting_position = Start::TrimHorizon;
   std::int64_t starting_position_timestamp_ms = 0;  // AtTimestamp only
-  int maximum_batching_window_seconds = 0;          // 0..300
+  int maximum_batching_window_seconds = 0;          // 0..300; serverless.yml: batchWindow
   bool enabled = true;
   int maximum_retry_attempts = -1;       // -1: retry until the records expire; else 0..10000
   int maximum_record_age_seconds = -1;   // -1: no limit; else 60..604800

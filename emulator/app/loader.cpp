@@ -456,6 +456,8 @@ class Builder {
         fn.routes.push_back(http_api_route(spec, at));
       } else if (type == "sqs") {
         fn.queue_events.push_back(queue_event(spec, at));
+      } else if (type == "stream") {
+        fn.stream_events.push_back(stream_event(spec, at));
       } else {
         warn(at, "not supported yet, ignored");
       }
@@ -512,6 +514,238 @@ class Builder {
     }
     q.arn_json = arn->dump();
     return q;
+  }
+
+  // What an ARN string names: "kinesis" (a data stream), "dynamodb" (a table stream), or "".
+  static std::string stream_arn_type(const std::string& arn) {
+    static const std::regex kKinesis(R"(arn:aws[a-z-]*:kinesis:[^:]*:[^:]*:stream/.+)");
+    static const std::regex kDynamoDb(
+        R"(arn:aws[a-z-]*:dynamodb:[^:]*:[^:]*:table/[^/]+/stream/.+)");
+    if (std::regex_match(arn, kKinesis)) return "kinesis";
+    if (std::regex_match(arn, kDynamoDb)) return "dynamodb";
+    return "";
+  }
+
+  // `stream: ARN` or `stream: {arn, type, batchSize, startingPosition, ...}`, the Serverless
+  // Framework's stream event (lib/plugins/aws/package/compile/events/stream.js), with Lambda's
+  // limits for Kinesis and DynamoDB Streams event source mappings. Where the event leaves a key
+  // out, the value is what the Framework deploys: BatchSize 10, StartingPosition TRIM_HORIZON.
+  StreamEventSpec stream_event(const Json& spec, const std::string& path) {
+    StreamEventSpec s;
+    s.key_path = path;
+    s.batch_size = 10;
+    s.starting_position = StreamEventSpec::Start::TrimHorizon;
+    auto is_function = [](const Json& v) {
+      return v.is_object() && v.size() == 1 && is_intrinsic_name(v.begin().key());
+    };
+    const std::string kinesis_arn = "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME";
+    const std::string dynamodb_arn = "arn:aws:dynamodb:REGION:ACCOUNT:table/TABLE/stream/LABEL";
+    if (spec.is_string()) {
+      std::string arn = spec.get<std::string>();
+      std::string type = stream_arn_type(arn);
+      if (type.empty()) {
+        error(path, "expected a Kinesis stream ARN (" + kinesis_arn +
+                        ") or a DynamoDB stream ARN (" + dynamodb_arn + "), got \"" + arn + "\"");
+      }
+      s.type = type == "kinesis" ? StreamEventSpec::Type::Kinesis : StreamEventSpec::Type::DynamoDb;
+      s.arn_json = spec.dump();
+      return s;
+    }
+    if (is_function(spec)) {
+      error(path, "a CloudFormation function goes under arn, with the type: "
+                  "{type: kinesis|dynamodb, arn: !GetAtt [Resource, Arn]}");
+    }
+    if (!spec.is_object()) {
+      error(path, "expected a stream ARN or a mapping with arn and type, got " + describe(spec));
+    }
+    static const KeySet kRead = {
+        "arn", "type", "batchSize", "startingPosition", "startingPositionTimestamp", "enabled",
+        "batchWindow", "maximumRetryAttempts", "maximumRecordAgeInSeconds",
+        "bisectBatchOnFunctionError", "parallelizationFactor", "functionResponseType",
+        "filterPatterns", "destinations"};
+    for (const auto& [key, value] : spec.items()) {
+      if (kRead.contains(key)) continue;
+      if (key == "maximumBatchingWindow") {
+        // The SQS event's name for it; the Framework's stream event does not know it and
+        // deploys no window.
+        warn(key_path_child(path, key),
+             "the stream event's batching window is batchWindow; this key is ignored");
+      } else {
+        warn(key_path_child(path, key), "not supported yet, ignored");
+      }
+    }
+
+    // The ARN and the type.
+    const Json* arn = member(spec, "arn");
+    if (!arn || arn->is_null()) error(path + ".arn", "missing: the stream's ARN");
+    std::string type;
+    if (const Json* t = member(spec, "type"); t && !t->is_null()) {
+      type = string_at(*t, path + ".type");
+      if (type != "kinesis" && type != "dynamodb")
+        error(path + ".type", "expected kinesis or dynamodb, got \"" + type + "\"");
+    }
+    if (arn->is_string()) {
+      std::string from_arn = stream_arn_type(arn->get<std::string>());
+      if (from_arn.empty()) {
+        error(path + ".arn", "expected a Kinesis stream ARN (" + kinesis_arn +
+                                 ") or a DynamoDB stream ARN (" + dynamodb_arn + "), got \"" +
+                                 arn->get<std::string>() + "\"");
+      }
+      if (!type.empty() && type != from_arn)
+        error(path + ".type", "is " + type + " but the ARN names a " + from_arn + " stream");
+      type = from_arn;
+    } else if (is_function(*arn)) {
+      if (type.empty()) {
+        error(path + ".type",
+              "missing: with a CloudFormation function as arn, say kinesis or dynamodb");
+      }
+    } else {
+      error(path + ".arn", "expected a stream ARN or a CloudFormation function such as "
+                           "!GetAtt [Stream, Arn], got " + describe(*arn));
+    }
+    s.type = type == "kinesis" ? StreamEventSpec::Type::Kinesis : StreamEventSpec::Type::DynamoDb;
+    s.arn_json = arn->dump();
+    const bool dynamodb = s.type == StreamEventSpec::Type::DynamoDb;
+
+    const Json* v = nullptr;
+    if ((v = member(spec, "batchSize")) && !v->is_null()) {
+      // Lambda: up to 10000 records per batch from Kinesis, 1000 from DynamoDB Streams.
+      s.batch_size = int_at(*v, path + ".batchSize", 1, dynamodb ? 1000 : 10000);
+    }
+    if ((v = member(spec, "startingPosition")) && !v->is_null()) {
+      std::string p = string_at(*v, path + ".startingPosition");
+      if (p == "TRIM_HORIZON") {
+        s.starting_position = StreamEventSpec::Start::TrimHorizon;
+      } else if (p == "LATEST") {
+        s.starting_position = StreamEventSpec::Start::Latest;
+      } else if (p == "AT_TIMESTAMP" && !dynamodb) {
+        s.starting_position = StreamEventSpec::Start::AtTimestamp;
+      } else if (p == "AT_TIMESTAMP") {
+        error(path + ".startingPosition", "AT_TIMESTAMP is for Kinesis streams only; "
+                                          "DynamoDB streams take LATEST or TRIM_HORIZON");
+      } else {
+        error(path + ".startingPosition",
+              "expected LATEST, TRIM_HORIZON or AT_TIMESTAMP, got \"" + p + "\"");
+      }
+    }
+    const Json* ts = member(spec, "startingPositionTimestamp");
+    if (ts && ts->is_null()) ts = nullptr;
+    if (s.starting_position == StreamEventSpec::Start::AtTimestamp) {
+      if (!ts) {
+        error(path + ".startingPositionTimestamp",
+              "missing: AT_TIMESTAMP needs the time to start from, in seconds since the epoch");
+      }
+      double seconds = 0;
+      if (ts->is_number()) {
+        seconds = ts->get<double>();
+      } else if (ts->is_string() && is_digits(ts->get<std::string>())) {
+        seconds = std::stod(ts->get<std::string>());
+      } else {
+        error(path + ".startingPositionTimestamp",
+              "expected a number of seconds since the epoch, got " + describe(*ts));
+      }
+      if (seconds < 0) error(path + ".startingPositionTimestamp", "must not be negative");
+      s.starting_position_timestamp_ms = static_cast<std::int64_t>(seconds * 1000.0 + 0.5);
+    } else if (ts) {
+      warn(path + ".startingPositionTimestamp",
+           "only used with startingPosition AT_TIMESTAMP, ignored");
+    }
+    if ((v = member(spec, "enabled")) && !v->is_null()) s.enabled = bool_at(*v, path + ".enabled");
+    if ((v = member(spec, "batchWindow")) && !v->is_null())
+      s.maximum_batching_window_seconds = int_at(*v, path + ".batchWindow", 0, 300);
+    if ((v = member(spec, "maximumRetryAttempts")) && !v->is_null())
+      s.maximum_retry_attempts = signed_int_at(*v, path + ".maximumRetryAttempts", -1, 10000);
+    if ((v = member(spec, "maximumRecordAgeInSeconds")) && !v->is_null()) {
+      int age = signed_int_at(*v, path + ".maximumRecordAgeInSeconds", -1, 604800);
+      if (age != -1 && age < 60) {
+        error(path + ".maximumRecordAgeInSeconds",
+              std::to_string(age) + " is out of range (-1 for no limit, or 60..604800)");
+      }
+      s.maximum_record_age_seconds = age;
+    }
+    if ((v = member(spec, "bisectBatchOnFunctionError")) && !v->is_null())
+      s.bisect_batch_on_function_error = bool_at(*v, path + ".bisectBatchOnFunctionError");
+    if ((v = member(spec, "parallelizationFactor")) && !v->is_null())
+      s.parallelization_factor = int_at(*v, path + ".parallelizationFactor", 1, 10);
+    if ((v = member(spec, "functionResponseType")) && !v->is_null()) {
+      if (string_at(*v, path + ".functionResponseType") != "ReportBatchItemFailures")
+        error(path + ".functionResponseType", "the only value is ReportBatchItemFailures");
+      s.report_batch_item_failures = true;
+    }
+    if ((v = member(spec, "filterPatterns")) && !v->is_null()) {
+      if (!v->is_array()) error(path + ".filterPatterns", "expected a list of patterns");
+      for (std::size_t i = 0; i < v->size(); ++i) {
+        if (!(*v)[i].is_object())
+          error(key_path_index(path + ".filterPatterns", i), "expected a pattern object");
+        s.filter_patterns.push_back((*v)[i].dump());
+      }
+    }
+    if ((v = member(spec, "destinations")) && !v->is_null()) {
+      s.on_failure_arn_json = on_failure_destination(*v, path + ".destinations");
+    }
+    return s;
+  }
+
+  // destinations: {onFailure: ARN} or {onFailure: {arn, type: sqs|sns}} (type required when arn
+  // is a CloudFormation function). Returns the SQS queue's ARN as JSON text; "" for SNS topics,
+  // which are not emulated.
+  std::string on_failure_destination(const Json& v, const std::string& path) {
+    expect_mapping(v, path);
+    check_keys(v, path, {"onFailure"}, {});
+    const Json* on_failure = member(v, "onFailure");
+    const std::string at = path + ".onFailure";
+    if (!on_failure || on_failure->is_null()) error(at, "missing: the on-failure destination");
+    const Json* arn = on_failure;
+    std::string type;
+    if (on_failure->is_object() &&
+        !(on_failure->size() == 1 && is_intrinsic_name(on_failure->begin().key()))) {
+      check_keys(*on_failure, at, {"arn", "type"}, {});
+      arn = member(*on_failure, "arn");
+      if (!arn || arn->is_null()) error(at + ".arn", "missing: the destination's ARN");
+      if (const Json* t = member(*on_failure, "type"); t && !t->is_null()) {
+        type = string_at(*t, at + ".type");
+        if (type != "sqs" && type != "sns")
+          error(at + ".type", "expected sqs or sns, got \"" + type + "\"");
+      }
+    } else if (!on_failure->is_string()) {
+      error(at, "expected an SQS queue or SNS topic ARN, or {arn: ..., type: sqs}");
+    }
+    const std::string arn_at = arn == on_failure ? at : at + ".arn";
+    if (arn->is_string()) {
+      const std::string& text = arn->get_ref<const std::string&>();
+      std::string from_arn = text.starts_with("arn:aws:sqs:")   ? "sqs"
+                             : text.starts_with("arn:aws:sns:") ? "sns"
+                                                                : "";
+      if (from_arn.empty()) {
+        error(arn_at, "expected an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME) or an SNS "
+                      "topic ARN, got \"" + text + "\"");
+      }
+      if (type.empty()) type = from_arn;
+    } else if (arn->is_object() && arn->size() == 1 && is_intrinsic_name(arn->begin().key())) {
+      if (type.empty()) {
+        error(at + ".type",
+              "missing: with a CloudFormation function as arn, say sqs or sns");
+      }
+    } else {
+      error(arn_at, "expected an ARN or a CloudFormation function, got " + describe(*arn));
+    }
+    if (type == "sns") {
+      warn(at, "SNS on-failure destinations are not supported yet, ignored");
+      return "";
+    }
+    return arn->dump();
+  }
+
+  // Like int_at, for ranges that start below zero (-1 meaning "no limit"), which int_at's digit
+  // strings cannot express.
+  int signed_int_at(const Json& v, const std::string& path, long long min, long long max) const {
+    if (v.is_string()) {
+      const std::string& text = v.get_ref<const std::string&>();
+      if (text.size() > 1 && text[0] == '-' && is_digits(text.substr(1))) {
+        return int_at(Json(std::stoll(text)), path, min, max);
+      }
+    }
+    return int_at(v, path, min, max);
   }
 
   std::string method_at(const Json& v, const std::string& path) const {

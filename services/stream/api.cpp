@@ -1,6 +1,7 @@
 #include "services/stream/api.hpp"
 
 #include <cmath>
+#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -190,11 +191,22 @@ std::string StreamApi::stream_name(Call& call, bool required) {
   auto name = aws::optional_string(call.body, "StreamName");
   auto arn = aws::optional_string(call.body, "StreamARN");
   if (arn) {
+    static const std::regex pattern(R"(arn:aws.*:kinesis:.*:\d{12}:stream/\S+)");
+    if (!std::regex_match(*arn, pattern))
+      throw ApiError(400, "ValidationException",
+                     "1 validation error detected: Value '" + *arn +
+                         "' at 'streamARN' failed to satisfy constraint: Member must satisfy "
+                         "regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+");
     auto from_arn = engine_.name_from_arn(*arn);
-    if (!from_arn)
-      throw ApiError(400, "InvalidArgumentException",
-                     "StreamARN " + *arn + " is not a stream of this account and region (" +
-                         engine_.stream_arn("...") + ").");
+    if (!from_arn) {
+      // Well formed, but another region's or account's: no such stream here.
+      auto parts = *arn;
+      auto account_end = parts.find(":stream/");
+      auto account_start = parts.rfind(':', account_end - 1) + 1;
+      throw ApiError(400, "ResourceNotFoundException",
+                     "Stream " + parts.substr(account_end + 8) + " under account " +
+                         parts.substr(account_start, account_end - account_start) + " not found.");
+    }
     if (name && *name != *from_arn)
       throw ApiError(400, "InvalidArgumentException",
                      "StreamARN and StreamName do not name the same stream.");

@@ -657,7 +657,7 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "    handler: src/handler.main\n"
       "    layers: [arn]\n"
       "    events:\n"
-      "      - stream: arn:aws:kinesis:us-east-1:000000000000:stream/s\n"
+      "      - s3: bucket\n"
       "      - schedule: rate(1 minute)\n"
       "      - http: {path: x, method: get, authorizer: aws_iam}\n"
       "      - httpApi: {path: /x, method: get, authorizer: {name: a}}\n"
@@ -669,7 +669,7 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "serverless.yml: provider.apiKeys: not supported yet, ignored",
       "serverless.yml: provider.httpApi.authorizers: not supported yet, ignored",
       "serverless.yml: functions.worker.layers: not supported yet, ignored",
-      "serverless.yml: functions.worker.events[0].stream: not supported yet, ignored",
+      "serverless.yml: functions.worker.events[0].s3: not supported yet, ignored",
       "serverless.yml: functions.worker.events[1].schedule: not supported yet, ignored",
       "serverless.yml: functions.worker.events[2].http.authorizer: not supported yet, ignored",
       "serverless.yml: functions.worker.events[3].httpApi.authorizer: not supported yet, ignored",
