@@ -566,10 +566,11 @@ class Builder {
     for (const auto& [key, value] : spec.items()) {
       if (kRead.contains(key)) continue;
       if (key == "maximumBatchingWindow") {
-        // The SQS event's name for it; the Framework's stream event does not know it and
-        // deploys no window.
+        // The SQS event's name for it (and Lambda's). serverlite honours it, but the Framework's
+        // stream event knows only batchWindow and would deploy no window: say so.
         warn(key_path_child(path, key),
-             "the stream event's batching window is batchWindow; this key is ignored");
+             "the Serverless Framework calls this batchWindow for stream events and would not "
+             "deploy it; serverlite uses it");
       } else {
         warn(key_path_child(path, key), "not supported yet, ignored");
       }
@@ -651,6 +652,8 @@ class Builder {
            "only used with startingPosition AT_TIMESTAMP, ignored");
     }
     if ((v = member(spec, "enabled")) && !v->is_null()) s.enabled = bool_at(*v, path + ".enabled");
+    if ((v = member(spec, "maximumBatchingWindow")) && !v->is_null())
+      s.maximum_batching_window_seconds = int_at(*v, path + ".maximumBatchingWindow", 0, 300);
     if ((v = member(spec, "batchWindow")) && !v->is_null())
       s.maximum_batching_window_seconds = int_at(*v, path + ".batchWindow", 0, 300);
     if ((v = member(spec, "maximumRetryAttempts")) && !v->is_null())

@@ -162,14 +162,15 @@ TEST(AppLoaderStream, WarnsAboutKeysItIgnores) {
                        "          destinations:\n"
                        "            onFailure: arn:aws:sns:us-east-1:000000000000:alerts\n");
   const StreamEventSpec& s = app.functions[0].stream_events.at(0);
-  EXPECT_EQ(s.maximum_batching_window_seconds, 0);
+  EXPECT_EQ(s.maximum_batching_window_seconds, 5);  // honoured, with a warning
   EXPECT_EQ(s.on_failure_arn_json, "");
   std::vector<std::string> expected = {
       "serverless.yml: functions.w.events[0].stream.consumer: not supported yet, ignored",
       "serverless.yml: functions.w.events[0].stream.tumblingWindowInSeconds: not supported yet, "
       "ignored",
-      "serverless.yml: functions.w.events[0].stream.maximumBatchingWindow: the stream event's "
-      "batching window is batchWindow; this key is ignored",
+      "serverless.yml: functions.w.events[0].stream.maximumBatchingWindow: the Serverless "
+      "Framework calls this batchWindow for stream events and would not deploy it; serverlite "
+      "uses it",
       "serverless.yml: functions.w.events[0].stream.destinations.onFailure: SNS on-failure "
       "destinations are not supported yet, ignored",
   };
