@@ -590,42 +590,33 @@ Result<ListShardsResult> StreamEngine::list_shards(const ListShardsRequest& requ
 }
 
 Result<Empty> StreamEngine::increase_retention_period(const RetentionRequest& request) {
-  auto found = find(request.name);
-  if (!found) return found.error();
-  Stream& s = **found;
-  if (request.hours > kMaxRetentionHours)
-    return error(ErrorCode::InvalidArgument,
-                 "Maximum allowed retention period is " + std::to_string(kMaxRetentionHours) +
-                     " hours. Requested retention period (" + std::to_string(request.hours) +
-                     " hours) is too long.");
-  if (request.hours < s.retention_hours)
-    return error(ErrorCode::InvalidArgument,
-                 "Requested retention period (" + std::to_string(request.hours) +
-                     " hours) for stream " + s.name +
-                     " can not be shorter than existing retention period (" +
-                     std::to_string(s.retention_hours) +
-                     " hours). Use DecreaseRetentionPeriod API.");
-  s.retention_hours = static_cast<int>(request.hours);
-  db_.transaction([&] { save_stream(s); });
-  return Empty{};
+  return change_retention(request, true);
 }
 
 Result<Empty> StreamEngine::decrease_retention_period(const RetentionRequest& request) {
+  return change_retention(request, false);
+}
+
+// Increase and Decrease each move the period one way only, within [24 hours, 365 days].
+Result<Empty> StreamEngine::change_retention(const RetentionRequest& request, bool increase) {
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  std::string requested = "Requested retention period (" + std::to_string(request.hours) + " hours)";
+  if (request.hours > kMaxRetentionHours)
+    return error(ErrorCode::InvalidArgument, "Maximum allowed retention period is " +
+                                                 std::to_string(kMaxRetentionHours) + " hours. " +
+                                                 requested + " is too long.");
   if (request.hours < kMinRetentionHours)
+    return error(ErrorCode::InvalidArgument, "Minimum allowed retention period is " +
+                                                 std::to_string(kMinRetentionHours) + " hours. " +
+                                                 requested + " is too short.");
+  if (increase ? request.hours < s.retention_hours : request.hours > s.retention_hours)
     return error(ErrorCode::InvalidArgument,
-                 "Minimum allowed retention period is " + std::to_string(kMinRetentionHours) +
-                     " hours. Requested retention period (" + std::to_string(request.hours) +
-                     " hours) is too short.");
-  if (request.hours > s.retention_hours)
-    return error(ErrorCode::InvalidArgument,
-                 "Requested retention period (" + std::to_string(request.hours) +
-                     " hours) for stream " + s.name +
-                     " can not be longer than existing retention period (" +
-                     std::to_string(s.retention_hours) +
-                     " hours). Use IncreaseRetentionPeriod API.");
+                 requested + " for stream " + s.name + " can not be " +
+                     (increase ? "shorter" : "longer") + " than existing retention period (" +
+                     std::to_string(s.retention_hours) + " hours). Use " +
+                     (increase ? "DecreaseRetentionPeriod" : "IncreaseRetentionPeriod") + " API.");
   s.retention_hours = static_cast<int>(request.hours);
   db_.transaction([&] { save_stream(s); });
   return Empty{};

@@ -116,6 +116,7 @@ class StreamEngine {
 
   std::int64_t now_ms() const;
   Result<Stream*> find(const std::string& name);
+  Result<Empty> change_retention(const RetentionRequest& request, bool increase);
   Stream* lookup(const std::string& name);
   void load();
   void save_stream(const Stream& stream);

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "emulator/result.hpp"
+
 namespace serverlite::stream {
 
 using TimePoint = std::chrono::system_clock::time_point;
@@ -44,26 +46,8 @@ struct Error {
   std::string message;  // Kinesis's message text
 };
 
-// A value or an Error.
 template <class T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}
-  Result(Error error) : v_(std::move(error)) {}
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  const Error& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, Error> v_;
-};
+using Result = serverlite::Result<T, Error>;
 
 struct Empty {};
 

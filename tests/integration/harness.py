@@ -143,6 +143,38 @@ def run_cli(*args, input=None, cwd=None, timeout=120):
                           timeout=timeout)
 
 
+class RestartTestCase(unittest.TestCase):
+    """Tests that stop serverlite (cleanly or with SIGKILL) and start it again on one --state
+    directory. Set SERVICE to the boto3 client `client(sl)` makes; every server started is killed
+    at the end if still running, and the state directory removed."""
+    APP = "demo"
+    SERVICE = None
+
+    def setUp(self):
+        import shutil
+        import tempfile
+        self.state = tempfile.mkdtemp(prefix="serverlite-restart-")
+        self.addCleanup(shutil.rmtree, self.state, ignore_errors=True)
+        self.servers = []
+        self.addCleanup(self._stop_servers)
+
+    def _stop_servers(self):
+        for sl in self.servers:
+            if sl.proc is not None and sl.proc.poll() is None:
+                sl.stop(signal.SIGKILL)
+
+    def start(self):
+        sl = Serverlite(app_path(self.APP), "--state", self.state)
+        self.servers.append(sl)
+        sl.start()
+        return sl
+
+    def client(self, sl):
+        c = sl.boto3_client(self.SERVICE)
+        self.addCleanup(c.close)
+        return c
+
+
 class ServerTestCase(unittest.TestCase):
     """One serverlite per test class: set APP (a fixture app's name) and, if needed, ARGS.
     Gives `cls.sl` (the Serverlite) and `cls.client` (a boto3 Lambda client)."""

@@ -7,14 +7,12 @@ transaction per write (WAL, synchronous=NORMAL), which survives the process dyin
 (not a power loss, which would need synchronous=FULL). Sends that got no answer may or may not
 have been stored: the test accepts both.
 """
-import shutil
 import signal
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import Serverlite, app_path
+from harness import RestartTestCase
 
 SENDERS = 4          # threads calling SendMessage
 BATCH_SENDERS = 1    # threads calling SendMessageBatch with 10 entries
@@ -22,28 +20,8 @@ FLOOD_SECONDS = 2.0
 DOOMED = 15          # messages deleted before the crash
 
 
-class QueueSurvivesKill(unittest.TestCase):
-    def setUp(self):
-        self.state = tempfile.mkdtemp(prefix="serverlite-durability-")
-        self.addCleanup(shutil.rmtree, self.state, ignore_errors=True)
-        self.servers = []
-        self.addCleanup(self._stop_servers)
-
-    def _stop_servers(self):
-        for sl in self.servers:
-            if sl.proc is not None and sl.proc.poll() is None:
-                sl.stop(signal.SIGKILL)
-
-    def start(self):
-        sl = Serverlite(app_path("demo"), "--state", self.state)
-        self.servers.append(sl)
-        sl.start()
-        return sl
-
-    def client(self, sl):
-        c = sl.boto3_client("sqs")
-        self.addCleanup(c.close)
-        return c
+class QueueSurvivesKill(RestartTestCase):
+    SERVICE = "sqs"
 
     def test_acknowledged_messages_survive_sigkill_and_deleted_ones_stay_deleted(self):
         sl = self.start()

@@ -8,16 +8,14 @@ import base64
 import datetime
 import hashlib
 import json
-import shutil
 import signal
-import tempfile
 import threading
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-from harness import Serverlite, ServerTestCase, app_path
+from harness import RestartTestCase, ServerTestCase
 
 ACCOUNT = "000000000000"
 MAX_HASH_KEY = 2 ** 128 - 1
@@ -955,31 +953,11 @@ class NoThroughputLimitsByDefault(KinesisCase):
             self.assertEqual(res["FailedRecordCount"], 0)
 
 
-class StreamSurvivesKill(unittest.TestCase):
+class StreamSurvivesKill(RestartTestCase):
     """Every acknowledged PutRecord / PutRecords entry is still readable, with the same sequence
     number, after serverlite is killed with SIGKILL mid-traffic and restarted on its --state."""
 
-    def setUp(self):
-        self.state = tempfile.mkdtemp(prefix="serverlite-stream-durability-")
-        self.addCleanup(shutil.rmtree, self.state, ignore_errors=True)
-        self.servers = []
-        self.addCleanup(self._stop_servers)
-
-    def _stop_servers(self):
-        for sl in self.servers:
-            if sl.proc is not None and sl.proc.poll() is None:
-                sl.stop(signal.SIGKILL)
-
-    def start(self):
-        sl = Serverlite(app_path("demo"), "--state", self.state)
-        self.servers.append(sl)
-        sl.start()
-        return sl
-
-    def client(self, sl):
-        c = sl.boto3_client("kinesis")
-        self.addCleanup(c.close)
-        return c
+    SERVICE = "kinesis"
 
     def test_acknowledged_records_survive_sigkill(self):
         sl = self.start()
