@@ -23,7 +23,7 @@ bool iequals(std::string_view a, std::string_view b);
 struct Request {
   std::string method;                // upper case as received, e.g. "GET"
   std::string target;                // raw request target: "/path?query"
-  int version = 11;                  // 10 or 11
+  int version = 11;                  // 10, 11, or 20 (HTTP/2)
   std::vector<Header> headers;       // in arrival order, duplicates kept
   std::string body;
   std::string remote_address;        // peer IP, e.g. "127.0.0.1"

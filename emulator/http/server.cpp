@@ -1,5 +1,6 @@
 #include "emulator/http/server.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -15,6 +16,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include "emulator/http/h2_connection.hpp"
 
 namespace serverlite::http {
 
@@ -42,6 +45,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // removes itself here when destroyed. (Owning them here would make a cycle, since a connection
   // keeps the server alive.)
   std::set<Connection*> connections;
+  // HTTP/2 connections handed over by a Connection; each owns itself, as above.
+  std::vector<std::weak_ptr<H2Connection>> h2_connections;
 
   void accept();
 };
@@ -61,7 +66,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ~Connection() { server_->connections.erase(this); }
 
-  void start() { read_header(); }
+  void start() { sniff(); }
 
   bool is_open() const { return !closed_; }
 
@@ -72,6 +77,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
+  // HTTP/2 with prior knowledge (RFC 9113 §3.3), which the AWS SDK for JavaScript v3 uses for
+  // Kinesis, opens with a fixed preface that no HTTP/1 request line begins with. Read until the
+  // bytes leave the preface (HTTP/1.1: Beast parses them from buffer_ first) or complete it.
+  void sniff() {
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->on_sniff(ec, n);
+                            });
+  }
+
+  void on_sniff(beast::error_code ec, std::size_t n) {
+    if (ec) return fail(ec);
+    buffer_.commit(n);
+    std::string_view got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    auto k = std::min(got.size(), h2_preface.size());
+    if (got.substr(0, k) != h2_preface.substr(0, k)) return read_header();
+    if (got.size() < h2_preface.size()) return sniff();
+    hand_over_to_h2(got);
+  }
+
+  void hand_over_to_h2(std::string_view already_read) {
+    // From here the socket belongs to the HTTP/2 connection; this object only winds down.
+    closed_ = true;
+    beast::error_code ec;
+    int fd = stream_.socket().release(ec);
+    if (ec) {
+      stream_.socket().close(ec);
+      return;
+    }
+    auto& server = *server_;
+    auto h2 = start_h2_connection(
+        server.io, fd, already_read, std::shared_ptr<const Handler>(server_, &server.handler),
+        H2Options{.body_limit = server.options.body_limit, .remote_address = remote_});
+    std::erase_if(server.h2_connections, [](const auto& w) { return w.expired(); });
+    server.h2_connections.push_back(h2);
+  }
+
   void read_header() {
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
@@ -243,11 +285,15 @@ void Server::stop() {
   std::vector<std::shared_ptr<Connection>> open;  // keep each alive while it is told to stop
   for (auto* c : impl_->connections) open.push_back(c->shared_from_this());
   for (auto& c : open) c->stop();
+  for (auto& w : impl_->h2_connections)
+    if (auto h2 = w.lock()) h2->stop();
 }
 
 std::size_t Server::open_connections() const {
   std::size_t n = 0;
   for (auto* c : impl_->connections) n += c->is_open();
+  for (auto& w : impl_->h2_connections)
+    if (auto h2 = w.lock()) n += h2->is_open();
   return n;
 }
 

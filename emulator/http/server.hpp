@@ -1,5 +1,8 @@
-// An HTTP/1.1 server on Beast: one listener, keep-alive connections, handlers that may answer
-// later (long polls, function invocations). Beast and Asio stay inside server.cpp.
+// An HTTP/1.1 and HTTP/2 server: one listener, keep-alive connections, handlers that may answer
+// later (long polls, function invocations). HTTP/1.1 runs on Beast; a connection that opens with
+// the HTTP/2 preface (cleartext, prior knowledge: what the JavaScript SDK's Kinesis client sends
+// to an http:// endpoint) is handed to nghttp2 (h2_connection.*). Beast, Asio and nghttp2 stay
+// inside the .cpp files.
 //
 // Threading: everything runs on the io_context's single thread; Handler and Responder are called
 // there. A connection reads its next request only after the handler answered the current one.
@@ -36,6 +39,7 @@ class Server {
 
   // Stops accepting and closes every connection: idle ones at once, busy ones as soon as their
   // response is written. Responders called after this still write if their connection is open.
+  // HTTP/2 connections get GOAWAY and close once their open streams are answered.
   void stop();
   std::size_t open_connections() const;
 

@@ -1,10 +1,9 @@
 // Kinesis Data Streams through @aws-sdk/client-kinesis, which speaks AWS JSON 1.1: record data
 // as base64 text turned into Uint8Array by the SDK, timestamps as epoch seconds turned into Date.
 //
-// The Kinesis client alone defaults to an HTTP/2 handler (for SubscribeToShard). Over plain
-// http:// that means HTTP/2 with prior knowledge, which serverlite's HTTP/1.1 endpoint does not
-// speak, so the client here is given the SDK's HTTP/1.1 handler, as it must be for any local
-// endpoint without TLS.
+// The Kinesis client alone defaults to an HTTP/2 handler (for SubscribeToShard): over plain
+// http:// that is HTTP/2 with prior knowledge, which serverlite's endpoint speaks, so the client
+// here is the SDK's default, as an app's own code would have it.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
@@ -18,7 +17,6 @@ import {
   ResourceNotFoundException, SplitShardCommand, UpdateShardCountCommand, ValidationException,
   paginateListStreams,
 } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { clientConfig, startServerlite } from "./serverlite.mjs";
 
 const ACCOUNT = "000000000000";
@@ -28,9 +26,7 @@ let sl;
 let kinesis;
 before(async () => {
   sl = await startServerlite("demo");
-  kinesis = new KinesisClient({
-    ...clientConfig(sl.endpoint), requestHandler: new NodeHttpHandler(),
-  });
+  kinesis = new KinesisClient(clientConfig(sl.endpoint));
 });
 after(async () => {
   kinesis?.destroy();
