@@ -8,7 +8,6 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -18,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/aws/api_error.hpp"
 #include "emulator/events/filter_pattern.hpp"
 
 namespace serverlite::events {
@@ -56,19 +56,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string random_request_id() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
 }
 
 // FNV-1a: a stable hash, so a key always lands in the same lane.
@@ -609,7 +596,7 @@ struct StreamTrigger::Impl : std::enable_shared_from_this<Impl> {
     const auto& last = b.records.back();
     return {
         {"requestContext",
-         {{"requestId", b.last_request_id.empty() ? random_request_id() : b.last_request_id},
+         {{"requestId", b.last_request_id.empty() ? aws::new_request_id() : b.last_request_id},
           {"functionArn", spec.function_arn},
           {"condition", condition},
           {"approximateInvokeCount", b.invocations}}},
