@@ -882,11 +882,12 @@ Result<std::pair<std::size_t, std::string>> StreamEngine::place(const Stream& s,
   return error(ErrorCode::InvalidArgument, "No open shard holds hash key " + hash_key_text(key));
 }
 
+// `now` is the call's arrival: every record of a PutRecords counts against the same second.
 std::optional<Error> StreamEngine::take_put_capacity(Stream& s, std::size_t shard,
-                                                     std::size_t bytes) {
+                                                     std::size_t bytes, std::int64_t now) {
   if (!options_.throughput_limits) return std::nullopt;
   ShardRow& row = s.shards[shard];
-  std::int64_t second = now_ms() / 1000;
+  std::int64_t second = now / 1000;
   if (row.in_second != second) {
     row.in_second = second;
     row.in_bytes = 0;
@@ -931,8 +932,8 @@ Result<PutRecordResult> StreamEngine::put_record(const PutRecordRequest& request
   auto placed = place(s, request.record);
   if (!placed) return placed.error();
   std::size_t bytes = request.record.data.size() + request.record.partition_key.size();
-  if (auto e = take_put_capacity(s, placed->first, bytes)) return *e;
   std::int64_t now = now_ms();
+  if (auto e = take_put_capacity(s, placed->first, bytes, now)) return *e;
   PutRecordResult out;
   db_.transaction([&] {
     out = insert(s, placed->first, request.record, now);
@@ -982,7 +983,8 @@ Result<PutRecordsResult> StreamEngine::put_records(const PutRecordsRequest& requ
         ++out.failed_record_count;
         continue;
       }
-      if (auto e = take_put_capacity(s, placed->first, r.data.size() + r.partition_key.size())) {
+      if (auto e = take_put_capacity(s, placed->first, r.data.size() + r.partition_key.size(),
+                                     now)) {
         out.records[i].error_code = std::string(error_code_name(e->code));
         out.records[i].error_message = e->message;
         ++out.failed_record_count;

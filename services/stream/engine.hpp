@@ -125,7 +125,8 @@ class StreamEngine {
   std::optional<Error> validate_record(const RecordInput& record, bool single) const;
   PutRecordResult insert(Stream& stream, std::size_t shard, const RecordInput& record,
                          std::int64_t now);
-  std::optional<Error> take_put_capacity(Stream& stream, std::size_t shard, std::size_t bytes);
+  std::optional<Error> take_put_capacity(Stream& stream, std::size_t shard, std::size_t bytes,
+                                         std::int64_t now);
   void notify(const std::string& name);
 
   store::Database& db_;
