@@ -20,6 +20,9 @@
 #include "services/stream/engine.hpp"
 #include "services/stream/resources.hpp"
 #include "services/stream/trigger_source.hpp"
+#include "services/table/api.hpp"
+#include "services/table/engine.hpp"
+#include "services/table/resources.hpp"
 #include "emulator/events/queue_trigger.hpp"
 #include "emulator/events/stream_trigger.hpp"
 
@@ -50,6 +53,8 @@ struct Emulator::Impl {
   std::unique_ptr<stream::StreamApi> stream_api;        // uses stream_engine
   std::vector<std::shared_ptr<events::StreamTrigger>> stream_triggers;
   std::unique_ptr<asio::steady_timer> trim_timer;  // drops records past retention
+  std::unique_ptr<table::TableEngine> table_engine;  // uses db
+  std::unique_ptr<table::TableApi> table_api;        // uses table_engine
   aws::Router router;
   http::Server aws_server;
   http::Server gateway_server;
@@ -64,6 +69,7 @@ static app::ResourceTypes resource_types(const app::AppSpec& app, const std::str
   app::ResourceTypes types;
   queue::add_queue_resource_type(types, app, aws_url);
   stream::add_stream_resource_type(types, app);
+  table::add_table_resource_type(types, app);
   return types;
 }
 
@@ -125,6 +131,15 @@ std::vector<std::string> Emulator::start() {
   });
   s.trim_timer = std::make_unique<asio::steady_timer>(s.io);
   s.schedule_trim();
+  s.table_engine = std::make_unique<table::TableEngine>(
+      *s.db, table::EngineOptions{.region = s.app.region,
+                                  .account_id = std::string(app::kAccountId)});
+  table::create_resource_tables(s.app, resource_types(s.app, aws_url()), *s.table_engine);
+  s.table_api = std::make_unique<table::TableApi>(*s.table_engine, aws_url());
+  s.router.add_target_prefix(std::string(table::TableApi::kTargetPrefix),
+                             [this](http::Request r, http::Responder d) {
+                               impl_->table_api->handle(std::move(r), d);
+                             });
   s.router.add_target_prefix(std::string(stream::StreamApi::kTargetPrefix),
                              [this](http::Request r, http::Responder d) {
                                impl_->stream_api->handle(std::move(r), d);
@@ -324,6 +339,8 @@ void Emulator::shutdown(std::function<void()> done) {
         self->impl_->stream_triggers.clear();
         self->impl_->stream_api.reset();
         self->impl_->stream_engine.reset();
+        self->impl_->table_api.reset();
+        self->impl_->table_engine.reset();
         self->impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)
         return finished();
       }

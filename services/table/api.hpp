@@ -1,0 +1,54 @@
+// The DynamoDB protocol front on the AWS endpoint: AWS JSON 1.0 (`X-Amz-Target:
+// DynamoDB_20120810.<Action>`), errors as DynamoDB types them
+// (`com.amazonaws.dynamodb.v20120810#<Code>`, `com.amazon.coral.validate#ValidationException`),
+// and `x-amz-crc32` on every answer (the SDKs check it). Requests are decoded into the engine's
+// typed requests and run from one dispatch table.
+//
+// Threading: owned by the io thread, like the engine.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "emulator/http/message.hpp"
+#include "services/table/engine.hpp"
+
+namespace serverlite::table {
+
+class TableApi {
+ public:
+  static constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
+
+  // `endpoint_url` is what DescribeEndpoints answers.
+  TableApi(TableEngine& engine, std::string endpoint_url);
+
+  void handle(http::Request request, http::Responder respond);
+
+  static std::vector<std::string> action_names();
+
+  struct Call;
+  using Operation = nlohmann::json (TableApi::*)(Call&);
+
+ private:
+  static const std::map<std::string, Operation, std::less<>>& routes();
+  std::string table_of_arn(const std::string& arn);
+
+  nlohmann::json create_table(Call&);
+  nlohmann::json delete_table(Call&);
+  nlohmann::json describe_table(Call&);
+  nlohmann::json update_table(Call&);
+  nlohmann::json list_tables(Call&);
+  nlohmann::json tag_resource(Call&);
+  nlohmann::json untag_resource(Call&);
+  nlohmann::json list_tags_of_resource(Call&);
+  nlohmann::json describe_limits(Call&);
+  nlohmann::json describe_endpoints(Call&);
+
+  TableEngine& engine_;
+  std::string endpoint_url_;
+};
+
+}  // namespace serverlite::table

@@ -1,0 +1,343 @@
+#include "services/table/engine.hpp"
+
+#include <algorithm>
+#include <random>
+#include <regex>
+
+namespace serverlite::table {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+Error error(ErrorCode code, std::string message) { return Error{code, std::move(message), {}}; }
+
+Error invalid(const std::string& what) {
+  return error(ErrorCode::Validation, "One or more parameter values were invalid: " + what);
+}
+
+std::int64_t to_ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+std::string uuid4() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x4000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+ValueType key_type_of(std::string_view name) {
+  return name == "N" ? ValueType::N : name == "B" ? ValueType::B : ValueType::S;
+}
+
+}  // namespace
+
+std::string_view error_type(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::ResourceNotFound:
+      return "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException";
+    case ErrorCode::ResourceInUse:
+      return "com.amazonaws.dynamodb.v20120810#ResourceInUseException";
+    case ErrorCode::Validation:
+      return "com.amazon.coral.validate#ValidationException";
+    case ErrorCode::LimitExceeded:
+      return "com.amazonaws.dynamodb.v20120810#LimitExceededException";
+    case ErrorCode::ConditionalCheckFailed:
+      return "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException";
+  }
+  return "com.amazonaws.dynamodb.v20120810#InternalServerError";
+}
+
+std::string_view billing_mode_name(BillingMode mode) {
+  return mode == BillingMode::PayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED";
+}
+
+struct TableEngine::Table {
+  TableInfo info;
+  std::map<std::string, std::string> tags;
+};
+
+// ---- storage: one row per table, its definition as JSON ---------------------------------------
+
+static Json to_json(const TableEngine::Table& t) {
+  const TableInfo& i = t.info;
+  Json defs = Json::array();
+  for (const auto& [name, type] : i.attribute_definitions) defs.push_back({name, type_name(type)});
+  Json key = {{"hash", {i.key.hash.name, type_name(i.key.hash.type)}}};
+  if (i.key.range) key["range"] = {i.key.range->name, type_name(i.key.range->type)};
+  return {{"arn", i.arn},
+          {"id", i.table_id},
+          {"key", key},
+          {"definitions", defs},
+          {"billing", billing_mode_name(i.billing)},
+          {"read", i.throughput.read},
+          {"write", i.throughput.write},
+          {"created_ms", to_ms(i.created)},
+          {"throughput_changed_ms", to_ms(i.last_throughput_change)},
+          {"deletion_protection", i.deletion_protection},
+          {"extra", i.extra},
+          {"tags", t.tags}};
+}
+
+static std::unique_ptr<TableEngine::Table> from_json(const std::string& name, const Json& j) {
+  auto t = std::make_unique<TableEngine::Table>();
+  TableInfo& i = t->info;
+  i.name = name;
+  i.arn = j.at("arn").get<std::string>();
+  i.table_id = j.at("id").get<std::string>();
+  i.key.hash = {j["key"]["hash"][0].get<std::string>(),
+                key_type_of(j["key"]["hash"][1].get<std::string>())};
+  if (j["key"].contains("range"))
+    i.key.range = KeyElement{j["key"]["range"][0].get<std::string>(),
+                             key_type_of(j["key"]["range"][1].get<std::string>())};
+  for (const auto& d : j.at("definitions"))
+    i.attribute_definitions.emplace_back(d[0].get<std::string>(), key_type_of(d[1].get<std::string>()));
+  i.billing = j.at("billing") == "PAY_PER_REQUEST" ? BillingMode::PayPerRequest
+                                                   : BillingMode::Provisioned;
+  i.throughput = {j.at("read").get<std::int64_t>(), j.at("write").get<std::int64_t>()};
+  i.created = from_ms(j.at("created_ms").get<std::int64_t>());
+  i.last_throughput_change = from_ms(j.value("throughput_changed_ms", std::int64_t{0}));
+  i.deletion_protection = j.value("deletion_protection", false);
+  i.extra = j.value("extra", Json::object());
+  t->tags = j.value("tags", std::map<std::string, std::string>{});
+  return t;
+}
+
+TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock)
+    : db_(db), options_(std::move(options)), clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+  db_.exec(R"(
+    CREATE TABLE IF NOT EXISTS ddb_tables(name TEXT PRIMARY KEY, definition TEXT NOT NULL);
+  )");
+  if (db_.schema_version("table") < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
+  load();
+}
+
+TableEngine::~TableEngine() = default;
+
+void TableEngine::load() {
+  auto st = db_.prepare("SELECT name, definition FROM ddb_tables");
+  while (st->step()) {
+    std::string name = st->column_text(0);
+    tables_[name] = from_json(name, Json::parse(st->column_text(1)));
+  }
+}
+
+void TableEngine::save(const Table& t) {
+  auto st = db_.prepare("INSERT OR REPLACE INTO ddb_tables(name, definition) VALUES (?, ?)");
+  st->bind(1, t.info.name).bind(2, to_json(t).dump());
+  st->step();
+}
+
+std::string TableEngine::table_arn(std::string_view name) const {
+  return "arn:aws:dynamodb:" + options_.region + ":" + options_.account_id + ":table/" +
+         std::string(name);
+}
+
+std::optional<std::string> TableEngine::name_from_arn(std::string_view arn) const {
+  std::string prefix = "arn:aws:dynamodb:" + options_.region + ":" + options_.account_id + ":table/";
+  if (!arn.starts_with(prefix) || arn.size() == prefix.size()) return std::nullopt;
+  std::string rest(arn.substr(prefix.size()));
+  if (rest.find('/') != std::string::npos) return std::nullopt;  // an index or stream ARN
+  return rest;
+}
+
+bool TableEngine::table_exists(const std::string& name) const { return tables_.contains(name); }
+
+Result<TableEngine::Table*> TableEngine::find(const std::string& name) {
+  auto it = tables_.find(name);
+  if (it != tables_.end()) return it->second.get();
+  return error(ErrorCode::ResourceNotFound, "Requested resource not found: Table: " + name +
+                                                " not found");
+}
+
+// ---- tables ----------------------------------------------------------------------------------
+
+Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
+  static const std::regex pattern("[a-zA-Z0-9_.-]+");
+  if (request.name.size() < 3 || request.name.size() > 255 ||
+      !std::regex_match(request.name, pattern))
+    return error(ErrorCode::Validation,
+                 "1 validation error detected: Value '" + request.name +
+                     "' at 'tableName' failed to satisfy constraint: Member must satisfy regular "
+                     "expression pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255");
+  if (request.billing == BillingMode::Provisioned && !request.throughput)
+    return invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when "
+                   "BillingMode is PROVISIONED");
+  if (request.billing == BillingMode::PayPerRequest && request.throughput)
+    return invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                   "BillingMode is PAY_PER_REQUEST");
+  if (request.throughput && (request.throughput->read < 1 || request.throughput->write < 1))
+    return error(ErrorCode::Validation,
+                 "1 validation error detected: Value '" +
+                     std::to_string(std::min(request.throughput->read, request.throughput->write)) +
+                     "' at 'provisionedThroughput' failed to satisfy constraint: Member must have "
+                     "value greater than or equal to 1");
+  if (tables_.contains(request.name))
+    return error(ErrorCode::ResourceInUse, "Table already exists: " + request.name);
+  if (tables_.size() >= options_.max_tables)
+    return error(ErrorCode::LimitExceeded,
+                 "Subscriber limit exceeded: Only " + std::to_string(options_.max_tables) +
+                     " tables can be created per account");
+  auto t = std::make_unique<Table>();
+  TableInfo& i = t->info;
+  i.name = request.name;
+  i.arn = table_arn(request.name);
+  i.table_id = uuid4();
+  i.key = request.key;
+  i.attribute_definitions = request.attribute_definitions;
+  i.billing = request.billing;
+  if (request.throughput) i.throughput = *request.throughput;
+  i.created = clock_();
+  i.deletion_protection = request.deletion_protection;
+  i.extra = request.extra;
+  for (const auto& [k, v] : request.tags) t->tags[k] = v;
+  db_.transaction([&] { save(*t); });
+  TableInfo out = i;
+  tables_[request.name] = std::move(t);
+  return out;
+}
+
+Result<TableInfo> TableEngine::delete_table(const std::string& name) {
+  auto found = find(name);
+  if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
+  Table& t = **found;
+  if (t.info.deletion_protection)
+    return error(ErrorCode::Validation,
+                 "Resource cannot be deleted as it is currently protected against deletion. "
+                 "Disable deletion protection first.");
+  TableInfo out = t.info;
+  db_.transaction([&] {
+    auto st = db_.prepare("DELETE FROM ddb_tables WHERE name = ?");
+    st->bind(1, name);
+    st->step();
+  });
+  tables_.erase(name);
+  return out;
+}
+
+Result<TableInfo> TableEngine::describe_table(const std::string& name) {
+  auto found = find(name);
+  if (!found) return found.error();
+  return (*found)->info;
+}
+
+Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
+  auto found = find(request.name);
+  if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
+  Table& t = **found;
+  TableInfo next = t.info;
+  if (request.billing) next.billing = *request.billing;
+  if (request.deletion_protection) next.deletion_protection = *request.deletion_protection;
+  if (next.billing == BillingMode::PayPerRequest) {
+    if (request.throughput)
+      return invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                     "BillingMode is PAY_PER_REQUEST");
+    next.throughput = {};
+  } else if (request.throughput) {
+    if (request.throughput->read < 1 || request.throughput->write < 1)
+      return error(ErrorCode::Validation,
+                   "1 validation error detected: Value '" +
+                       std::to_string(std::min(request.throughput->read,
+                                               request.throughput->write)) +
+                       "' at 'provisionedThroughput' failed to satisfy constraint: Member must "
+                       "have value greater than or equal to 1");
+    if (t.info.billing == BillingMode::Provisioned && !request.billing &&
+        request.throughput->read == t.info.throughput.read &&
+        request.throughput->write == t.info.throughput.write && !request.deletion_protection)
+      return error(ErrorCode::Validation,
+                   "The provisioned throughput for the table will not change. The requested value "
+                   "equals the current value. Current ReadCapacityUnits provisioned for the table: " +
+                       std::to_string(t.info.throughput.read) +
+                       ". Requested ReadCapacityUnits: " + std::to_string(request.throughput->read) +
+                       ". Current WriteCapacityUnits provisioned for the table: " +
+                       std::to_string(t.info.throughput.write) +
+                       ". Requested WriteCapacityUnits: " +
+                       std::to_string(request.throughput->write) +
+                       ". Refer to the Amazon DynamoDB Developer Guide for current limits and how "
+                       "to increase them.");
+    next.throughput = *request.throughput;
+    next.last_throughput_change = clock_();
+  } else if (t.info.billing == BillingMode::PayPerRequest && request.billing) {
+    return invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
+  }
+  if (!request.billing && !request.throughput && !request.deletion_protection)
+    return error(ErrorCode::Validation,
+                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                 "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+  t.info = next;
+  db_.transaction([&] { save(t); });
+  return t.info;
+}
+
+Result<ListTablesResult> TableEngine::list_tables(const ListTablesRequest& request) {
+  if (request.limit && (*request.limit < 1 || *request.limit > 100))
+    return error(ErrorCode::Validation,
+                 "1 validation error detected: Value '" + std::to_string(*request.limit) +
+                     "' at 'limit' failed to satisfy constraint: Member must have value " +
+                     (*request.limit < 1 ? "greater than or equal to 1" : "less than or equal to 100"));
+  std::size_t limit = static_cast<std::size_t>(request.limit.value_or(100));
+  ListTablesResult out;
+  auto it = request.exclusive_start_table_name
+                ? tables_.upper_bound(*request.exclusive_start_table_name)
+                : tables_.begin();
+  for (; it != tables_.end(); ++it) {
+    out.names.push_back(it->first);
+    if (out.names.size() == limit) {
+      if (std::next(it) != tables_.end()) out.last_evaluated_table_name = it->first;
+      break;
+    }
+  }
+  return out;
+}
+
+Result<Empty> TableEngine::tag_resource(
+    const std::string& name, const std::vector<std::pair<std::string, std::string>>& tags) {
+  auto found = find(name);
+  if (!found) return Error{ErrorCode::ResourceNotFound,
+                           "Requested resource not found: ResourcArn: " + table_arn(name) +
+                               " not found", {}};
+  Table& t = **found;
+  auto merged = t.tags;
+  for (const auto& [k, v] : tags) merged[k] = v;
+  if (merged.size() > 50)
+    return error(ErrorCode::LimitExceeded,
+                 "The number of tags exceeds the limit allowed for the resource. 50 tags are "
+                 "allowed per resource.");
+  t.tags = std::move(merged);
+  db_.transaction([&] { save(t); });
+  return Empty{};
+}
+
+Result<Empty> TableEngine::untag_resource(const std::string& name,
+                                          const std::vector<std::string>& keys) {
+  auto found = find(name);
+  if (!found) return Error{ErrorCode::ResourceNotFound,
+                           "Requested resource not found: ResourcArn: " + table_arn(name) +
+                               " not found", {}};
+  Table& t = **found;
+  for (const auto& k : keys) t.tags.erase(k);
+  db_.transaction([&] { save(t); });
+  return Empty{};
+}
+
+Result<ListTagsResult> TableEngine::list_tags(const std::string& name) {
+  auto found = find(name);
+  if (!found) return Error{ErrorCode::ResourceNotFound,
+                           "Requested resource not found: ResourcArn: " + table_arn(name) +
+                               " not found", {}};
+  ListTagsResult out;
+  for (const auto& [k, v] : (*found)->tags) out.tags.emplace_back(k, v);
+  return out;
+}
+
+}  // namespace serverlite::table

@@ -1,0 +1,148 @@
+#include "services/table/item_store.hpp"
+
+#include <openssl/evp.h>
+
+namespace serverlite::table {
+
+struct ItemStore::Statements {
+  explicit Statements(store::Database& db)
+      : get(db.prepare("SELECT item, size FROM ddb_items WHERE tbl = ? AND hash = ? AND range = ?")),
+        put(db.prepare("INSERT OR REPLACE INTO ddb_items(tbl, hash, range, token, item, size) "
+                       "VALUES (?, ?, ?, ?, ?, ?)")),
+        erase(db.prepare("DELETE FROM ddb_items WHERE tbl = ? AND hash = ? AND range = ?")),
+        count(db.prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ddb_items WHERE tbl = ?")) {}
+  std::unique_ptr<store::Statement> get, put, erase, count;
+};
+
+ItemStore::ItemStore(store::Database& db) : db_(db) {
+  db_.exec(R"(
+    CREATE TABLE IF NOT EXISTS ddb_items(
+      tbl TEXT NOT NULL, hash BLOB NOT NULL, range BLOB NOT NULL, token INTEGER NOT NULL,
+      item TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(tbl, hash, range));
+    CREATE INDEX IF NOT EXISTS ddb_items_scan ON ddb_items(tbl, token, hash, range);
+  )");
+  st_ = std::make_unique<Statements>(db_);
+}
+
+ItemStore::~ItemStore() = default;
+
+std::uint32_t ItemStore::token_of(const std::string& encoded_hash) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(encoded_hash.data(), encoded_hash.size(), digest, &length, EVP_md5(), nullptr);
+  return (std::uint32_t{digest[0]} << 24) | (std::uint32_t{digest[1]} << 16) |
+         (std::uint32_t{digest[2]} << 8) | std::uint32_t{digest[3]};
+}
+
+std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredKey& key) {
+  auto& st = *st_->get;
+  st.reset();
+  st.bind(1, table).bind(2, key.hash).bind(3, key.range);
+  std::optional<StoredItem> out;
+  if (st.step()) out = StoredItem{key, Json::parse(st.column_text(0)), st.column_int(1)};
+  st.reset();
+  return out;
+}
+
+void ItemStore::put(const std::string& table, const StoredItem& item) {
+  auto& st = *st_->put;
+  st.reset();
+  st.bind(1, table).bind(2, item.key.hash).bind(3, item.key.range)
+      .bind(4, std::int64_t{item.key.token}).bind(5, item.item.dump()).bind(6, item.size);
+  st.step();
+  st.reset();
+}
+
+void ItemStore::erase(const std::string& table, const StoredKey& key) {
+  auto& st = *st_->erase;
+  st.reset();
+  st.bind(1, table).bind(2, key.hash).bind(3, key.range);
+  st.step();
+  st.reset();
+}
+
+void ItemStore::drop(const std::string& table) {
+  auto st = db_.prepare("DELETE FROM ddb_items WHERE tbl = ?");
+  st->bind(1, table);
+  st->step();
+}
+
+std::vector<StoredItem> ItemStore::query(const std::string& table, const std::string& hash,
+                                         const std::optional<RangeBound>& lower,
+                                         const std::optional<RangeBound>& upper, bool forward,
+                                         const std::optional<std::string>& start_after,
+                                         std::size_t limit) {
+  std::string sql = "SELECT range, item, size FROM ddb_items WHERE tbl = ? AND hash = ?";
+  std::vector<store::Value> args = {table, hash};
+  if (lower) {
+    sql += lower->inclusive ? " AND range >= ?" : " AND range > ?";
+    args.push_back(lower->value);
+  }
+  if (upper) {
+    sql += upper->inclusive ? " AND range <= ?" : " AND range < ?";
+    args.push_back(upper->value);
+  }
+  if (start_after) {
+    sql += forward ? " AND range > ?" : " AND range < ?";
+    args.push_back(*start_after);
+  }
+  sql += forward ? " ORDER BY range ASC LIMIT ?" : " ORDER BY range DESC LIMIT ?";
+  args.push_back(static_cast<std::int64_t>(limit));
+  auto st = db_.prepare(sql);
+  for (std::size_t i = 0; i < args.size(); ++i) st->bind(static_cast<int>(i + 1), args[i]);
+  std::vector<StoredItem> out;
+  std::uint32_t token = token_of(hash);
+  while (st->step())
+    out.push_back({{hash, st->column_text(0), token}, Json::parse(st->column_text(1)),
+                   st->column_int(2)});
+  return out;
+}
+
+std::vector<StoredItem> ItemStore::scan(const std::string& table, int segment, int total,
+                                        const std::optional<StoredKey>& start_after,
+                                        std::size_t limit) {
+  // Segment i of n holds the tokens [i * 2^32 / n, (i + 1) * 2^32 / n).
+  std::int64_t span = (std::int64_t{1} << 32) / total;
+  std::int64_t lo = span * segment;
+  std::int64_t hi = segment + 1 == total ? (std::int64_t{1} << 32) : span * (segment + 1);
+  std::string sql =
+      "SELECT token, hash, range, item, size FROM ddb_items WHERE tbl = ? AND token >= ? AND "
+      "token < ?";
+  std::vector<store::Value> args = {table, lo, hi};
+  if (start_after) {
+    sql += " AND (token, hash, range) > (?, ?, ?)";
+    args.push_back(std::int64_t{start_after->token});
+    args.push_back(start_after->hash);
+    args.push_back(start_after->range);
+  }
+  sql += " ORDER BY token, hash, range LIMIT ?";
+  args.push_back(static_cast<std::int64_t>(limit));
+  auto st = db_.prepare(sql);
+  for (std::size_t i = 0; i < args.size(); ++i) st->bind(static_cast<int>(i + 1), args[i]);
+  std::vector<StoredItem> out;
+  while (st->step())
+    out.push_back({{st->column_text(1), st->column_text(2),
+                    static_cast<std::uint32_t>(st->column_int(0))},
+                   Json::parse(st->column_text(3)), st->column_int(4)});
+  return out;
+}
+
+std::int64_t ItemStore::count(const std::string& table) {
+  auto& st = *st_->count;
+  st.reset();
+  st.bind(1, table);
+  std::int64_t n = st.step() ? st.column_int(0) : 0;
+  st.reset();
+  return n;
+}
+
+std::int64_t ItemStore::total_size(const std::string& table) {
+  auto& st = *st_->count;
+  st.reset();
+  st.bind(1, table);
+  std::int64_t n = st.step() ? st.column_int(1) : 0;
+  st.reset();
+  return n;
+}
+
+}  // namespace serverlite::table

@@ -1,0 +1,75 @@
+// Where the items of every table live: one SQLite table, keyed by the table's name and the
+// order-preserving encodings of the item's hash and range key values (values.hpp,
+// encode_key_value), so a Query is a range scan of the primary key and its order is DynamoDB's.
+//
+// Scan order is by a 32-bit token of the hash key (the first bytes of its MD5), then hash, then
+// range: stable, spread like DynamoDB's partitions, and what parallel Scan segments divide.
+// Items are stored as their JSON text in DynamoDB's wire form, with their size.
+//
+// No semantics here (conditions, expressions, validation): the engine's. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/store/database.hpp"
+#include "services/table/values.hpp"
+
+namespace serverlite::table {
+
+// A stored item's primary key: the encoded hash and range values ("" for a hash-only table).
+struct StoredKey {
+  std::string hash;
+  std::string range;
+  std::uint32_t token = 0;  // token_of(hash)
+};
+
+struct StoredItem {
+  StoredKey key;
+  Json item;
+  std::int64_t size = 0;
+};
+
+// A bound on the range key for Query: the encoded value, and whether it is included.
+struct RangeBound {
+  std::string value;
+  bool inclusive = true;
+};
+
+class ItemStore {
+ public:
+  explicit ItemStore(store::Database& db);
+  ~ItemStore();
+
+  static std::uint32_t token_of(const std::string& encoded_hash);
+
+  std::optional<StoredItem> get(const std::string& table, const StoredKey& key);
+  // Inserts or replaces.
+  void put(const std::string& table, const StoredItem& item);
+  void erase(const std::string& table, const StoredKey& key);
+  void drop(const std::string& table);
+
+  // Items of one hash key with the range between the bounds, in range order (reversed when
+  // !forward), strictly after (or before, reversed) `start_after` when given, at most `limit`.
+  std::vector<StoredItem> query(const std::string& table, const std::string& hash,
+                                const std::optional<RangeBound>& lower,
+                                const std::optional<RangeBound>& upper, bool forward,
+                                const std::optional<std::string>& start_after, std::size_t limit);
+  // Items in scan order, of segment `segment` of `total` (token ranges), strictly after
+  // `start_after` when given, at most `limit`.
+  std::vector<StoredItem> scan(const std::string& table, int segment, int total,
+                               const std::optional<StoredKey>& start_after, std::size_t limit);
+
+  std::int64_t count(const std::string& table);
+  std::int64_t total_size(const std::string& table);
+
+ private:
+  struct Statements;
+  store::Database& db_;
+  std::unique_ptr<Statements> st_;
+};
+
+}  // namespace serverlite::table

@@ -1,0 +1,121 @@
+// Typed requests and results of the DynamoDB table engine, and its error codes.
+//
+// The protocol front (AWS JSON 1.0, `DynamoDB_20120810.*`) decodes requests into these structs;
+// items and attribute values stay nlohmann::json in DynamoDB's wire form (values.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/result.hpp"
+#include "services/table/values.hpp"
+
+namespace serverlite::table {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+enum class ErrorCode {
+  ResourceNotFound,
+  ResourceInUse,
+  Validation,
+  LimitExceeded,
+  ConditionalCheckFailed,
+};
+
+// The `__type` of the JSON error: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+// or "com.amazon.coral.validate#ValidationException" for validation errors, as DynamoDB names
+// them.
+std::string_view error_type(ErrorCode code);
+// DynamoDB answers each of them with HTTP 400.
+constexpr int error_http_status(ErrorCode) { return 400; }
+
+struct Error {
+  ErrorCode code;
+  std::string message;
+  // ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure ALL_OLD: the item.
+  std::optional<Json> item;
+};
+
+template <class T>
+using Result = serverlite::Result<T, Error>;
+
+struct Empty {};
+
+enum class KeyType { Hash, Range };
+
+struct KeyElement {
+  std::string name;
+  ValueType type = ValueType::S;  // S, N or B, from AttributeDefinitions
+};
+
+struct KeySchema {
+  KeyElement hash;
+  std::optional<KeyElement> range;
+};
+
+enum class BillingMode { Provisioned, PayPerRequest };
+std::string_view billing_mode_name(BillingMode mode);  // "PROVISIONED" | "PAY_PER_REQUEST"
+
+struct Throughput {
+  std::int64_t read = 0;
+  std::int64_t write = 0;
+};
+
+struct TableInfo {
+  std::string name;
+  std::string arn;
+  std::string table_id;  // a UUID, fixed at creation
+  KeySchema key;
+  // Every AttributeDefinitions entry, in request order (index keys included).
+  std::vector<std::pair<std::string, ValueType>> attribute_definitions;
+  BillingMode billing = BillingMode::Provisioned;
+  Throughput throughput;  // zeros for PAY_PER_REQUEST
+  TimePoint created;
+  TimePoint last_throughput_change;  // epoch when never changed
+  std::int64_t item_count = 0;
+  std::int64_t size_bytes = 0;
+  bool deletion_protection = false;
+  // Parts of the definition kept as given for the features of the next issue (indexes, streams,
+  // table class, SSE): echoed in DescribeTable where DynamoDB echoes them.
+  Json extra = Json::object();
+};
+
+struct CreateTableRequest {
+  std::string name;
+  KeySchema key;
+  std::vector<std::pair<std::string, ValueType>> attribute_definitions;
+  BillingMode billing = BillingMode::Provisioned;
+  std::optional<Throughput> throughput;
+  std::vector<std::pair<std::string, std::string>> tags;
+  bool deletion_protection = false;
+  Json extra = Json::object();
+};
+
+struct UpdateTableRequest {
+  std::string name;
+  std::optional<BillingMode> billing;
+  std::optional<Throughput> throughput;
+  std::optional<bool> deletion_protection;
+};
+
+struct ListTablesRequest {
+  std::optional<std::string> exclusive_start_table_name;
+  std::optional<std::int64_t> limit;  // 1..100, default 100
+};
+struct ListTablesResult {
+  std::vector<std::string> names;
+  std::optional<std::string> last_evaluated_table_name;
+};
+
+struct ListTagsResult {
+  std::vector<std::pair<std::string, std::string>> tags;
+};
+
+}  // namespace serverlite::table

@@ -1,0 +1,135 @@
+#include "services/table/resources.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/app/yaml_json.hpp"
+
+namespace serverlite::table {
+
+using Json = nlohmann::json;
+
+namespace {
+
+std::int64_t integer(const Json& v, const std::string& file, const std::string& key) {
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_string()) {
+    try {
+      std::size_t used = 0;
+      auto n = std::stoll(v.get<std::string>(), &used);
+      if (used == v.get<std::string>().size()) return n;
+    } catch (const std::exception&) {
+    }
+  }
+  throw app::ConfigError(file, key, "expected an integer, got " + v.dump());
+}
+
+ValueType key_type(const std::string& text, const std::string& file, const std::string& key) {
+  if (text == "S") return ValueType::S;
+  if (text == "N") return ValueType::N;
+  if (text == "B") return ValueType::B;
+  throw app::ConfigError(file, key, "AttributeType must be S, N or B, got " + text);
+}
+
+}  // namespace
+
+std::string resource_table_name(const app::AppSpec& app, const app::ResourceSpec& resource,
+                                const Json& properties) {
+  if (auto it = properties.find("TableName"); it != properties.end() && it->is_string())
+    return it->get<std::string>();
+  return app::default_physical_name(app, resource);
+}
+
+void add_table_resource_type(app::ResourceTypes& types, const app::AppSpec& app) {
+  types.add(std::string(kTableResourceType),
+            [&app](const app::ResourceSpec& r, const Json& props,
+                   std::string_view attribute) -> std::optional<Json> {
+              std::string name = resource_table_name(app, r, props);
+              if (attribute.empty()) return name;
+              if (attribute == "Arn")
+                return "arn:aws:dynamodb:" + app.region + ":" + std::string(app::kAccountId) +
+                       ":table/" + name;
+              return std::nullopt;
+            });
+}
+
+void create_resource_tables(const app::AppSpec& app, const app::ResourceTypes& types,
+                            TableEngine& engine) {
+  const std::string file = app.config_file.filename().string();
+  for (const auto& r : app.resources) {
+    if (r.type != kTableResourceType) continue;
+    const std::string key = r.key_path + ".Properties";
+    Json props = app::evaluate_intrinsics(app::resource_properties(app, r), key, app, types);
+    CreateTableRequest req;
+    req.name = resource_table_name(app, r, props);
+
+    std::map<std::string, ValueType> defined;
+    const Json defs = props.value("AttributeDefinitions", Json::array());
+    for (std::size_t i = 0; i < defs.size(); ++i) {
+      std::string at = key + ".AttributeDefinitions[" + std::to_string(i) + "]";
+      if (!defs[i].is_object() || !defs[i].contains("AttributeName"))
+        throw app::ConfigError(file, at, "expected {AttributeName, AttributeType}");
+      std::string name = app::json_scalar_text(defs[i]["AttributeName"]);
+      ValueType type = key_type(app::json_scalar_text(defs[i].value("AttributeType", Json(""))),
+                                file, at + ".AttributeType");
+      req.attribute_definitions.emplace_back(name, type);
+      defined[name] = type;
+    }
+    const Json keys = props.value("KeySchema", Json::array());
+    if (!keys.is_array() || keys.empty() || keys.size() > 2)
+      throw app::ConfigError(file, key + ".KeySchema", "expected one HASH and at most one RANGE key");
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      std::string at = key + ".KeySchema[" + std::to_string(i) + "]";
+      std::string name = app::json_scalar_text(keys[i].value("AttributeName", Json("")));
+      std::string type = app::json_scalar_text(keys[i].value("KeyType", Json("")));
+      if (!defined.contains(name))
+        throw app::ConfigError(file, at, "key attribute " + name + " is not in AttributeDefinitions");
+      if (type != (i == 0 ? "HASH" : "RANGE"))
+        throw app::ConfigError(file, at + ".KeyType",
+                               std::string("expected ") + (i == 0 ? "HASH" : "RANGE"));
+      if (i == 0) req.key.hash = {name, defined[name]};
+      else req.key.range = KeyElement{name, defined[name]};
+    }
+    std::string billing = app::json_scalar_text(props.value("BillingMode", Json("PROVISIONED")));
+    if (billing == "PAY_PER_REQUEST") {
+      req.billing = BillingMode::PayPerRequest;
+    } else if (billing == "PROVISIONED") {
+      Json t = props.value("ProvisionedThroughput", Json::object());
+      if (!t.contains("ReadCapacityUnits") || !t.contains("WriteCapacityUnits"))
+        throw app::ConfigError(file, key + ".ProvisionedThroughput",
+                               "ReadCapacityUnits and WriteCapacityUnits are required when "
+                               "BillingMode is PROVISIONED");
+      req.throughput = Throughput{
+          integer(t["ReadCapacityUnits"], file, key + ".ProvisionedThroughput.ReadCapacityUnits"),
+          integer(t["WriteCapacityUnits"], file,
+                  key + ".ProvisionedThroughput.WriteCapacityUnits")};
+    } else {
+      throw app::ConfigError(file, key + ".BillingMode",
+                             "expected PROVISIONED or PAY_PER_REQUEST, got " + billing);
+    }
+    if (auto it = props.find("Tags"); it != props.end() && it->is_array())
+      for (const auto& tag : *it)
+        if (tag.is_object() && tag.contains("Key"))
+          req.tags.emplace_back(app::json_scalar_text(tag["Key"]),
+                                app::json_scalar_text(tag.value("Value", Json(""))));
+    if (auto it = props.find("DeletionProtectionEnabled"); it != props.end())
+      req.deletion_protection = it->is_boolean() ? it->get<bool>() : *it == "true";
+
+    if (engine.table_exists(req.name)) {
+      UpdateTableRequest update{req.name, req.billing, req.throughput, req.deletion_protection};
+      auto current = engine.describe_table(req.name);
+      bool same = current && current->billing == req.billing &&
+                  (!req.throughput || (current->throughput.read == req.throughput->read &&
+                                       current->throughput.write == req.throughput->write)) &&
+                  current->deletion_protection == req.deletion_protection;
+      if (!same) {
+        auto updated = engine.update_table(update);
+        if (!updated) throw app::ConfigError(file, key, updated.error().message);
+      }
+      continue;
+    }
+    auto created = engine.create_table(req);
+    if (!created) throw app::ConfigError(file, key, created.error().message);
+  }
+}
+
+}  // namespace serverlite::table

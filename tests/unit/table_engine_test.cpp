@@ -1,0 +1,144 @@
+// The DynamoDB table engine: tables, their definitions and tags, with an injected clock.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "services/table/engine.hpp"
+
+namespace serverlite::table {
+namespace {
+
+using namespace std::chrono_literals;
+
+CreateTableRequest request(const std::string& name) {
+  CreateTableRequest r;
+  r.name = name;
+  r.key.hash = {"pk", ValueType::S};
+  r.key.range = KeyElement{"sk", ValueType::N};
+  r.attribute_definitions = {{"pk", ValueType::S}, {"sk", ValueType::N}};
+  r.throughput = Throughput{5, 5};
+  return r;
+}
+
+class TableEngineTest : public ::testing::Test {
+ protected:
+  TableEngineTest() : db(std::nullopt), engine(db, {}, [this] { return now; }) {}
+  TimePoint now = TimePoint(1700000000000ms);
+  store::Database db;
+  TableEngine engine;
+};
+
+TEST_F(TableEngineTest, CreateDescribeListDelete) {
+  auto created = engine.create_table(request("orders"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->arn, "arn:aws:dynamodb:us-east-1:000000000000:table/orders");
+  EXPECT_EQ(created->table_id.size(), 36u);
+  EXPECT_EQ(created->created, now);
+
+  auto again = engine.create_table(request("orders"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::ResourceInUse);
+  EXPECT_EQ(again.error().message, "Table already exists: orders");
+
+  auto described = engine.describe_table("orders");
+  ASSERT_TRUE(described.ok());
+  EXPECT_EQ(described->key.range->name, "sk");
+  EXPECT_EQ(described->key.range->type, ValueType::N);
+
+  auto missing = engine.describe_table("nope");
+  EXPECT_EQ(missing.error().code, ErrorCode::ResourceNotFound);
+  EXPECT_EQ(missing.error().message, "Requested resource not found: Table: nope not found");
+
+  ASSERT_TRUE(engine.create_table(request("alpha")).ok());
+  ASSERT_TRUE(engine.create_table(request("zeta")).ok());
+  auto page = engine.list_tables({std::nullopt, 2});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->names, (std::vector<std::string>{"alpha", "orders"}));
+  EXPECT_EQ(page->last_evaluated_table_name, "orders");
+  auto rest = engine.list_tables({"orders", 2});
+  EXPECT_EQ(rest->names, std::vector<std::string>{"zeta"});
+  EXPECT_FALSE(rest->last_evaluated_table_name);
+  EXPECT_EQ(engine.list_tables({std::nullopt, 0}).error().code, ErrorCode::Validation);
+
+  ASSERT_TRUE(engine.delete_table("orders").ok());
+  EXPECT_FALSE(engine.table_exists("orders"));
+  EXPECT_EQ(engine.delete_table("orders").error().message, "Requested resource not found");
+}
+
+TEST_F(TableEngineTest, BillingAndThroughputRules) {
+  auto r = request("tbl1");
+  r.throughput.reset();
+  EXPECT_EQ(engine.create_table(r).error().message,
+            "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
+            "must both be specified when BillingMode is PROVISIONED");
+  r.billing = BillingMode::PayPerRequest;
+  ASSERT_TRUE(engine.create_table(r).ok());
+  auto bad = request("tbl2");
+  bad.billing = BillingMode::PayPerRequest;
+  EXPECT_EQ(engine.create_table(bad).error().code, ErrorCode::Validation);
+  auto short_name = request("ab");
+  EXPECT_EQ(engine.create_table(short_name).error().code, ErrorCode::Validation);
+
+  ASSERT_TRUE(engine.create_table(request("tbl3")).ok());
+  now += 1min;
+  auto same = engine.update_table({"tbl3", std::nullopt, Throughput{5, 5}, std::nullopt});
+  ASSERT_FALSE(same.ok());
+  EXPECT_TRUE(same.error().message.starts_with("The provisioned throughput for the table will "
+                                               "not change."));
+  auto up = engine.update_table({"tbl3", std::nullopt, Throughput{10, 20}, std::nullopt});
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_EQ(up->throughput.write, 20);
+  EXPECT_EQ(up->last_throughput_change, now);
+  auto on_demand = engine.update_table({"tbl3", BillingMode::PayPerRequest, std::nullopt, std::nullopt});
+  ASSERT_TRUE(on_demand.ok());
+  EXPECT_EQ(on_demand->throughput.read, 0);
+  auto nothing = engine.update_table({"tbl3", std::nullopt, std::nullopt, std::nullopt});
+  EXPECT_EQ(nothing.error().code, ErrorCode::Validation);
+}
+
+TEST_F(TableEngineTest, DeletionProtectionAndTags) {
+  auto r = request("guarded");
+  r.deletion_protection = true;
+  r.tags = {{"team", "a"}};
+  ASSERT_TRUE(engine.create_table(r).ok());
+  EXPECT_EQ(engine.delete_table("guarded").error().code, ErrorCode::Validation);
+  ASSERT_TRUE(engine.tag_resource("guarded", {{"env", "dev"}, {"team", "b"}}).ok());
+  auto tags = engine.list_tags("guarded");
+  ASSERT_TRUE(tags.ok());
+  EXPECT_EQ(tags->tags, (std::vector<std::pair<std::string, std::string>>{{"env", "dev"},
+                                                                          {"team", "b"}}));
+  ASSERT_TRUE(engine.untag_resource("guarded", {"env"}).ok());
+  EXPECT_EQ(engine.list_tags("guarded")->tags.size(), 1u);
+  ASSERT_TRUE(engine.update_table({"guarded", std::nullopt, std::nullopt, false}).ok());
+  EXPECT_TRUE(engine.delete_table("guarded").ok());
+  EXPECT_EQ(engine.name_from_arn("arn:aws:dynamodb:us-east-1:000000000000:table/x"), "x");
+  EXPECT_FALSE(engine.name_from_arn("arn:aws:dynamodb:us-east-1:000000000000:table/x/index/i"));
+}
+
+TEST(TableEngineDurability, TablesSurviveReopening) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("serverlite-table-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string id;
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db);
+    auto r = request("kept");
+    r.tags = {{"k", "v"}};
+    id = engine.create_table(r)->table_id;
+  }
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db);
+    auto t = engine.describe_table("kept");
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->table_id, id);
+    EXPECT_EQ(t->key.hash.name, "pk");
+    EXPECT_EQ(t->throughput.read, 5);
+    EXPECT_EQ(engine.list_tags("kept")->tags.size(), 1u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace serverlite::table
