@@ -5,6 +5,8 @@
 
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/json_protocol.hpp"
+#include "services/table/expression.hpp"
+#include "services/table/legacy.hpp"
 
 namespace serverlite::table {
 
@@ -23,9 +25,19 @@ ApiError to_api_error(const Error& e) {
   return ApiError(error_http_status(e.code), std::string(error_type(e.code)), e.message);
 }
 
+// A ConditionalCheckFailedException that may carry the item (ReturnValuesOnConditionCheckFailure).
+struct ConditionFailed {
+  std::string message;
+  std::optional<Json> item;
+};
+
 template <class T>
 T& unwrap(Result<T>& r) {
-  if (!r) throw to_api_error(r.error());
+  if (!r) {
+    if (r.error().code == ErrorCode::ConditionalCheckFailed)
+      throw ConditionFailed{r.error().message, r.error().item};
+    throw to_api_error(r.error());
+  }
   return r.value();
 }
 
@@ -168,6 +180,109 @@ KeySchema key_schema_of(const Json& body,
   return key;
 }
 
+// The expressions of one request, from their expression parameters or translated from the
+// legacy ones, sharing one ExpressionAttributeNames / Values context.
+class Expressions {
+ public:
+  explicit Expressions(const Json& body) : body_(body) {
+    if (auto e = mixing_error(body)) throw validation(*e);
+    names_ = body.contains("ExpressionAttributeNames") ? body["ExpressionAttributeNames"] : Json();
+    values_ = body.contains("ExpressionAttributeValues") ? body["ExpressionAttributeValues"]
+                                                         : Json();
+  }
+
+  // Legacy parameters are translated first (their placeholders go into the maps), then the
+  // context is built and every expression parsed.
+  std::optional<std::string> translate(const Translated& t) { return merge_into(t, names_, values_); }
+
+  ExpressionContext& context() {
+    if (!context_) context_.emplace(names_, values_);
+    return *context_;
+  }
+
+ private:
+  const Json& body_;
+  Json names_, values_;
+  std::optional<ExpressionContext> context_;
+};
+
+std::optional<std::string> text(const Json& body, std::string_view name) {
+  return aws::optional_string(body, name);
+}
+
+std::optional<std::string_view> conditional_operator(const Json& body) {
+  auto it = body.find("ConditionalOperator");
+  if (it == body.end() || !it->is_string()) return std::nullopt;
+  return it->get_ref<const std::string&>();
+}
+
+// The condition of a write: ConditionExpression, or Expected (+ ConditionalOperator).
+std::optional<ConditionExpression> write_condition(const Json& body, Expressions& ex) {
+  std::optional<std::string> condition = text(body, "ConditionExpression");
+  if (const Json* e = aws::optional_object(body, "Expected")) {
+    auto t = expected(*e, conditional_operator(body));
+    if (!t.expression.empty()) condition = ex.translate(t);
+  } else if (body.contains("ConditionalOperator")) {
+    check_conditional_operator(conditional_operator(body), 0);
+  }
+  if (!condition) return std::nullopt;
+  return parse_condition(*condition, ex.context(), ExpressionKind::Condition);
+}
+
+std::optional<ProjectionExpression> projection_of(const Json& body, Expressions& ex) {
+  std::optional<std::string> projection = text(body, "ProjectionExpression");
+  if (const Json* a = aws::optional_array(body, "AttributesToGet"))
+    projection = ex.translate(attributes_to_get(*a));
+  if (!projection) return std::nullopt;
+  return parse_projection(*projection, ex.context());
+}
+
+ReturnValues return_values_of(const Json& body, bool update) {
+  auto rv = aws::optional_string(body, "ReturnValues").value_or("NONE");
+  static const std::map<std::string, ReturnValues, std::less<>> all = {
+      {"NONE", ReturnValues::None},          {"ALL_OLD", ReturnValues::AllOld},
+      {"UPDATED_OLD", ReturnValues::UpdatedOld}, {"ALL_NEW", ReturnValues::AllNew},
+      {"UPDATED_NEW", ReturnValues::UpdatedNew}};
+  auto it = all.find(rv);
+  if (it == all.end())
+    throw validation("1 validation error detected: Value '" + rv +
+                     "' at 'returnValues' failed to satisfy constraint: Member must satisfy enum "
+                     "value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
+  if (!update && it->second != ReturnValues::None && it->second != ReturnValues::AllOld)
+    throw validation("Return values set to invalid value");
+  return it->second;
+}
+
+bool all_old_on_failure(const Json& body) {
+  auto v = aws::optional_string(body, "ReturnValuesOnConditionCheckFailure").value_or("NONE");
+  if (v != "NONE" && v != "ALL_OLD")
+    throw validation("1 validation error detected: Value '" + v +
+                     "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+                     "Member must satisfy enum value set: [ALL_OLD, NONE]");
+  return v == "ALL_OLD";
+}
+
+// ReturnConsumedCapacity TOTAL or INDEXES: {TableName, CapacityUnits} (and Table for INDEXES).
+void add_capacity(Json& out, const Json& body, const std::string& table, double units,
+                  bool read) {
+  auto mode = aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE");
+  if (mode == "NONE") return;
+  Json c = {{"TableName", table}, {"CapacityUnits", units}};
+  c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
+  if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
+  out["ConsumedCapacity"] = c;
+}
+
+const Json& required_object(const Json& body, std::string_view name) {
+  const Json* v = aws::optional_object(body, name);
+  if (!v)
+    throw validation("1 validation error detected: Value null at '" +
+                     std::string(1, static_cast<char>(std::tolower(name[0]))) +
+                     std::string(name.substr(1)) + "' failed to satisfy constraint: Member must "
+                     "not be null");
+  return *v;
+}
+
 }  // namespace
 
 struct TableApi::Call {
@@ -189,6 +304,14 @@ const std::map<std::string, TableApi::Operation, std::less<>>& TableApi::routes(
       {"ListTagsOfResource", &TableApi::list_tags_of_resource},
       {"DescribeLimits", &TableApi::describe_limits},
       {"DescribeEndpoints", &TableApi::describe_endpoints},
+      {"PutItem", &TableApi::put_item},
+      {"GetItem", &TableApi::get_item},
+      {"DeleteItem", &TableApi::delete_item},
+      {"UpdateItem", &TableApi::update_item},
+      {"Query", &TableApi::query},
+      {"Scan", &TableApi::scan},
+      {"BatchGetItem", &TableApi::batch_get_item},
+      {"BatchWriteItem", &TableApi::batch_write_item},
   };
   return table;
 }
@@ -219,7 +342,21 @@ void TableApi::handle(http::Request request, http::Responder respond) {
     auto route = routes().find(action);
     if (route == routes().end())
       throw ApiError(400, "com.amazon.coral.service#UnknownOperationException", "");
-    Json result = (this->*route->second)(call);
+    Json result;
+    try {
+      result = (this->*route->second)(call);
+    } catch (const ExpressionError& e) {
+      throw validation(e.message);
+    } catch (const LegacyError& e) {
+      if (e.kind == LegacyError::Kind::Serialization)
+        throw ApiError(400, std::string(aws::kSerializationException), e.message);
+      throw validation(e.message);
+    } catch (const ConditionFailed& e) {
+      Json body = {{"__type", std::string(error_type(ErrorCode::ConditionalCheckFailed))},
+                   {"message", e.message}};
+      if (e.item) body["Item"] = *e.item;
+      return answer(400, body);
+    }
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
     std::string type = e.code == aws::kSerializationException
@@ -310,6 +447,259 @@ Json TableApi::describe_limits(Call&) {
           {"AccountMaxWriteCapacityUnits", o.account_max_write},
           {"TableMaxReadCapacityUnits", o.table_max_read},
           {"TableMaxWriteCapacityUnits", o.table_max_write}};
+}
+
+Json TableApi::put_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  Json item = required_object(body, "Item");
+  Expressions ex(body);
+  auto condition = write_condition(body, ex);
+  ex.context().check_all_used();
+  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
+                       all_old_on_failure(body)};
+  auto r = engine_.put_item(table, std::move(item), options);
+  auto& d = unwrap(r);
+  Json out = Json::object();
+  if (d.attributes) out["Attributes"] = *d.attributes;
+  add_capacity(out, body, table, d.capacity_units, false);
+  return out;
+}
+
+Json TableApi::get_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  const Json& key = required_object(body, "Key");
+  Expressions ex(body);
+  auto projection = projection_of(body, ex);
+  ex.context().check_all_used();
+  auto r = engine_.get_item(table, key, aws::optional_bool(body, "ConsistentRead").value_or(false));
+  auto& d = unwrap(r);
+  Json out = Json::object();
+  if (d.item) out["Item"] = projection ? projection->project(*d.item) : *d.item;
+  add_capacity(out, body, table, d.capacity_units, true);
+  return out;
+}
+
+Json TableApi::delete_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  const Json& key = required_object(body, "Key");
+  Expressions ex(body);
+  auto condition = write_condition(body, ex);
+  ex.context().check_all_used();
+  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
+                       all_old_on_failure(body)};
+  auto r = engine_.delete_item(table, key, options);
+  auto& d = unwrap(r);
+  Json out = Json::object();
+  if (d.attributes) out["Attributes"] = *d.attributes;
+  add_capacity(out, body, table, d.capacity_units, false);
+  return out;
+}
+
+Json TableApi::update_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  const Json& key = required_object(body, "Key");
+  Expressions ex(body);
+  std::optional<std::string> update_text = text(body, "UpdateExpression");
+  if (const Json* u = aws::optional_object(body, "AttributeUpdates")) {
+    auto t = attribute_updates(*u);
+    if (!t.expression.empty()) update_text = ex.translate(t);
+  }
+  auto condition = write_condition(body, ex);
+  std::optional<UpdateExpression> update;
+  if (update_text) update = parse_update(*update_text, ex.context());
+  ex.context().check_all_used();
+  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, true),
+                       all_old_on_failure(body)};
+  auto r = engine_.update_item(table, key, update ? &*update : nullptr, options);
+  auto& d = unwrap(r);
+  Json out = Json::object();
+  if (d.attributes) out["Attributes"] = *d.attributes;
+  add_capacity(out, body, table, d.capacity_units, false);
+  return out;
+}
+
+Json TableApi::query(Call& call) { return read(call, true); }
+Json TableApi::scan(Call& call) { return read(call, false); }
+
+// Query and Scan share everything but the key condition and the segments.
+Json TableApi::read(Call& call, bool is_query) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  if (auto index = aws::optional_string(body, "IndexName"))
+    throw validation("The table does not have the specified index: " + *index);
+  auto described = engine_.describe_table(table);
+  if (!described) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
+                                 "Requested resource not found");
+  const TableInfo& info = *described;
+  Expressions ex(body);
+  ReadRequest req;
+  req.limit = aws::optional_int(body, "Limit");
+  if (req.limit && *req.limit < 1)
+    throw validation("1 validation error detected: Value '" + std::to_string(*req.limit) +
+                     "' at 'limit' failed to satisfy constraint: Member must have value greater "
+                     "than or equal to 1");
+  req.consistent = aws::optional_bool(body, "ConsistentRead").value_or(false);
+  req.forward = aws::optional_bool(body, "ScanIndexForward").value_or(true);
+  if (const Json* start = aws::optional_object(body, "ExclusiveStartKey")) req.exclusive_start_key = *start;
+
+  std::string filter_name = is_query ? "QueryFilter" : "ScanFilter";
+  std::optional<std::string> filter_text = text(body, "FilterExpression");
+  if (const Json* f = aws::optional_object(body, filter_name)) {
+    auto t = filter(*f, conditional_operator(body), filter_name);
+    if (!t.expression.empty()) filter_text = ex.translate(t);
+  }
+  auto projection = projection_of(body, ex);
+  std::optional<std::string> key_text = text(body, "KeyConditionExpression");
+  const Json* key_conditions_json = aws::optional_object(body, "KeyConditions");
+  if (is_query && key_conditions_json) key_text = ex.translate(key_conditions(*key_conditions_json));
+
+  std::optional<KeyCondition> key;
+  if (is_query) {
+    if (!key_text)
+      throw validation("Either the KeyConditions or KeyConditionExpression parameter must be "
+                       "specified in the request.");
+    if (key_conditions_json) {
+      check_key_conditions(*key_conditions_json, info.key);
+      if (const Json* qf = aws::optional_object(body, "QueryFilter")) check_query_filter(*qf, info.key);
+    }
+    key = parse_key_condition(*key_text, ex.context(), info.key.hash.name,
+                              info.key.range ? std::optional(info.key.range->name) : std::nullopt);
+    req.key = &*key;
+  } else {
+    auto segment = aws::optional_int(body, "Segment");
+    auto total = aws::optional_int(body, "TotalSegments");
+    if (segment && !total)
+      throw validation("The TotalSegments parameter is required but was not present in the "
+                       "request when Segment parameter is present");
+    if (total && !segment)
+      throw validation("The Segment parameter is required but was not present in the request "
+                       "when parameter TotalSegments is present");
+    if (total) {
+      if (*total < 1 || *total > 1000000)
+        throw validation("1 validation error detected: Value '" + std::to_string(*total) +
+                         "' at 'totalSegments' failed to satisfy constraint: Member must have "
+                         "value " + (*total < 1 ? "greater than or equal to 1"
+                                                : "less than or equal to 1000000"));
+      if (*segment < 0 || *segment >= *total)
+        throw validation("The Segment parameter is zero-based and must be less than parameter "
+                         "TotalSegments: Segment: " + std::to_string(*segment) +
+                         " is not less than TotalSegments: " + std::to_string(*total));
+      req.segment = static_cast<int>(*segment);
+      req.total_segments = static_cast<int>(*total);
+    }
+  }
+  std::optional<ConditionExpression> filter_expr;
+  if (filter_text) filter_expr = parse_condition(*filter_text, ex.context(), ExpressionKind::Filter);
+  req.filter = filter_expr ? &*filter_expr : nullptr;
+  ex.context().check_all_used();
+
+  std::string select = aws::optional_string(body, "Select")
+                           .value_or(projection ? "SPECIFIC_ATTRIBUTES" : "ALL_ATTRIBUTES");
+  if (select == "ALL_PROJECTED_ATTRIBUTES")
+    throw validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  if (select == "SPECIFIC_ATTRIBUTES" && !projection)
+    throw validation("Must specify the AttributesToGet or ProjectionExpression when choosing to "
+                     "get SPECIFIC_ATTRIBUTES");
+  if (select != "SPECIFIC_ATTRIBUTES" && projection)
+    throw validation("Cannot specify the " +
+                     std::string(body.contains("AttributesToGet") ? "AttributesToGet"
+                                                                  : "ProjectionExpression") +
+                     " when choosing to get " + select);
+  if (select != "ALL_ATTRIBUTES" && select != "SPECIFIC_ATTRIBUTES" && select != "COUNT")
+    throw validation("1 validation error detected: Value '" + select +
+                     "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
+                     "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+
+  auto r = is_query ? engine_.query(table, req) : engine_.scan(table, req);
+  auto& d = unwrap(r);
+  Json out = {{"Count", d.items.size()}, {"ScannedCount", d.scanned}};
+  if (select != "COUNT") {
+    Json items = Json::array();
+    for (const auto& item : d.items) items.push_back(projection ? projection->project(item) : item);
+    out["Items"] = std::move(items);
+  }
+  if (d.last_evaluated_key) out["LastEvaluatedKey"] = *d.last_evaluated_key;
+  add_capacity(out, body, table, d.capacity_units, true);
+  return out;
+}
+
+Json TableApi::batch_get_item(Call& call) {
+  const Json& request_items = required_object(call.body, "RequestItems");
+  if (request_items.empty())
+    throw validation("1 validation error detected: Value '{}' at 'requestItems' failed to "
+                     "satisfy constraint: Member must have length greater than or equal to 1");
+  std::size_t keys = 0;
+  for (const auto& [table, spec] : request_items.items())
+    keys += spec.is_object() && spec.contains("Keys") && spec["Keys"].is_array()
+                ? spec["Keys"].size() : 0;
+  if (keys > 100)
+    throw validation("Too many items requested for the BatchGetItem call");
+  Json responses = Json::object();
+  Json capacity = Json::array();
+  for (const auto& [table, spec] : request_items.items()) {
+    if (!spec.is_object()) throw validation("Invalid RequestItems entry for table " + table);
+    const Json* key_list = aws::optional_array(spec, "Keys");
+    if (!key_list || key_list->empty())
+      throw validation("1 validation error detected: Value null at 'requestItems." + table +
+                       ".member.keys' failed to satisfy constraint: Member must not be null");
+    Expressions ex(spec);
+    auto projection = projection_of(spec, ex);
+    ex.context().check_all_used();
+    bool consistent = aws::optional_bool(spec, "ConsistentRead").value_or(false);
+    Json items = Json::array();
+    double units = 0;
+    for (std::size_t i = 0; i < key_list->size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if ((*key_list)[i] == (*key_list)[j])
+          throw validation("Provided list of item keys contains duplicates");
+    for (const auto& key : *key_list) {
+      auto r = engine_.get_item(table, key, consistent);
+      auto& d = unwrap(r);
+      units += d.capacity_units;
+      if (d.item) items.push_back(projection ? projection->project(*d.item) : *d.item);
+    }
+    responses[table] = std::move(items);
+    capacity.push_back({{"TableName", table}, {"CapacityUnits", units}});
+  }
+  Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
+  if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE")
+    out["ConsumedCapacity"] = capacity;
+  return out;
+}
+
+Json TableApi::batch_write_item(Call& call) {
+  const Json& request_items = required_object(call.body, "RequestItems");
+  std::vector<TableEngine::BatchWrite> writes;
+  for (const auto& [table, list] : request_items.items()) {
+    if (!list.is_array() || list.empty())
+      throw validation("1 validation error detected: Value null at 'requestItems." + table +
+                       ".member' failed to satisfy constraint: Member must have length greater "
+                       "than or equal to 1");
+    for (const auto& request : list) {
+      const Json* put = request.is_object() ? aws::optional_object(request, "PutRequest") : nullptr;
+      const Json* del = request.is_object() ? aws::optional_object(request, "DeleteRequest") : nullptr;
+      if ((put != nullptr) == (del != nullptr))
+        throw validation("Supplied AttributeValue has more than one datatypes set, must contain "
+                         "exactly one of the supported datatypes");
+      if (put) writes.push_back({table, required_object(*put, "Item"), std::nullopt});
+      else writes.push_back({table, std::nullopt, required_object(*del, "Key")});
+    }
+  }
+  if (writes.empty())
+    throw validation("1 validation error detected: Value '{}' at 'requestItems' failed to "
+                     "satisfy constraint: Member must have length greater than or equal to 1");
+  if (writes.size() > 25)
+    throw validation("1 validation error detected: Value '{...}' at 'requestItems' failed to "
+                     "satisfy constraint: Map value must satisfy constraint: [Member must have "
+                     "length less than or equal to 25, Member must have length greater than or "
+                     "equal to 1]");
+  auto r = engine_.batch_write(writes);
+  unwrap(r);
+  return {{"UnprocessedItems", Json::object()}};
 }
 
 Json TableApi::describe_endpoints(Call&) {

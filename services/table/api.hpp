@@ -46,6 +46,15 @@ class TableApi {
   nlohmann::json list_tags_of_resource(Call&);
   nlohmann::json describe_limits(Call&);
   nlohmann::json describe_endpoints(Call&);
+  nlohmann::json put_item(Call&);
+  nlohmann::json get_item(Call&);
+  nlohmann::json delete_item(Call&);
+  nlohmann::json update_item(Call&);
+  nlohmann::json query(Call&);
+  nlohmann::json scan(Call&);
+  nlohmann::json batch_get_item(Call&);
+  nlohmann::json batch_write_item(Call&);
+  nlohmann::json read(Call&, bool is_query);
 
   TableEngine& engine_;
   std::string endpoint_url_;

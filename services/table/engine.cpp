@@ -61,11 +61,6 @@ std::string_view billing_mode_name(BillingMode mode) {
   return mode == BillingMode::PayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED";
 }
 
-struct TableEngine::Table {
-  TableInfo info;
-  std::map<std::string, std::string> tags;
-};
-
 // ---- storage: one row per table, its definition as JSON ---------------------------------------
 
 static Json to_json(const TableEngine::Table& t) {
@@ -119,6 +114,7 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
     CREATE TABLE IF NOT EXISTS ddb_tables(name TEXT PRIMARY KEY, definition TEXT NOT NULL);
   )");
   if (db_.schema_version("table") < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
+  items_ = std::make_unique<ItemStore>(db_);
   load();
 }
 
@@ -220,6 +216,7 @@ Result<TableInfo> TableEngine::delete_table(const std::string& name) {
     auto st = db_.prepare("DELETE FROM ddb_tables WHERE name = ?");
     st->bind(1, name);
     st->step();
+    items_->drop(name);
   });
   tables_.erase(name);
   return out;
@@ -228,7 +225,10 @@ Result<TableInfo> TableEngine::delete_table(const std::string& name) {
 Result<TableInfo> TableEngine::describe_table(const std::string& name) {
   auto found = find(name);
   if (!found) return found.error();
-  return (*found)->info;
+  TableInfo info = (*found)->info;
+  info.item_count = items_->count(name);
+  info.size_bytes = items_->total_size(name);
+  return info;
 }
 
 Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {

@@ -8,7 +8,8 @@
 // - Table status changes (CREATING -> ACTIVE, DELETING -> gone) are immediate.
 // - Tables are named here; the front resolves table ARNs (TagResource) to names.
 //
-// This part of the engine holds the tables themselves; items follow in the same class.
+// Tables live in engine.cpp, items in items.cpp. Expressions arrive parsed (expression.hpp);
+// legacy parameters are translated into expressions by the front before that.
 #pragma once
 
 #include <functional>
@@ -19,6 +20,8 @@
 #include <string_view>
 
 #include "emulator/store/database.hpp"
+#include "services/table/expression.hpp"
+#include "services/table/item_store.hpp"
 #include "services/table/model.hpp"
 
 namespace serverlite::table {
@@ -33,6 +36,43 @@ struct EngineOptions {
 };
 
 using Clock = std::function<TimePoint()>;
+
+enum class ReturnValues { None, AllOld, UpdatedOld, AllNew, UpdatedNew };
+
+// What a single-item write was asked to check and to answer.
+struct WriteOptions {
+  const ConditionExpression* condition = nullptr;  // ConditionExpression (or translated Expected)
+  ReturnValues return_values = ReturnValues::None;
+  bool all_old_on_condition_failure = false;  // ReturnValuesOnConditionCheckFailure: ALL_OLD
+};
+
+struct WriteResult {
+  std::optional<Json> attributes;  // per ReturnValues; nullopt when nothing is returned
+  double capacity_units = 0;       // write capacity consumed
+};
+
+struct GetResult {
+  std::optional<Json> item;
+  double capacity_units = 0;
+};
+
+// Query and Scan: the page of items read (before the filter), and where to resume.
+struct ReadRequest {
+  const KeyCondition* key = nullptr;  // Query only
+  bool forward = true;                // ScanIndexForward
+  std::optional<std::int64_t> limit;  // items evaluated, before the filter
+  std::optional<Json> exclusive_start_key;
+  const ConditionExpression* filter = nullptr;
+  bool consistent = false;
+  int segment = 0, total_segments = 1;  // Scan only
+};
+
+struct ReadResult {
+  std::vector<Json> items;     // those that passed the filter
+  std::int64_t scanned = 0;    // evaluated, before the filter
+  std::optional<Json> last_evaluated_key;
+  double capacity_units = 0;
+};
 
 class TableEngine {
  public:
@@ -53,16 +93,47 @@ class TableEngine {
   Result<Empty> untag_resource(const std::string& name, const std::vector<std::string>& keys);
   Result<ListTagsResult> list_tags(const std::string& name);
 
+  // ---- items (items.cpp) ----
+  // Validates the item (values, key attributes, 400 KB), checks the condition against the
+  // current item, and replaces it; one transaction.
+  Result<WriteResult> put_item(const std::string& table, Json item, const WriteOptions& options);
+  Result<GetResult> get_item(const std::string& table, const Json& key, bool consistent);
+  Result<WriteResult> delete_item(const std::string& table, const Json& key,
+                                  const WriteOptions& options);
+  // `update` may be null (only a condition, or an empty AttributeUpdates): the item is then
+  // created with just its key when missing, as DynamoDB does.
+  Result<WriteResult> update_item(const std::string& table, const Json& key,
+                                  const UpdateExpression* update, const WriteOptions& options);
+  Result<ReadResult> query(const std::string& table, const ReadRequest& request);
+  Result<ReadResult> scan(const std::string& table, const ReadRequest& request);
+  // Puts and deletes of one BatchWriteItem: all in one transaction; a request that names a
+  // missing table or an invalid item fails as a whole before anything is written.
+  struct BatchWrite {
+    std::string table;
+    std::optional<Json> put;  // an item
+    std::optional<Json> key;  // a delete
+  };
+  Result<Empty> batch_write(const std::vector<BatchWrite>& writes);
+
   std::string table_arn(std::string_view name) const;
   // The table an ARN of this region and account names; nullopt otherwise.
   std::optional<std::string> name_from_arn(std::string_view arn) const;
   bool table_exists(const std::string& name) const;
   const EngineOptions& options() const { return options_; }
 
-  struct Table;  // a table's cached row; defined in engine.cpp
+  // A table's cached row.
+  struct Table {
+    TableInfo info;
+    std::map<std::string, std::string> tags;
+  };
 
  private:
   Result<Table*> find(const std::string& name);
+  Result<Table*> find_for_items(const std::string& name);
+  // The stored key of `item` (which must carry the table's key attributes, typed as declared),
+  // or DynamoDB's error. `for_item` chooses the messages of a PutItem item or of a Key.
+  Result<StoredKey> key_of(const Table& table, const Json& item, bool for_item) const;
+  Json key_attributes(const Table& table, const Json& item) const;
   void load();
   void save(const Table& table);
 
@@ -70,6 +141,7 @@ class TableEngine {
   EngineOptions options_;
   Clock clock_;
   std::map<std::string, std::unique_ptr<Table>> tables_;
+  std::unique_ptr<ItemStore> items_;
 };
 
 }  // namespace serverlite::table

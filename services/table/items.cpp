@@ -1,0 +1,365 @@
+// The item operations of the table engine (see engine.hpp).
+#include <cmath>
+
+#include "services/table/engine.hpp"
+
+namespace serverlite::table {
+
+namespace {
+
+constexpr std::size_t kMaxItemBytes = 400 * 1024;
+constexpr std::int64_t kPageBytes = 1024 * 1024;  // Query and Scan stop at 1 MB read
+
+Error invalid(const std::string& what) {
+  return Error{ErrorCode::Validation, "One or more parameter values were invalid: " + what, {}};
+}
+
+Error validation(std::string message) { return Error{ErrorCode::Validation, std::move(message), {}}; }
+
+Error schema_mismatch() { return validation("The provided key element does not match the schema"); }
+
+double write_units(std::int64_t bytes) {
+  return std::max<double>(1, std::ceil(static_cast<double>(bytes) / 1024.0));
+}
+
+double read_units(std::int64_t bytes, bool consistent) {
+  double units = std::max<double>(1, std::ceil(static_cast<double>(bytes) / 4096.0));
+  return consistent ? units : units / 2;
+}
+
+}  // namespace
+
+Result<TableEngine::Table*> TableEngine::find_for_items(const std::string& name) {
+  auto found = find(name);
+  if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
+  return *found;
+}
+
+Json TableEngine::key_attributes(const Table& t, const Json& item) const {
+  const TableInfo& info = t.info;
+  Json key = Json::object();
+  key[info.key.hash.name] = item.at(info.key.hash.name);
+  if (info.key.range) key[info.key.range->name] = item.at(info.key.range->name);
+  return key;
+}
+
+Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for_item) const {
+  const TableInfo& info = t.info;
+  StoredKey out;
+  std::size_t key_count = 1;
+  for (const KeyElement* k : {&info.key.hash, info.key.range ? &*info.key.range : nullptr}) {
+    if (!k) continue;
+    if (k != &info.key.hash) ++key_count;
+    auto it = item.find(k->name);
+    if (it == item.end())
+      return for_item ? invalid("Missing the key " + k->name + " in the item") : schema_mismatch();
+    auto type = type_of(*it);
+    if (type != k->type)
+      return for_item ? invalid("Type mismatch for key " + k->name + " expected: " +
+                                std::string(type_name(k->type)) + " actual: " +
+                                std::string(type ? type_name(*type) : "?"))
+                      : schema_mismatch();
+    const Json& v = it->begin().value();
+    if (v.is_string() && v.get_ref<const std::string&>().empty())
+      return validation("One or more parameter values are not valid. The AttributeValue for a "
+                        "key attribute cannot contain an empty " +
+                        std::string(k->type == ValueType::B ? "binary" : "string") +
+                        " value. Key: " + k->name);
+    (k == &info.key.hash ? out.hash : out.range) = encode_key_value(*it);
+  }
+  if (!for_item && item.size() != key_count) return schema_mismatch();
+  out.token = ItemStore::token_of(out.hash);
+  return out;
+}
+
+Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
+                                          const WriteOptions& options) {
+  auto found = find_for_items(table);
+  if (!found) return found.error();
+  Table& t = **found;
+  if (auto e = validate_item(item)) return validation(*e);
+  auto key = key_of(t, item, true);
+  if (!key) return key.error();
+  auto size = static_cast<std::int64_t>(item_size(item));
+  if (size > static_cast<std::int64_t>(kMaxItemBytes))
+    return validation("Item size has exceeded the maximum allowed size");
+  std::optional<Error> failed;
+  WriteResult out;
+  db_.transaction([&] {
+    auto old = items_->get(table, *key);
+    if (options.condition && !options.condition->evaluate(old ? old->item : Json::object())) {
+      failed = Error{ErrorCode::ConditionalCheckFailed, "The conditional request failed", {}};
+      if (old && options.all_old_on_condition_failure) failed->item = old->item;
+      return;
+    }
+    items_->put(table, {*key, item, size});
+    if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
+    out.capacity_units = write_units(std::max(size, old ? old->size : 0));
+  });
+  if (failed) return *failed;
+  return out;
+}
+
+Result<GetResult> TableEngine::get_item(const std::string& table, const Json& key,
+                                        bool consistent) {
+  auto found = find_for_items(table);
+  if (!found) return found.error();
+  Json k = key;
+  if (auto e = validate_item(k)) return validation(*e);
+  auto stored_key = key_of(**found, k, false);
+  if (!stored_key) return stored_key.error();
+  GetResult out;
+  auto got = items_->get(table, *stored_key);
+  if (got) out.item = got->item;
+  out.capacity_units = read_units(got ? got->size : 0, consistent);
+  return out;
+}
+
+Result<WriteResult> TableEngine::delete_item(const std::string& table, const Json& key,
+                                             const WriteOptions& options) {
+  auto found = find_for_items(table);
+  if (!found) return found.error();
+  Json k = key;
+  if (auto e = validate_item(k)) return validation(*e);
+  auto stored_key = key_of(**found, k, false);
+  if (!stored_key) return stored_key.error();
+  std::optional<Error> failed;
+  WriteResult out;
+  db_.transaction([&] {
+    auto old = items_->get(table, *stored_key);
+    if (options.condition && !options.condition->evaluate(old ? old->item : Json::object())) {
+      failed = Error{ErrorCode::ConditionalCheckFailed, "The conditional request failed", {}};
+      if (old && options.all_old_on_condition_failure) failed->item = old->item;
+      return;
+    }
+    if (old) items_->erase(table, *stored_key);
+    if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
+    out.capacity_units = write_units(old ? old->size : 0);
+  });
+  if (failed) return *failed;
+  return out;
+}
+
+Result<WriteResult> TableEngine::update_item(const std::string& table, const Json& key,
+                                             const UpdateExpression* update,
+                                             const WriteOptions& options) {
+  auto found = find_for_items(table);
+  if (!found) return found.error();
+  Table& t = **found;
+  const TableInfo& info = t.info;
+  Json k = key;
+  if (auto e = validate_item(k)) return validation(*e);
+  auto stored_key = key_of(t, k, false);
+  if (!stored_key) return stored_key.error();
+  if (update)
+    for (const auto& action : update->actions) {
+      const std::string& top = action.path.front().name;
+      if (top == info.key.hash.name || (info.key.range && top == info.key.range->name))
+        return invalid("Cannot update attribute " + top + ". This attribute is part of the key");
+    }
+  std::optional<Error> failed;
+  WriteResult out;
+  db_.transaction([&] {
+    auto old = items_->get(table, *stored_key);
+    if (options.condition && !options.condition->evaluate(old ? old->item : Json::object())) {
+      failed = Error{ErrorCode::ConditionalCheckFailed, "The conditional request failed", {}};
+      if (old && options.all_old_on_condition_failure) failed->item = old->item;
+      return;
+    }
+    Json before = old ? old->item : k;
+    UpdateResult result{before, {}, {}};
+    if (update) {
+      try {
+        result = update->apply(before);
+      } catch (const ExpressionError& e) {
+        failed = validation(e.message);
+        return;
+      }
+    }
+    auto size = static_cast<std::int64_t>(item_size(result.item));
+    if (size > static_cast<std::int64_t>(kMaxItemBytes)) {
+      failed = validation("Item size to update has exceeded the maximum allowed size");
+      return;
+    }
+    items_->put(table, {*stored_key, result.item, size});
+    switch (options.return_values) {
+      case ReturnValues::None:
+        break;
+      case ReturnValues::AllOld:
+        if (old) out.attributes = old->item;
+        break;
+      case ReturnValues::AllNew:
+        out.attributes = result.item;
+        break;
+      case ReturnValues::UpdatedOld:
+        if (old) out.attributes = project_paths(old->item, result.updated_paths);
+        break;
+      case ReturnValues::UpdatedNew:
+        out.attributes = project_paths(result.item, result.updated_paths);
+        break;
+    }
+    if (out.attributes && out.attributes->empty()) out.attributes.reset();
+    out.capacity_units = write_units(std::max(size, old ? old->size : 0));
+  });
+  if (failed) return *failed;
+  return out;
+}
+
+Result<ReadResult> TableEngine::query(const std::string& table, const ReadRequest& request) {
+  auto found = find_for_items(table);
+  if (!found) return found.error();
+  Table& t = **found;
+  const TableInfo& info = t.info;
+  const KeyCondition& kc = *request.key;
+  if (type_of(kc.hash_value) != info.key.hash.type)
+    return invalid("Condition parameter type does not match schema type");
+  std::string hash = encode_key_value(kc.hash_value);
+  std::optional<RangeBound> lower, upper;
+  if (kc.range) {
+    const RangeCondition& rc = *kc.range;
+    if (!info.key.range || type_of(rc.value) != info.key.range->type ||
+        (rc.op == RangeOperator::Between && type_of(rc.upper) != info.key.range->type))
+      return invalid("Condition parameter type does not match schema type");
+    if (rc.op == RangeOperator::BeginsWith && info.key.range->type == ValueType::N)
+      return validation("Invalid KeyConditionExpression: Incorrect operand type for operator or "
+                        "function; operator or function: begins_with, operand type: N");
+    std::string v = encode_key_value(rc.value);
+    switch (rc.op) {
+      case RangeOperator::EQ: lower = RangeBound{v, true}; upper = RangeBound{v, true}; break;
+      case RangeOperator::LT: upper = RangeBound{v, false}; break;
+      case RangeOperator::LE: upper = RangeBound{v, true}; break;
+      case RangeOperator::GT: lower = RangeBound{v, false}; break;
+      case RangeOperator::GE: lower = RangeBound{v, true}; break;
+      case RangeOperator::BeginsWith: lower = RangeBound{v, true}; break;
+      case RangeOperator::Between: {
+        std::string hi = encode_key_value(rc.upper);
+        if (hi < v)
+          return validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper "
+                            "bound to be greater than or equal to lower bound; lower operand: " +
+                            rc.value.dump() + ", upper operand: " + rc.upper.dump());
+        lower = RangeBound{v, true};
+        upper = RangeBound{hi, true};
+        break;
+      }
+    }
+  }
+  std::optional<std::string> after;
+  if (request.exclusive_start_key) {
+    auto start = key_of(t, *request.exclusive_start_key, false);
+    if (!start || start->hash != hash)
+      return validation("The provided starting key is invalid: The provided key element does "
+                        "not match the schema");
+    after = start->range;
+  }
+  ReadResult out;
+  std::int64_t bytes = 0;
+  std::size_t limit = request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
+  bool stopped = false;
+  Json last;
+  while (!stopped) {
+    std::size_t chunk = std::min<std::size_t>(1000, limit - static_cast<std::size_t>(out.scanned));
+    auto rows = items_->query(table, hash, lower, upper, request.forward, after, chunk);
+    for (auto& row : rows) {
+      if (kc.range && kc.range->op == RangeOperator::BeginsWith &&
+          !kc.range->matches(row.item.at(kc.range->name))) {
+        if (request.forward) { rows.clear(); break; }  // past the prefix: nothing more matches
+        continue;
+      }
+      ++out.scanned;
+      bytes += row.size;
+      if (!request.filter || request.filter->evaluate(row.item)) out.items.push_back(row.item);
+      last = row.item;
+      after = row.key.range;
+      if (static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes) {
+        stopped = true;
+        break;
+      }
+    }
+    if (rows.size() < chunk) break;
+  }
+  if (stopped) out.last_evaluated_key = key_attributes(t, last);
+  out.capacity_units = read_units(bytes, request.consistent);
+  return out;
+}
+
+Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest& request) {
+  auto found = find_for_items(table);
+  if (!found) return found.error();
+  Table& t = **found;
+  std::optional<StoredKey> after;
+  if (request.exclusive_start_key) {
+    auto start = key_of(t, *request.exclusive_start_key, false);
+    if (!start)
+      return validation("The provided starting key is invalid: The provided key element does "
+                        "not match the schema");
+    after = *start;
+  }
+  ReadResult out;
+  std::int64_t bytes = 0;
+  std::size_t limit = request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
+  bool stopped = false;
+  Json last;
+  while (!stopped) {
+    std::size_t chunk = std::min<std::size_t>(1000, limit - static_cast<std::size_t>(out.scanned));
+    auto rows = items_->scan(table, request.segment, request.total_segments, after, chunk);
+    for (auto& row : rows) {
+      ++out.scanned;
+      bytes += row.size;
+      if (!request.filter || request.filter->evaluate(row.item)) out.items.push_back(row.item);
+      last = row.item;
+      after = row.key;
+      if (static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes) {
+        stopped = true;
+        break;
+      }
+    }
+    if (rows.size() < chunk) break;
+  }
+  if (stopped) out.last_evaluated_key = key_attributes(t, last);
+  out.capacity_units = read_units(bytes, request.consistent);
+  return out;
+}
+
+Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
+  struct Prepared {
+    std::string table;
+    StoredKey key;
+    std::optional<Json> item;
+    std::int64_t size = 0;
+  };
+  std::vector<Prepared> prepared;
+  for (const auto& w : writes) {
+    auto found = find_for_items(w.table);
+    if (!found) return found.error();
+    if (w.put) {
+      Json item = *w.put;
+      if (auto e = validate_item(item)) return validation(*e);
+      auto key = key_of(**found, item, true);
+      if (!key) return key.error();
+      auto size = static_cast<std::int64_t>(item_size(item));
+      if (size > static_cast<std::int64_t>(kMaxItemBytes))
+        return validation("Item size has exceeded the maximum allowed size");
+      prepared.push_back({w.table, *key, item, size});
+    } else {
+      Json k = *w.key;
+      if (auto e = validate_item(k)) return validation(*e);
+      auto key = key_of(**found, k, false);
+      if (!key) return key.error();
+      prepared.push_back({w.table, *key, std::nullopt, 0});
+    }
+  }
+  for (std::size_t i = 0; i < prepared.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (prepared[i].table == prepared[j].table && prepared[i].key.hash == prepared[j].key.hash &&
+          prepared[i].key.range == prepared[j].key.range)
+        return invalid("Provided list of item keys contains duplicates");
+  db_.transaction([&] {
+    for (const auto& p : prepared) {
+      if (p.item) items_->put(p.table, {p.key, *p.item, p.size});
+      else items_->erase(p.table, p.key);
+    }
+  });
+  return Empty{};
+}
+
+}  // namespace serverlite::table

@@ -1,0 +1,206 @@
+"""DynamoDB items through boto3 (its Table resource and boto3.dynamodb.conditions, and the
+low-level client for the legacy parameters) and the AWS CLI: writes with conditions and return
+values, reads with projections, Query and Scan with their pages, batches, and the errors."""
+import json
+import unittest
+from decimal import Decimal
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from harness import ServerTestCase
+
+
+class TableItems(ServerTestCase):
+    APP = "tables"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ddb = cls.sl.boto3_client("dynamodb")
+        import boto3
+        cls.resource = boto3.resource("dynamodb", endpoint_url=cls.sl.aws_url,
+                                      region_name="us-east-1", aws_access_key_id="test",
+                                      aws_secret_access_key="test")
+
+    def table(self, name):
+        self.ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "N"}])
+        return self.resource.Table(name)
+
+    def raw(self, action, body):
+        status, _, data = self.sl.request("POST", self.sl.aws_url + "/", json.dumps(body).encode(), {
+            "X-Amz-Target": "DynamoDB_20120810." + action,
+            "Content-Type": "application/x-amz-json-1.0"})
+        return status, json.loads(data)
+
+    def error(self, call, **kwargs):
+        with self.assertRaises(self.ddb.exceptions.ClientError) as ctx:
+            call(**kwargs)
+        return ctx.exception.response["Error"]
+
+    def test_put_get_delete_with_every_type(self):
+        t = self.table("types")
+        item = {"pk": "a", "sk": 1, "s": "text", "n": Decimal("12345678901234567890.123456789"),
+                "b": b"\x00\xff", "yes": True, "nothing": None, "m": {"x": [1, "two"]},
+                "ss": {"p", "q"}, "ns": {1, 2}, "bs": {b"\x01"}, "empty": ""}
+        t.put_item(Item=item)
+        got = t.get_item(Key={"pk": "a", "sk": 1})["Item"]
+        self.assertEqual(got["n"], Decimal("12345678901234567890.123456789"))
+        self.assertEqual(got["b"].value, b"\x00\xff")
+        self.assertEqual(got["m"], {"x": [1, "two"]})
+        self.assertEqual(got["ss"], {"p", "q"})
+        self.assertEqual(got["empty"], "")
+        self.assertIsNone(got["nothing"])
+        old = t.delete_item(Key={"pk": "a", "sk": 1}, ReturnValues="ALL_OLD")["Attributes"]
+        self.assertEqual(old["s"], "text")
+        self.assertNotIn("Item", t.get_item(Key={"pk": "a", "sk": 1}))
+
+    def test_conditions_and_return_values(self):
+        t = self.table("conds")
+        t.put_item(Item={"pk": "a", "sk": 1, "n": 1})
+        err = self.error(t.put_item, Item={"pk": "a", "sk": 1},
+                         ConditionExpression=Attr("pk").not_exists())
+        self.assertEqual((err["Code"], err["Message"]),
+                         ("ConditionalCheckFailedException", "The conditional request failed"))
+        # ReturnValuesOnConditionCheckFailure is newer than Debian's botocore: raw JSON 1.0.
+        status, body = self.raw("DeleteItem", {
+            "TableName": "conds", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+            "ConditionExpression": "n = :two", "ExpressionAttributeValues": {":two": {"N": "2"}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+        self.assertEqual(status, 400)
+        self.assertEqual(body["__type"],
+                         "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException")
+        self.assertEqual(body["Item"]["n"], {"N": "1"})
+        old = t.put_item(Item={"pk": "a", "sk": 1, "n": 2}, ConditionExpression=Attr("n").eq(1),
+                         ReturnValues="ALL_OLD")["Attributes"]
+        self.assertEqual(old["n"], 1)
+
+    def test_update_expressions(self):
+        t = self.table("updates")
+        r = t.update_item(Key={"pk": "a", "sk": 1},
+                          UpdateExpression="SET #c = if_not_exists(#c, :zero) + :one, "
+                                           "tags = list_append(if_not_exists(tags, :empty), :t) "
+                                           "ADD seen :s",
+                          ExpressionAttributeNames={"#c": "count"},
+                          ExpressionAttributeValues={":zero": 0, ":one": 1, ":empty": [],
+                                                     ":t": ["x"], ":s": {"u1"}},
+                          ReturnValues="ALL_NEW")["Attributes"]
+        self.assertEqual(r, {"pk": "a", "sk": 1, "count": 1, "tags": ["x"], "seen": {"u1"}})
+        r = t.update_item(Key={"pk": "a", "sk": 1}, UpdateExpression="REMOVE tags DELETE seen :s",
+                          ExpressionAttributeValues={":s": {"u1"}},
+                          ReturnValues="UPDATED_OLD")["Attributes"]
+        self.assertEqual(r, {"tags": ["x"], "seen": {"u1"}})
+        err = self.error(t.update_item, Key={"pk": "a", "sk": 1}, UpdateExpression="SET pk = :v",
+                         ExpressionAttributeValues={":v": "b"})
+        self.assertEqual(err["Message"], "One or more parameter values were invalid: Cannot "
+                                         "update attribute pk. This attribute is part of the key")
+        err = self.error(t.update_item, Key={"pk": "a", "sk": 1}, UpdateExpression="SET a = :v",
+                         ExpressionAttributeValues={":v": "b", ":unused": "c"})
+        self.assertEqual(err["Message"], "Value provided in ExpressionAttributeValues unused in "
+                                         "expressions: keys: {:unused}")
+        err = self.error(t.update_item, Key={"pk": "a", "sk": 1},
+                         UpdateExpression="SET total = :v", ExpressionAttributeValues={":v": 1})
+        self.assertEqual(err["Message"], "Invalid UpdateExpression: Attribute name is a reserved "
+                                         "keyword; reserved keyword: total")
+
+    def test_query_scan_pages_and_filters(self):
+        t = self.table("reads")
+        with t.batch_writer() as batch:
+            for sk in range(30):
+                batch.put_item(Item={"pk": "h", "sk": sk, "odd": sk % 2 == 1})
+            batch.put_item(Item={"pk": "other", "sk": 1, "odd": True})
+        r = t.query(KeyConditionExpression=Key("pk").eq("h") & Key("sk").between(5, 9),
+                    ScanIndexForward=False)
+        self.assertEqual([int(i["sk"]) for i in r["Items"]], [9, 8, 7, 6, 5])
+        pages, start = [], None
+        while True:
+            kwargs = {"ExclusiveStartKey": start} if start else {}
+            r = t.query(KeyConditionExpression=Key("pk").eq("h"), Limit=7,
+                        FilterExpression=Attr("odd").eq(True), **kwargs)
+            pages.append([int(i["sk"]) for i in r["Items"]])
+            start = r.get("LastEvaluatedKey")
+            if not start:
+                break
+        self.assertEqual(sum(pages, []), list(range(1, 30, 2)))
+        r = t.scan(FilterExpression=Attr("odd").eq(True), Select="COUNT")
+        self.assertEqual((r["Count"], r["ScannedCount"]), (16, 31))
+        seen = set()
+        for segment in range(3):
+            r = t.scan(Segment=segment, TotalSegments=3, ProjectionExpression="pk, sk")
+            for i in r["Items"]:
+                seen.add((i["pk"], int(i["sk"])))
+                self.assertEqual(set(i), {"pk", "sk"})
+        self.assertEqual(len(seen), 31)
+        err = self.error(t.query, KeyConditionExpression=Key("sk").eq(1))
+        self.assertEqual(err["Code"], "ValidationException")
+
+    def test_legacy_parameters(self):
+        self.table("legacy")
+        c = self.ddb
+        c.put_item(TableName="legacy", Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "v": {"N": "1"}},
+                   Expected={"pk": {"Exists": False}})
+        c.update_item(TableName="legacy", Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                      AttributeUpdates={"v": {"Action": "ADD", "Value": {"N": "4"}}})
+        got = c.get_item(TableName="legacy", Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                         AttributesToGet=["v"])["Item"]
+        self.assertEqual(got, {"v": {"N": "5"}})
+        r = c.query(TableName="legacy", KeyConditions={
+            "pk": {"AttributeValueList": [{"S": "a"}], "ComparisonOperator": "EQ"}},
+            QueryFilter={"v": {"AttributeValueList": [{"N": "3"}], "ComparisonOperator": "GT"}})
+        self.assertEqual(r["Count"], 1)
+        r = c.scan(TableName="legacy", ScanFilter={
+            "v": {"AttributeValueList": [{"N": "9"}], "ComparisonOperator": "GT"}})
+        self.assertEqual(r["Count"], 0)
+        with self.assertRaises(c.exceptions.ClientError) as ctx:
+            c.get_item(TableName="legacy", Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                       AttributesToGet=["v"], ProjectionExpression="v")
+        self.assertIn("Can not use both expression and non-expression parameters",
+                      ctx.exception.response["Error"]["Message"])
+
+    def test_batches(self):
+        self.table("batches")
+        c = self.ddb
+        writes = [{"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"N": str(i)}}}}
+                  for i in range(25)]
+        self.assertEqual(c.batch_write_item(RequestItems={"batches": writes})["UnprocessedItems"], {})
+        keys = [{"pk": {"S": "b"}, "sk": {"N": str(i)}} for i in range(0, 25, 5)]
+        r = c.batch_get_item(RequestItems={"batches": {"Keys": keys}})
+        self.assertEqual(len(r["Responses"]["batches"]), 5)
+        self.assertEqual(r["UnprocessedKeys"], {})
+        with self.assertRaises(c.exceptions.ClientError) as ctx:
+            c.batch_write_item(RequestItems={"batches": writes + writes[:1]})
+        self.assertEqual(ctx.exception.response["Error"]["Code"], "ValidationException")
+
+    def test_validation_errors(self):
+        t = self.table("invalid")
+        err = self.error(t.put_item, Item={"pk": "a"})
+        self.assertEqual(err["Message"], "One or more parameter values were invalid: Missing the "
+                                         "key sk in the item")
+        err = self.error(t.put_item, Item={"pk": "a", "sk": "not a number"})
+        self.assertEqual(err["Message"], "One or more parameter values were invalid: Type "
+                                         "mismatch for key sk expected: N actual: S")
+        err = self.error(t.put_item, Item={"pk": "a", "sk": 1, "big": "x" * (401 * 1024)})
+        self.assertEqual(err["Message"], "Item size has exceeded the maximum allowed size")
+        err = self.error(t.get_item, Key={"pk": "a"})
+        self.assertEqual(err["Message"], "The provided key element does not match the schema")
+        err = self.error(self.resource.Table("no-such-table").get_item, Key={"pk": "a", "sk": 1})
+        self.assertEqual((err["Code"], err["Message"]),
+                         ("ResourceNotFoundException", "Requested resource not found"))
+
+    def test_item_count_and_cli(self):
+        self.table("counted")
+        r = self.sl.aws_cli("dynamodb", "put-item", "--table-name", "counted", "--item",
+                            json.dumps({"pk": {"S": "c"}, "sk": {"N": "1"}}))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.sl.aws_cli("dynamodb", "get-item", "--table-name", "counted", "--key",
+                            json.dumps({"pk": {"S": "c"}, "sk": {"N": "1"}}))
+        self.assertEqual(json.loads(r.stdout)["Item"]["pk"], {"S": "c"})
+        self.assertEqual(self.ddb.describe_table(TableName="counted")["Table"]["ItemCount"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
