@@ -2,12 +2,15 @@
 low-level client for the legacy parameters) and the AWS CLI: writes with conditions and return
 values, reads with projections, Query and Scan with their pages, batches, and the errors."""
 import json
+import signal
+import threading
+import time
 import unittest
 from decimal import Decimal
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from harness import ServerTestCase
+from harness import RestartTestCase, ServerTestCase
 
 
 class TableItems(ServerTestCase):
@@ -200,6 +203,50 @@ class TableItems(ServerTestCase):
                             json.dumps({"pk": {"S": "c"}, "sk": {"N": "1"}}))
         self.assertEqual(json.loads(r.stdout)["Item"]["pk"], {"S": "c"})
         self.assertEqual(self.ddb.describe_table(TableName="counted")["Table"]["ItemCount"], 1)
+
+
+class TableSurvivesKill(RestartTestCase):
+    """Every acknowledged write is still there after SIGKILL and a restart on the same --state:
+    each one is a committed SQLite transaction."""
+    APP = "tables"
+    SERVICE = "dynamodb"
+
+    def test_acknowledged_writes_survive_sigkill(self):
+        sl = self.start()
+        ddb = self.client(sl)
+        acked, lock, stop = [], threading.Lock(), threading.Event()
+
+        def writer(w):
+            c = sl.boto3_client("dynamodb")
+            n = 0
+            while not stop.is_set():
+                try:
+                    c.put_item(TableName="orders", Item={"customer": {"S": f"w{w}"},
+                                                         "placed": {"N": str(n)}})
+                except Exception:  # noqa: BLE001 - the kill ends the writers
+                    return
+                with lock:
+                    acked.append((w, n))
+                n += 1
+        ddb.update_item(TableName="orders", Key={"customer": {"S": "w9"}, "placed": {"N": "0"}},
+                        UpdateExpression="SET v = :v",
+                        ExpressionAttributeValues={":v": {"S": "updated"}})
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        sl.stop(signal.SIGKILL)
+        stop.set()
+        for t in threads:
+            t.join()
+        self.assertGreater(len(acked), 10)
+        ddb = self.client(self.start())
+        for w, n in acked:
+            got = ddb.get_item(TableName="orders", Key={"customer": {"S": f"w{w}"},
+                                                        "placed": {"N": str(n)}})
+            self.assertIn("Item", got, (w, n))
+        got = ddb.get_item(TableName="orders", Key={"customer": {"S": "w9"}, "placed": {"N": "0"}})
+        self.assertEqual(got["Item"]["v"], {"S": "updated"})
 
 
 if __name__ == "__main__":
