@@ -531,10 +531,9 @@ Json TableApi::read(Call& call, bool is_query) {
   std::string table = required(body, "TableName");
   if (auto index = aws::optional_string(body, "IndexName"))
     throw validation("The table does not have the specified index: " + *index);
-  auto described = engine_.describe_table(table);
-  if (!described) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
-                                 "Requested resource not found");
-  const TableInfo& info = *described;
+  auto key_schema = engine_.key_schema(table);
+  if (!key_schema) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
+                                  "Requested resource not found");
   Expressions ex(body);
   ReadRequest req;
   req.limit = aws::optional_int(body, "Limit");
@@ -563,11 +562,12 @@ Json TableApi::read(Call& call, bool is_query) {
       throw validation("Either the KeyConditions or KeyConditionExpression parameter must be "
                        "specified in the request.");
     if (key_conditions_json) {
-      check_key_conditions(*key_conditions_json, info.key);
-      if (const Json* qf = aws::optional_object(body, "QueryFilter")) check_query_filter(*qf, info.key);
+      check_key_conditions(*key_conditions_json, *key_schema);
+      if (const Json* qf = aws::optional_object(body, "QueryFilter")) check_query_filter(*qf, *key_schema);
     }
-    key = parse_key_condition(*key_text, ex.context(), info.key.hash.name,
-                              info.key.range ? std::optional(info.key.range->name) : std::nullopt);
+    key = parse_key_condition(*key_text, ex.context(), key_schema->hash.name,
+                              key_schema->range ? std::optional(key_schema->range->name)
+                                                : std::nullopt);
     req.key = &*key;
   } else {
     auto segment = aws::optional_int(body, "Segment");

@@ -231,6 +231,12 @@ Result<TableInfo> TableEngine::describe_table(const std::string& name) {
   return info;
 }
 
+std::optional<KeySchema> TableEngine::key_schema(const std::string& name) const {
+  auto it = tables_.find(name);
+  if (it == tables_.end()) return std::nullopt;
+  return it->second->info.key;
+}
+
 Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
   auto found = find(request.name);
   if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};

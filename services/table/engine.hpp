@@ -85,7 +85,10 @@ class TableEngine {
   Result<TableInfo> create_table(const CreateTableRequest& request);
   // Returns the table as it was (status DELETING in DynamoDB's answer; the front says so).
   Result<TableInfo> delete_table(const std::string& name);
+  // With ItemCount and TableSizeBytes, which cost a pass over the table's items.
   Result<TableInfo> describe_table(const std::string& name);
+  // The table's key; nullopt when there is no such table. Cheap, for the front.
+  std::optional<KeySchema> key_schema(const std::string& name) const;
   Result<TableInfo> update_table(const UpdateTableRequest& request);
   Result<ListTablesResult> list_tables(const ListTablesRequest& request);
   Result<Empty> tag_resource(const std::string& name,
