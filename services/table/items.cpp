@@ -65,7 +65,14 @@ Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for
                         "key attribute cannot contain an empty " +
                         std::string(k->type == ValueType::B ? "binary" : "string") +
                         " value. Key: " + k->name);
-    (k == &info.key.hash ? out.hash : out.range) = encode_key_value(*it);
+    std::string encoded = encode_key_value(*it);
+    // DynamoDB's key size limits, on the value's bytes (decoded, for binary).
+    std::size_t bytes = value_size(*it);
+    if (k == &info.key.hash && bytes > 2048)
+      return invalid("Size of hashkey has exceeded the maximum size limit of2048 bytes");
+    if (k != &info.key.hash && bytes > 1024)
+      return invalid("Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+    (k == &info.key.hash ? out.hash : out.range) = std::move(encoded);
   }
   if (!for_item && item.size() != key_count) return schema_mismatch();
   out.token = ItemStore::token_of(out.hash);
