@@ -27,6 +27,45 @@ double read_units(std::int64_t bytes, bool consistent) {
   return consistent ? units : units / 2;
 }
 
+// Query's and Scan's page: rows come from `fetch(n)` (at most n, each call resuming after the
+// last row it returned) until Limit rows were evaluated, 1 MB was read, or none are left. Rows
+// the filter rejects still count as evaluated, as DynamoDB counts them. `last_item` is set when
+// the page stopped early: the caller answers its key as LastEvaluatedKey.
+template <class Fetch>
+ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json>& last_item) {
+  ReadResult out;
+  std::int64_t bytes = 0;
+  std::size_t limit = request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
+  for (;;) {
+    std::size_t chunk = std::min<std::size_t>(1000, limit - static_cast<std::size_t>(out.scanned));
+    auto rows = fetch(chunk);
+    for (auto& row : rows) {
+      ++out.scanned;
+      bytes += row.size;
+      if (!request.filter || request.filter->evaluate(row.item)) out.items.push_back(row.item);
+      if (static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes) {
+        last_item = row.item;
+        out.capacity_units = read_units(bytes, request.consistent);
+        return out;
+      }
+    }
+    if (rows.size() < chunk) break;
+  }
+  out.capacity_units = read_units(bytes, request.consistent);
+  return out;
+}
+
+// A failed ConditionExpression: ConditionalCheckFailedException, with the item when asked.
+Error condition_failed(const std::optional<StoredItem>& old, const WriteOptions& options) {
+  Error e{ErrorCode::ConditionalCheckFailed, "The conditional request failed", {}};
+  if (old && options.all_old_on_condition_failure) e.item = old->item;
+  return e;
+}
+
+bool condition_holds(const std::optional<StoredItem>& old, const WriteOptions& options) {
+  return !options.condition || options.condition->evaluate(old ? old->item : Json::object());
+}
+
 }  // namespace
 
 Result<TableEngine::Table*> TableEngine::find_for_items(const std::string& name) {
@@ -94,9 +133,8 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
   WriteResult out;
   db_.transaction([&] {
     auto old = items_->get(table, *key);
-    if (options.condition && !options.condition->evaluate(old ? old->item : Json::object())) {
-      failed = Error{ErrorCode::ConditionalCheckFailed, "The conditional request failed", {}};
-      if (old && options.all_old_on_condition_failure) failed->item = old->item;
+    if (!condition_holds(old, options)) {
+      failed = condition_failed(old, options);
       return;
     }
     items_->put(table, {*key, item, size});
@@ -134,9 +172,8 @@ Result<WriteResult> TableEngine::delete_item(const std::string& table, const Jso
   WriteResult out;
   db_.transaction([&] {
     auto old = items_->get(table, *stored_key);
-    if (options.condition && !options.condition->evaluate(old ? old->item : Json::object())) {
-      failed = Error{ErrorCode::ConditionalCheckFailed, "The conditional request failed", {}};
-      if (old && options.all_old_on_condition_failure) failed->item = old->item;
+    if (!condition_holds(old, options)) {
+      failed = condition_failed(old, options);
       return;
     }
     if (old) items_->erase(table, *stored_key);
@@ -168,9 +205,8 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
   WriteResult out;
   db_.transaction([&] {
     auto old = items_->get(table, *stored_key);
-    if (options.condition && !options.condition->evaluate(old ? old->item : Json::object())) {
-      failed = Error{ErrorCode::ConditionalCheckFailed, "The conditional request failed", {}};
-      if (old && options.all_old_on_condition_failure) failed->item = old->item;
+    if (!condition_holds(old, options)) {
+      failed = condition_failed(old, options);
       return;
     }
     Json before = old ? old->item : k;
@@ -237,7 +273,18 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       case RangeOperator::LE: upper = RangeBound{v, true}; break;
       case RangeOperator::GT: lower = RangeBound{v, false}; break;
       case RangeOperator::GE: lower = RangeBound{v, true}; break;
-      case RangeOperator::BeginsWith: lower = RangeBound{v, true}; break;
+      case RangeOperator::BeginsWith: {
+        // S and B keys encode as their bytes: the prefix's range ends before the prefix with
+        // its last byte (ignoring trailing 0xFF bytes) incremented.
+        lower = RangeBound{v, true};
+        std::string next = v;
+        while (!next.empty() && static_cast<unsigned char>(next.back()) == 0xff) next.pop_back();
+        if (!next.empty()) {
+          next.back() = static_cast<char>(static_cast<unsigned char>(next.back()) + 1);
+          upper = RangeBound{next, false};
+        }
+        break;
+      }
       case RangeOperator::Between: {
         std::string hi = encode_key_value(rc.upper);
         if (hi < v)
@@ -258,34 +305,14 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
                         "not match the schema");
     after = start->range;
   }
-  ReadResult out;
-  std::int64_t bytes = 0;
-  std::size_t limit = request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
-  bool stopped = false;
-  Json last;
-  while (!stopped) {
-    std::size_t chunk = std::min<std::size_t>(1000, limit - static_cast<std::size_t>(out.scanned));
-    auto rows = items_->query(table, hash, lower, upper, request.forward, after, chunk);
-    for (auto& row : rows) {
-      if (kc.range && kc.range->op == RangeOperator::BeginsWith &&
-          !kc.range->matches(row.item.at(kc.range->name))) {
-        if (request.forward) { rows.clear(); break; }  // past the prefix: nothing more matches
-        continue;
-      }
-      ++out.scanned;
-      bytes += row.size;
-      if (!request.filter || request.filter->evaluate(row.item)) out.items.push_back(row.item);
-      last = row.item;
-      after = row.key.range;
-      if (static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes) {
-        stopped = true;
-        break;
-      }
-    }
-    if (rows.size() < chunk) break;
-  }
-  if (stopped) out.last_evaluated_key = key_attributes(t, last);
-  out.capacity_units = read_units(bytes, request.consistent);
+  std::optional<Json> last;
+  auto fetch = [&](std::size_t n) {
+    auto rows = items_->query(table, hash, lower, upper, request.forward, after, n);
+    if (!rows.empty()) after = rows.back().key.range;
+    return rows;
+  };
+  ReadResult out = read_page(request, fetch, last);
+  if (last) out.last_evaluated_key = key_attributes(t, *last);
   return out;
 }
 
@@ -301,29 +328,14 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
                         "not match the schema");
     after = *start;
   }
-  ReadResult out;
-  std::int64_t bytes = 0;
-  std::size_t limit = request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
-  bool stopped = false;
-  Json last;
-  while (!stopped) {
-    std::size_t chunk = std::min<std::size_t>(1000, limit - static_cast<std::size_t>(out.scanned));
-    auto rows = items_->scan(table, request.segment, request.total_segments, after, chunk);
-    for (auto& row : rows) {
-      ++out.scanned;
-      bytes += row.size;
-      if (!request.filter || request.filter->evaluate(row.item)) out.items.push_back(row.item);
-      last = row.item;
-      after = row.key;
-      if (static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes) {
-        stopped = true;
-        break;
-      }
-    }
-    if (rows.size() < chunk) break;
-  }
-  if (stopped) out.last_evaluated_key = key_attributes(t, last);
-  out.capacity_units = read_units(bytes, request.consistent);
+  std::optional<Json> last;
+  auto fetch = [&](std::size_t n) {
+    auto rows = items_->scan(table, request.segment, request.total_segments, after, n);
+    if (!rows.empty()) after = rows.back().key;
+    return rows;
+  };
+  ReadResult out = read_page(request, fetch, last);
+  if (last) out.last_evaluated_key = key_attributes(t, *last);
   return out;
 }
 

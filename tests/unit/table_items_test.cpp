@@ -2,6 +2,8 @@
 // return values, Query bounds and pages (Limit and the 1 MB page), Scan segments.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "services/table/engine.hpp"
 
 namespace serverlite::table {
@@ -116,6 +118,33 @@ TEST_F(TableItemsTest, QueryBoundsOrderAndPages) {
   auto rest = query("pk = :h", {{":h", S("h")}}, 4, first.last_evaluated_key);
   EXPECT_EQ(sks(rest), (std::vector<std::string>{"100", "1000"}));
   EXPECT_FALSE(rest.last_evaluated_key);
+}
+
+TEST_F(TableItemsTest, BeginsWithReadsThePrefixInBothDirections) {
+  CreateTableRequest r;
+  r.name = "prefixes";
+  r.key.hash = {"pk", ValueType::S};
+  r.key.range = KeyElement{"sk", ValueType::S};
+  r.attribute_definitions = {{"pk", ValueType::S}, {"sk", ValueType::S}};
+  r.billing = BillingMode::PayPerRequest;
+  ASSERT_TRUE(engine.create_table(r).ok());
+  for (const char* sk : {"a", "ab", "abc", "abd", "ac", "b"})
+    ASSERT_TRUE(engine.put_item("prefixes", {{"pk", S("h")}, {"sk", S(sk)}}, {}).ok());
+  for (bool forward : {true, false}) {
+    ExpressionContext ctx(Json(), Json{{":h", S("h")}, {":p", S("ab")}});
+    KeyCondition kc = parse_key_condition("pk = :h AND begins_with(sk, :p)", ctx, "pk",
+                                          std::string("sk"));
+    ReadRequest req;
+    req.key = &kc;
+    req.forward = forward;
+    auto got = engine.query("prefixes", req);
+    ASSERT_TRUE(got.ok());
+    std::vector<std::string> sks;
+    for (const auto& i : got->items) sks.push_back(i["sk"]["S"]);
+    std::vector<std::string> expected = {"ab", "abc", "abd"};
+    if (!forward) std::reverse(expected.begin(), expected.end());
+    EXPECT_EQ(sks, expected);
+  }
 }
 
 TEST_F(TableItemsTest, AQueryPageStopsAtOneMegabyte) {
