@@ -1,5 +1,7 @@
 #include "services/table/api.hpp"
 
+#include <set>
+
 #include <boost/crc.hpp>
 #include <nlohmann/json.hpp>
 
@@ -271,6 +273,27 @@ void add_capacity(Json& out, const Json& body, const std::string& table, double 
   c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
   if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
   out["ConsumedCapacity"] = c;
+}
+
+// The top-level attribute names a condition reads.
+void collect_names(const Operand& operand, std::set<std::string>& out) {
+  if (operand.kind == Operand::Kind::Path && !operand.path.empty()) out.insert(operand.path[0].name);
+  if (operand.size_of) collect_names(*operand.size_of, out);
+}
+
+void collect_names(const Condition& condition, std::set<std::string>& out) {
+  for (const auto& o : condition.operands) collect_names(o, out);
+  for (const auto& c : condition.children) collect_names(c, out);
+}
+
+// A Query's filter may not read the key: DynamoDB wants that in the key condition.
+void check_filter_keys(const ConditionExpression& filter, const KeySchema& key) {
+  std::set<std::string> names;
+  collect_names(filter.root, names);
+  for (const KeyElement* k : {&key.hash, key.range ? &*key.range : nullptr})
+    if (k && names.contains(k->name))
+      throw validation("Filter Expression can only contain non-primary key attributes: Primary "
+                       "key attribute: " + k->name);
 }
 
 const Json& required_object(const Json& body, std::string_view name) {
@@ -593,7 +616,10 @@ Json TableApi::read(Call& call, bool is_query) {
     }
   }
   std::optional<ConditionExpression> filter_expr;
-  if (filter_text) filter_expr = parse_condition(*filter_text, ex.context(), ExpressionKind::Filter);
+  if (filter_text) {
+    filter_expr = parse_condition(*filter_text, ex.context(), ExpressionKind::Filter);
+    if (is_query && body.contains("FilterExpression")) check_filter_keys(*filter_expr, *key_schema);
+  }
   req.filter = filter_expr ? &*filter_expr : nullptr;
   ex.context().check_all_used();
 

@@ -160,12 +160,15 @@ Result<TableEngine::Table*> TableEngine::find(const std::string& name) {
 
 Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   static const std::regex pattern("[a-zA-Z0-9_.-]+");
-  if (request.name.size() < 3 || request.name.size() > 255 ||
-      !std::regex_match(request.name, pattern))
-    return error(ErrorCode::Validation,
-                 "1 validation error detected: Value '" + request.name +
-                     "' at 'tableName' failed to satisfy constraint: Member must satisfy regular "
-                     "expression pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255");
+  auto name_error = [&](const std::string& constraint) {
+    return error(ErrorCode::Validation, "1 validation error detected: Value '" + request.name +
+                                            "' at 'tableName' failed to satisfy constraint: "
+                                            "Member must " + constraint);
+  };
+  if (request.name.size() < 3) return name_error("have length greater than or equal to 3");
+  if (request.name.size() > 255) return name_error("have length less than or equal to 255");
+  if (!std::regex_match(request.name, pattern))
+    return name_error("satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
   if (request.billing == BillingMode::Provisioned && !request.throughput)
     return invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when "
                    "BillingMode is PROVISIONED");

@@ -191,8 +191,8 @@ class UpdateExpression {
   // Applies the actions to `item` (an empty object when the item does not exist yet). Operands
   // are read from the item as it was before the update, as DynamoDB does. Throws
   // ExpressionError for "The document path provided in the update expression is invalid for
-  // update", "Invalid UpdateExpression: An operand in the update expression has an incorrect
-  // data type", "Invalid UpdateExpression: The provided expression refers to an attribute that
+  // update", "An operand in the update expression has an incorrect
+  // data type", "The provided expression refers to an attribute that
   // does not exist in the item" and number range errors.
   UpdateResult apply(const Json& item) const;
 };

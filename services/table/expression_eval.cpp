@@ -213,7 +213,7 @@ Json render(const ProjectionNode& node) {
 
 [[noreturn]] void wrong_type() {
   throw ExpressionError(
-      "Invalid UpdateExpression: An operand in the update expression has an "
+      "An operand in the update expression has an "
       "incorrect data type");
 }
 
@@ -301,7 +301,7 @@ Json update_value(const UpdateValue& v, const Json& old) {
     case UpdateValue::Kind::Path:
       if (const Json* found = find_path(old, v.path)) return *found;
       throw ExpressionError(
-          "Invalid UpdateExpression: The provided expression refers to an "
+          "The provided expression refers to an "
           "attribute that does not exist in the item");
     case UpdateValue::Kind::Value:
       return v.value;

@@ -371,7 +371,7 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
     for (std::size_t j = 0; j < i; ++j)
       if (prepared[i].table == prepared[j].table && prepared[i].key.hash == prepared[j].key.hash &&
           prepared[i].key.range == prepared[j].key.range)
-        return invalid("Provided list of item keys contains duplicates");
+        return validation("Provided list of item keys contains duplicates");
   db_.transaction([&] {
     for (const auto& p : prepared) {
       if (p.item) items_->put(p.table, {p.key, *p.item, p.size});

@@ -533,7 +533,7 @@ TEST(UpdateExpression, AddAndDelete) {
 TEST(UpdateExpression, ApplyErrors) {
   Json item = j(R"({"s": {"S": "x"}, "n": {"N": "1"}, "tags": {"SS": ["a"]}})");
   const char* type =
-      "Invalid UpdateExpression: An operand in the update expression has an "
+      "An operand in the update expression has an "
       "incorrect data type";
   EXPECT_EQ(update_error("SET n = s + :one", item, R"({":one": {"N": "1"}})"), type);
   EXPECT_EQ(update_error("SET s = list_append(s, :l)", item, R"({":l": {"L": []}})"), type);
@@ -541,7 +541,7 @@ TEST(UpdateExpression, ApplyErrors) {
   EXPECT_EQ(update_error("ADD tags :ns", item, R"({":ns": {"NS": ["1"]}})"), type);
   EXPECT_EQ(update_error("DELETE n :t", item, R"({":t": {"SS": ["a"]}})"), type);
   EXPECT_EQ(update_error("SET n = absent", item),
-            "Invalid UpdateExpression: The provided expression refers to an attribute that does "
+            "The provided expression refers to an attribute that does "
             "not exist in the item");
   const char* bad_path =
       "The document path provided in the update expression is invalid for "

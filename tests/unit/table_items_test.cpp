@@ -168,9 +168,7 @@ TEST_F(TableItemsTest, BatchWritesAreAllOrNothing) {
   writes.pop_back();
   writes.push_back({"items", std::nullopt, Json{{"pk", S("b")}, {"sk", N("1")}}});
   auto dup = engine.batch_write(writes);
-  EXPECT_EQ(dup.error().message,
-            "One or more parameter values were invalid: Provided list of item keys contains "
-            "duplicates");
+  EXPECT_EQ(dup.error().message, "Provided list of item keys contains duplicates");
 }
 
 }  // namespace
