@@ -174,18 +174,23 @@ class Invoke(unittest.TestCase):
                   environment:
                     WHERE: !Sub "${AWS::Region}/${AWS::StackName}"
                     TABLE: !Ref Items
+                    TOPIC: !Ref Alerts
                 functions:
                   f: {handler: handler.main}
                 resources:
                   Resources:
                     Items: {Type: "AWS::DynamoDB::Table"}
+                    Alerts: {Type: "AWS::SNS::Topic"}
             """, {"handler.py": "import os\ndef main(e, c):\n"
-                                "    return {k: os.environ.get(k) for k in ('WHERE', 'TABLE')}\n"})
+                                "    return {k: os.environ.get(k) for k in ('WHERE', 'TABLE', "
+                                "'TOPIC')}\n"})
             r = run_cli("invoke", "-c", path, "f")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(json.loads(r.stdout), {"WHERE": "us-east-1/cfn-dev", "TABLE": None})
-        self.assertIn("resources.Resources.Items: AWS::DynamoDB::Table is not supported yet", r.stderr)
-        self.assertIn("so TABLE is not set", r.stderr)
+        # Tables are emulated (Ref gives the name); SNS topics are not, so TOPIC is left unset.
+        self.assertEqual(json.loads(r.stdout),
+                         {"WHERE": "us-east-1/cfn-dev", "TABLE": "cfn-dev-Items", "TOPIC": None})
+        self.assertIn("resources.Resources.Alerts: AWS::SNS::Topic is not supported yet", r.stderr)
+        self.assertIn("so TOPIC is not set", r.stderr)
 
     def test_unknown_function_and_bad_event(self):
         r = run_cli("invoke", "-c", app_path("demo"), "nope")
