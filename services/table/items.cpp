@@ -118,6 +118,17 @@ Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for
   return out;
 }
 
+// A Key parameter: its values validated (numbers canonical, so "1.0" finds the key 1), then
+// encoded. `canonical`, when given, receives the key with canonical values.
+Result<StoredKey> TableEngine::request_key(const Table& table, const Json& key,
+                                           Json* canonical) const {
+  Json k = key;
+  if (auto e = validate_item(k)) return validation(*e);
+  auto stored = key_of(table, k, false);
+  if (stored && canonical) *canonical = std::move(k);
+  return stored;
+}
+
 Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
                                           const WriteOptions& options) {
   auto found = find_for_items(table);
@@ -149,9 +160,7 @@ Result<GetResult> TableEngine::get_item(const std::string& table, const Json& ke
                                         bool consistent) {
   auto found = find_for_items(table);
   if (!found) return found.error();
-  Json k = key;
-  if (auto e = validate_item(k)) return validation(*e);
-  auto stored_key = key_of(**found, k, false);
+  auto stored_key = request_key(**found, key);
   if (!stored_key) return stored_key.error();
   GetResult out;
   auto got = items_->get(table, *stored_key);
@@ -164,9 +173,7 @@ Result<WriteResult> TableEngine::delete_item(const std::string& table, const Jso
                                              const WriteOptions& options) {
   auto found = find_for_items(table);
   if (!found) return found.error();
-  Json k = key;
-  if (auto e = validate_item(k)) return validation(*e);
-  auto stored_key = key_of(**found, k, false);
+  auto stored_key = request_key(**found, key);
   if (!stored_key) return stored_key.error();
   std::optional<Error> failed;
   WriteResult out;
@@ -191,9 +198,8 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
   if (!found) return found.error();
   Table& t = **found;
   const TableInfo& info = t.info;
-  Json k = key;
-  if (auto e = validate_item(k)) return validation(*e);
-  auto stored_key = key_of(t, k, false);
+  Json k;
+  auto stored_key = request_key(t, key, &k);
   if (!stored_key) return stored_key.error();
   if (update)
     for (const auto& action : update->actions) {
@@ -360,9 +366,7 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
         return validation("Item size has exceeded the maximum allowed size");
       prepared.push_back({w.table, *key, item, size});
     } else {
-      Json k = *w.key;
-      if (auto e = validate_item(k)) return validation(*e);
-      auto key = key_of(**found, k, false);
+      auto key = request_key(**found, *w.key);
       if (!key) return key.error();
       prepared.push_back({w.table, *key, std::nullopt, 0});
     }

@@ -94,6 +94,11 @@ TEST_F(TableItemsTest, UpdateReturnValuesAndKeyProtection) {
   auto again = engine.update_item("items", {{"pk", S("a")}, {"sk", N("1")}}, &update,
                                   {nullptr, ReturnValues::UpdatedOld});
   EXPECT_EQ(*again->attributes, (Json{{"hits", N("1")}}));
+  // An item created by UpdateItem stores its key values canonically.
+  auto made = engine.update_item("items", {{"pk", S("c")}, {"sk", N("2.50")}}, &update,
+                                 {nullptr, ReturnValues::AllNew});
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ((*made->attributes)["sk"], N("2.5"));
   ExpressionContext ctx2(Json(), Json{{":v", S("b")}});
   auto key_change = parse_update("SET pk = :v", ctx2);
   auto refused = engine.update_item("items", {{"pk", S("a")}, {"sk", N("1")}}, &key_change, {});
