@@ -134,7 +134,9 @@ std::vector<std::string> Emulator::start() {
   s.table_engine = std::make_unique<table::TableEngine>(
       *s.db, table::EngineOptions{.region = s.app.region,
                                   .account_id = std::string(app::kAccountId)});
-  table::create_resource_tables(s.app, resource_types(s.app, aws_url()), *s.table_engine);
+  for (auto& w : table::create_resource_tables(s.app, resource_types(s.app, aws_url()),
+                                               *s.table_engine))
+    warnings.push_back(std::move(w));
   s.table_api = std::make_unique<table::TableApi>(*s.table_engine, aws_url());
   s.router.add_target_prefix(std::string(table::TableApi::kTargetPrefix),
                              [this](http::Request r, http::Responder d) {

@@ -1,5 +1,7 @@
 #include "services/table/resources.hpp"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "emulator/app/yaml_json.hpp"
@@ -52,13 +54,22 @@ void add_table_resource_type(app::ResourceTypes& types, const app::AppSpec& app)
             });
 }
 
-void create_resource_tables(const app::AppSpec& app, const app::ResourceTypes& types,
-                            TableEngine& engine) {
+std::vector<std::string> create_resource_tables(const app::AppSpec& app,
+                                                const app::ResourceTypes& types,
+                                                TableEngine& engine) {
+  // The properties read below; any other is reported once and ignored.
+  static const std::set<std::string, std::less<>> kApplied = {
+      "TableName", "KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
+      "Tags", "DeletionProtectionEnabled"};
   const std::string file = app.config_file.filename().string();
+  std::vector<std::string> warnings;
   for (const auto& r : app.resources) {
     if (r.type != kTableResourceType) continue;
     const std::string key = r.key_path + ".Properties";
     Json props = app::evaluate_intrinsics(app::resource_properties(app, r), key, app, types);
+    for (const auto& [name, _] : props.items())
+      if (!kApplied.contains(name))
+        warnings.push_back(file + ": " + key + "." + name + ": not supported yet, ignored");
     CreateTableRequest req;
     req.name = resource_table_name(app, r, props);
 
@@ -130,6 +141,7 @@ void create_resource_tables(const app::AppSpec& app, const app::ResourceTypes& t
     auto created = engine.create_table(req);
     if (!created) throw app::ConfigError(file, key, created.error().message);
   }
+  return warnings;
 }
 
 }  // namespace serverlite::table

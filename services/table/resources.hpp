@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -24,8 +25,9 @@ void add_table_resource_type(app::ResourceTypes& types, const app::AppSpec& app)
 // Creates every AWS::DynamoDB::Table resource from TableName, KeySchema, AttributeDefinitions,
 // BillingMode, ProvisionedThroughput, Tags and DeletionProtectionEnabled. A table kept from an
 // earlier run (--state) keeps its items; its billing and throughput follow the file. Throws
-// app::ConfigError naming the resource's key for a definition DynamoDB would reject.
-void create_resource_tables(const app::AppSpec& app, const app::ResourceTypes& types,
+// app::ConfigError naming the resource's key for a definition DynamoDB would reject. Returns one
+// warning per property serverlite does not apply yet (indexes, streams, TTL ...).
+std::vector<std::string> create_resource_tables(const app::AppSpec& app, const app::ResourceTypes& types,
                             TableEngine& engine);
 
 }  // namespace serverlite::table

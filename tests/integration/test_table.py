@@ -158,6 +158,10 @@ class TableManagement(ServerTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("ResourceNotFoundException", r.stderr)
 
+    def test_properties_not_applied_yet_are_warned_about(self):
+        self.assertIn("serverless.yml: resources.Resources.Orders.Properties.StreamSpecification: "
+                      "not supported yet, ignored", self.sl.stderr())
+
     def test_resources_exist_with_their_properties(self):
         orders = self.ddb.describe_table(TableName="orders")["Table"]
         self.assertEqual(orders["KeySchema"], key_schema("customer", "placed"))
