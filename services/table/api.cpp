@@ -296,6 +296,14 @@ void check_filter_keys(const ConditionExpression& filter, const KeySchema& key) 
                        "key attribute: " + k->name);
 }
 
+// PutItem's, DeleteItem's and UpdateItem's answer: Attributes per ReturnValues, and the capacity.
+Json write_answer(const WriteResult& result, const Json& body, const std::string& table) {
+  Json out = Json::object();
+  if (result.attributes) out["Attributes"] = *result.attributes;
+  add_capacity(out, body, table, result.capacity_units, false);
+  return out;
+}
+
 const Json& required_object(const Json& body, std::string_view name) {
   const Json* v = aws::optional_object(body, name);
   if (!v)
@@ -482,11 +490,7 @@ Json TableApi::put_item(Call& call) {
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
                        all_old_on_failure(body)};
   auto r = engine_.put_item(table, std::move(item), options);
-  auto& d = unwrap(r);
-  Json out = Json::object();
-  if (d.attributes) out["Attributes"] = *d.attributes;
-  add_capacity(out, body, table, d.capacity_units, false);
-  return out;
+  return write_answer(unwrap(r), body, table);
 }
 
 Json TableApi::get_item(Call& call) {
@@ -514,11 +518,7 @@ Json TableApi::delete_item(Call& call) {
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
                        all_old_on_failure(body)};
   auto r = engine_.delete_item(table, key, options);
-  auto& d = unwrap(r);
-  Json out = Json::object();
-  if (d.attributes) out["Attributes"] = *d.attributes;
-  add_capacity(out, body, table, d.capacity_units, false);
-  return out;
+  return write_answer(unwrap(r), body, table);
 }
 
 Json TableApi::update_item(Call& call) {
@@ -538,11 +538,7 @@ Json TableApi::update_item(Call& call) {
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, true),
                        all_old_on_failure(body)};
   auto r = engine_.update_item(table, key, update ? &*update : nullptr, options);
-  auto& d = unwrap(r);
-  Json out = Json::object();
-  if (d.attributes) out["Attributes"] = *d.attributes;
-  add_capacity(out, body, table, d.capacity_units, false);
-  return out;
+  return write_answer(unwrap(r), body, table);
 }
 
 Json TableApi::query(Call& call) { return read(call, true); }

@@ -1,8 +1,9 @@
 #include "services/table/engine.hpp"
 
 #include <algorithm>
-#include <random>
 #include <regex>
+
+#include "emulator/aws/api_error.hpp"
 
 namespace serverlite::table {
 
@@ -21,19 +22,6 @@ std::int64_t to_ms(TimePoint t) {
 }
 
 TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
-
-std::string uuid4() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x4000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
 
 ValueType key_type_of(std::string_view name) {
   return name == "N" ? ValueType::N : name == "B" ? ValueType::B : ValueType::S;
@@ -191,7 +179,7 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   TableInfo& i = t->info;
   i.name = request.name;
   i.arn = table_arn(request.name);
-  i.table_id = uuid4();
+  i.table_id = aws::new_request_id();  // a version 4 UUID, as TableId is
   i.key = request.key;
   i.attribute_definitions = request.attribute_definitions;
   i.billing = request.billing;
