@@ -429,6 +429,12 @@ template <typename F>
 auto with_syntax_errors(std::string_view text, ExpressionKind kind, F&& body) {
   std::string prefix = "Invalid " + std::string(expression_kind_name(kind)) + ": ";
   if (text.empty()) throw ExpressionError(prefix + "The expression can not be empty;");
+  // DynamoDB caps every expression parameter at 4 KB, counted on the raw text as sent.
+  constexpr std::size_t kMaxExpressionBytes = 4096;
+  if (text.size() > kMaxExpressionBytes)
+    throw ExpressionError(prefix +
+                          "Expression size has exceeded the maximum allowed size; expression size: " +
+                          std::to_string(text.size()));
   Parser parser(text);
   try {
     return body(parser, prefix);
@@ -764,6 +770,7 @@ void check_paths(const std::vector<Path>& paths, Problems& problems, int overlap
         }
         if (!(a[k] == b[k])) break;
       }
+      if (!conflict && k < n) continue;  // the paths part ways: no problem, no message
       std::string both =
           "must remove or rewrite one of these paths; path one: " + path_to_string(a) +
           ", path two: " + path_to_string(b);

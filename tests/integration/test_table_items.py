@@ -204,6 +204,52 @@ class TableItems(ServerTestCase):
         self.assertEqual(json.loads(r.stdout)["Item"]["pk"], {"S": "c"})
         self.assertEqual(self.ddb.describe_table(TableName="counted")["Table"]["ItemCount"], 1)
 
+    def test_every_item_operation_through_the_cli(self):
+        self.table("cli-items")
+
+        def cli(*args):
+            r = self.sl.aws_cli("dynamodb", *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return json.loads(r.stdout) if r.stdout.strip() else {}
+
+        requests = [{"PutRequest": {"Item": {"pk": {"S": "p"}, "sk": {"N": str(i)},
+                                             "v": {"N": str(i * 10)}}}} for i in range(1, 21)]
+        out = cli("batch-write-item", "--request-items", json.dumps({"cli-items": requests}))
+        self.assertEqual(out["UnprocessedItems"], {})
+        out = cli("batch-get-item", "--request-items", json.dumps(
+            {"cli-items": {"Keys": [{"pk": {"S": "p"}, "sk": {"N": "3"}},
+                                    {"pk": {"S": "p"}, "sk": {"N": "99"}}]}}))
+        self.assertEqual([i["v"] for i in out["Responses"]["cli-items"]], [{"N": "30"}])
+        out = cli("update-item", "--table-name", "cli-items",
+                  "--key", json.dumps({"pk": {"S": "p"}, "sk": {"N": "3"}}),
+                  "--update-expression", "SET v = v + :d", "--condition-expression", "v = :old",
+                  "--expression-attribute-values", json.dumps({":d": {"N": "1"}, ":old": {"N": "30"}}),
+                  "--return-values", "UPDATED_NEW")
+        self.assertEqual(out["Attributes"], {"v": {"N": "31"}})
+        r = self.sl.aws_cli("dynamodb", "delete-item", "--table-name", "cli-items",
+                            "--key", json.dumps({"pk": {"S": "p"}, "sk": {"N": "4"}}),
+                            "--condition-expression", "v = :x",
+                            "--expression-attribute-values", json.dumps({":x": {"N": "0"}}))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("ConditionalCheckFailedException", r.stderr)
+        out = cli("delete-item", "--table-name", "cli-items",
+                  "--key", json.dumps({"pk": {"S": "p"}, "sk": {"N": "4"}}),
+                  "--return-values", "ALL_OLD")
+        self.assertEqual(out["Attributes"]["v"], {"N": "40"})
+        # The CLI pages through Query and Scan itself (--page-size sets Limit on each call).
+        out = cli("query", "--table-name", "cli-items", "--page-size", "3",
+                  "--key-condition-expression", "pk = :p AND sk BETWEEN :a AND :b",
+                  "--expression-attribute-values",
+                  json.dumps({":p": {"S": "p"}, ":a": {"N": "2"}, ":b": {"N": "9"}}),
+                  "--no-scan-index-forward")
+        self.assertEqual([i["sk"]["N"] for i in out["Items"]], ["9", "8", "7", "6", "5", "3", "2"])
+        out = cli("scan", "--table-name", "cli-items", "--page-size", "4",
+                  "--filter-expression", "v >= :min",
+                  "--expression-attribute-values", json.dumps({":min": {"N": "150"}}))
+        self.assertEqual(sorted(int(i["sk"]["N"]) for i in out["Items"]), list(range(15, 21)))
+        out = cli("scan", "--table-name", "cli-items", "--select", "COUNT")
+        self.assertEqual(out["Count"], 19)
+
 
 class TableSurvivesKill(RestartTestCase):
     """Every acknowledged write is still there after SIGKILL and a restart on the same --state:

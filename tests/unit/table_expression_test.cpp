@@ -612,5 +612,26 @@ TEST(UpdateExpression, ParseErrors) {
             "status");
 }
 
+// ---- Size limit --------------------------------------------------------------------------------
+
+// Every expression parameter is capped at 4096 bytes of raw text, before placeholders resolve.
+TEST(ExpressionSize, FourKilobytesAcceptedOneMoreRejected) {
+  auto projection_of_size = [](std::size_t bytes) {
+    std::string text = "s, n";
+    text.append(bytes - text.size(), ' ');  // spaces count too
+    return text;
+  };
+  std::string at_limit = projection_of_size(4096), over = projection_of_size(4097);
+  ASSERT_EQ(at_limit.size(), 4096u);
+  EXPECT_EQ(error_of([&] { project(at_limit.c_str(), sample_item()); }), "");
+  EXPECT_EQ(error_of([&] { project(over.c_str(), sample_item()); }),
+            "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed "
+            "size; expression size: 4097");
+  std::string condition = "a = :v" + std::string(4100, ' ');
+  EXPECT_EQ(condition_error(condition.c_str(), R"({":v": {"N": "1"}})"),
+            "Invalid ConditionExpression: Expression size has exceeded the maximum allowed "
+            "size; expression size: 4106");
+}
+
 }  // namespace
 }  // namespace serverlite::table
