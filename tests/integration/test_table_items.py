@@ -194,6 +194,32 @@ class TableItems(ServerTestCase):
         self.assertEqual((err["Code"], err["Message"]),
                          ("ResourceNotFoundException", "Requested resource not found"))
 
+    def test_consumed_capacity(self):
+        t = self.table("capacity")
+        # Writes: one unit per started KB of the larger of the old and new item.
+        out = t.put_item(Item={"pk": "a", "sk": 1, "data": "x" * 2500},
+                         ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["TableName"], "capacity")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 3)
+        out = t.update_item(Key={"pk": "a", "sk": 1}, UpdateExpression="REMOVE #d",
+                            ExpressionAttributeNames={"#d": "data"},
+                            ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 3)
+        self.assertNotIn("ConsumedCapacity", t.put_item(Item={"pk": "b", "sk": 1}))
+        # Reads: a unit per started 4 KB, half of it when eventually consistent.
+        out = t.get_item(Key={"pk": "a", "sk": 1}, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 0.5)
+        out = t.get_item(Key={"pk": "a", "sk": 1}, ConsistentRead=True,
+                         ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 1)
+        self.assertEqual(out["ConsumedCapacity"]["Table"], {"CapacityUnits": 1})
+        with t.batch_writer() as w:
+            for i in range(10):
+                w.put_item(Item={"pk": "q", "sk": i, "data": "y" * 1000})
+        out = t.query(KeyConditionExpression=Key("pk").eq("q"), ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["Count"], 10)
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 1.5)  # ~10 KB, halved
+
     def test_item_count_and_cli(self):
         self.table("counted")
         r = self.sl.aws_cli("dynamodb", "put-item", "--table-name", "counted", "--item",
