@@ -88,6 +88,29 @@ Json description(const TableInfo& t, std::string_view status) {
   if (t.billing == BillingMode::PayPerRequest)
     out["BillingModeSummary"] = {{"BillingMode", "PAY_PER_REQUEST"},
                                  {"LastUpdateToPayPerRequestDateTime", seconds_of(t.created)}};
+  Json globals = Json::array(), locals = Json::array();
+  for (const auto& x : t.indexes) {
+    Json projection = {{"ProjectionType", projection_type_name(x.projection.type)}};
+    if (!x.projection.non_key_attributes.empty())
+      projection["NonKeyAttributes"] = x.projection.non_key_attributes;
+    Json d = {{"IndexName", x.name},
+              {"KeySchema", key_schema_json(x.key)},
+              {"Projection", projection},
+              {"IndexSizeBytes", x.size_bytes},
+              {"ItemCount", x.item_count},
+              {"IndexArn", t.arn + "/index/" + x.name}};
+    if (x.global) {
+      d["IndexStatus"] = "ACTIVE";
+      d["ProvisionedThroughput"] = {{"NumberOfDecreasesToday", 0},
+                                    {"ReadCapacityUnits", x.throughput.read},
+                                    {"WriteCapacityUnits", x.throughput.write}};
+      globals.push_back(std::move(d));
+    } else {
+      locals.push_back(std::move(d));
+    }
+  }
+  if (!globals.empty()) out["GlobalSecondaryIndexes"] = std::move(globals);
+  if (!locals.empty()) out["LocalSecondaryIndexes"] = std::move(locals);
   for (const auto& [k, v] : t.extra.items()) out[k] = v;
   return out;
 }
@@ -180,6 +203,112 @@ KeySchema key_schema_of(const Json& body,
   key.hash = {key_names[0], by_name[key_names[0]]};
   if (key_names.size() == 2) key.range = KeyElement{key_names[1], by_name[key_names[1]]};
   return key;
+}
+
+using Definitions = std::vector<std::pair<std::string, ValueType>>;
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+  return out;
+}
+
+// An index's KeySchema, typed by the request's AttributeDefinitions.
+KeySchema index_key_of(const Json& spec, const Definitions& defs, const std::string& at) {
+  const Json* keys = aws::optional_array(spec, "KeySchema");
+  if (!keys)
+    throw validation("1 validation error detected: Value null at '" + at +
+                     ".member.keySchema' failed to satisfy constraint: Member must not be null");
+  if (keys->empty() || keys->size() > 2)
+    throw validation("1 validation error detected: Value '" + keys->dump() + "' at '" + at +
+                     ".member.keySchema' failed to satisfy constraint: Member must have length " +
+                     (keys->empty() ? "greater than or equal to 1" : "less than or equal to 2"));
+  std::vector<std::string> names, def_names;
+  for (const auto& k : *keys) names.push_back(required(k, "AttributeName"));
+  for (const auto& d : defs) def_names.push_back(d.first);
+  auto type_of_name = [&](const std::string& name) -> ValueType {
+    for (const auto& d : defs)
+      if (d.first == name) return d.second;
+    throw validation("One or more parameter values were invalid: Some index key attributes are "
+                     "not defined in AttributeDefinitions. Keys: [" + joined(names) +
+                     "], AttributeDefinitions: [" + joined(def_names) + "]");
+  };
+  if (required((*keys)[0], "KeyType") != "HASH")
+    throw validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  if (keys->size() == 2 && required((*keys)[1], "KeyType") != "RANGE")
+    throw validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  KeySchema key;
+  key.hash = {names[0], type_of_name(names[0])};
+  if (names.size() == 2) key.range = KeyElement{names[1], type_of_name(names[1])};
+  return key;
+}
+
+IndexProjection projection_spec_of(const Json& spec, const std::string& at) {
+  const Json* p = aws::optional_object(spec, "Projection");
+  if (!p)
+    throw validation("1 validation error detected: Value null at '" + at +
+                     ".member.projection' failed to satisfy constraint: Member must not be null");
+  IndexProjection out;
+  std::string type = aws::optional_string(*p, "ProjectionType").value_or("");
+  if (type == "KEYS_ONLY") out.type = ProjectionType::KeysOnly;
+  else if (type == "INCLUDE") out.type = ProjectionType::Include;
+  else if (type == "ALL") out.type = ProjectionType::All;
+  else
+    throw validation("1 validation error detected: Value '" + type + "' at '" + at +
+                     ".member.projection.projectionType' failed to satisfy constraint: Member "
+                     "must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]");
+  if (aws::optional_array(*p, "NonKeyAttributes"))
+    out.non_key_attributes = aws::string_list(*p, "NonKeyAttributes");
+  return out;
+}
+
+IndexInfo index_spec_of(const Json& spec, bool global, const Definitions& defs,
+                        const std::string& at) {
+  if (!spec.is_object()) throw validation("Invalid " + at + " entry");
+  IndexInfo x;
+  x.name = required(spec, "IndexName");
+  if (x.name.size() < 3 || x.name.size() > 255)
+    throw validation("1 validation error detected: Value '" + x.name + "' at '" + at +
+                     ".member.indexName' failed to satisfy constraint: Member must have length " +
+                     (x.name.size() < 3 ? "greater than or equal to 3"
+                                        : "less than or equal to 255"));
+  x.global = global;
+  x.key = index_key_of(spec, defs, at);
+  x.projection = projection_spec_of(spec, at);
+  if (auto t = throughput_of(spec)) x.throughput = *t;
+  return x;
+}
+
+// GlobalSecondaryIndexes and LocalSecondaryIndexes of a CreateTable request; every
+// AttributeDefinitions entry must be a key of the table or of an index.
+std::vector<IndexInfo> indexes_of(const Json& body, const Definitions& defs,
+                                  const KeySchema& table_key) {
+  std::vector<IndexInfo> out;
+  for (auto [member, global, at] :
+       {std::tuple{"GlobalSecondaryIndexes", true, "globalSecondaryIndexes"},
+        std::tuple{"LocalSecondaryIndexes", false, "localSecondaryIndexes"}}) {
+    if (!body.contains(member)) continue;
+    const Json* list = aws::optional_array(body, member);
+    if (!list || list->empty())
+      throw validation(std::string("One or more parameter values were invalid: List of ") +
+                       member + " is empty");
+    for (const auto& spec : *list) out.push_back(index_spec_of(spec, global, defs, at));
+  }
+  if (out.empty()) return out;
+  std::set<std::string> used = {table_key.hash.name};
+  if (table_key.range) used.insert(table_key.range->name);
+  for (const auto& x : out) {
+    used.insert(x.key.hash.name);
+    if (x.key.range) used.insert(x.key.range->name);
+  }
+  std::vector<std::string> def_names;
+  for (const auto& d : defs) def_names.push_back(d.first);
+  for (const auto& d : defs)
+    if (!used.contains(d.first))
+      throw validation("One or more parameter values were invalid: Some AttributeDefinitions are "
+                       "not used. AttributeDefinitions: [" + joined(def_names) +
+                       "], keys used: [" + joined({used.begin(), used.end()}) + "]");
+  return out;
 }
 
 // The expressions of one request, from their expression parameters or translated from the
@@ -294,6 +423,35 @@ void check_filter_keys(const ConditionExpression& filter, const KeySchema& key) 
     if (k && names.contains(k->name))
       throw validation("Filter Expression can only contain non-primary key attributes: Primary "
                        "key attribute: " + k->name);
+}
+
+// Whether a read of an index that does not project everything needs the table's items: a GSI
+// never reads them (asking for more than it projects is an error, as DynamoDB's), an LSI fetches
+// them when the read wants attributes it does not hold.
+bool index_needs_table(const IndexInfo& index, const KeySchema& table_key,
+                       const std::string& select,
+                       const std::optional<ProjectionExpression>& projection,
+                       const std::optional<ConditionExpression>& filter) {
+  std::set<std::string> wanted;
+  if (projection)
+    for (const auto& path : projection->paths) wanted.insert(path.front().name);
+  if (filter) collect_names(filter->root, wanted);
+  if (index.global) {
+    if (select == "ALL_ATTRIBUTES")
+      throw validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is "
+                       "not supported for global secondary index " + index.name +
+                       " because its projection type is not ALL");
+    if (projection)
+      for (const auto& path : projection->paths)
+        if (!index.projects(path.front().name, table_key))
+          throw validation("One or more parameter values were invalid: Global secondary index " +
+                           index.name + " does not project [" + path.front().name + "]");
+    return false;
+  }
+  if (select == "ALL_ATTRIBUTES") return true;
+  for (const auto& name : wanted)
+    if (!index.projects(name, table_key)) return true;
+  return false;
 }
 
 // PutItem's, DeleteItem's and UpdateItem's answer: Attributes per ReturnValues, and the capacity.
@@ -415,6 +573,7 @@ Json TableApi::create_table(Call& call) {
   req.throughput = throughput_of(call.body);
   req.tags = tags_of(call.body);
   req.deletion_protection = aws::optional_bool(call.body, "DeletionProtectionEnabled").value_or(false);
+  req.indexes = indexes_of(call.body, req.attribute_definitions, req.key);
   auto r = engine_.create_table(req);
   return {{"TableDescription", description(unwrap(r), "CREATING")}};
 }
@@ -432,7 +591,37 @@ Json TableApi::describe_table(Call& call) {
 Json TableApi::update_table(Call& call) {
   UpdateTableRequest req{required(call.body, "TableName"), billing_of(call.body),
                          throughput_of(call.body),
-                         aws::optional_bool(call.body, "DeletionProtectionEnabled")};
+                         aws::optional_bool(call.body, "DeletionProtectionEnabled"), {}, {}};
+  if (const Json* defs = aws::optional_array(call.body, "AttributeDefinitions"))
+    for (const auto& d : *defs) {
+      std::string type = required(d, "AttributeType");
+      req.attribute_definitions.emplace_back(
+          required(d, "AttributeName"),
+          type == "N" ? ValueType::N : type == "B" ? ValueType::B : ValueType::S);
+    }
+  if (const Json* updates = aws::optional_array(call.body, "GlobalSecondaryIndexUpdates"))
+    for (const auto& u : *updates) {
+      IndexUpdate update;
+      if (const Json* c = aws::optional_object(u, "Create")) {
+        update.index = index_spec_of(*c, true, req.attribute_definitions,
+                                     "globalSecondaryIndexUpdates.1.member.create");
+      } else if (const Json* d = aws::optional_object(u, "Delete")) {
+        update.action = IndexUpdate::Action::Delete;
+        update.index.name = required(*d, "IndexName");
+      } else if (const Json* p = aws::optional_object(u, "Update")) {
+        update.action = IndexUpdate::Action::Update;
+        update.index.name = required(*p, "IndexName");
+        auto t = throughput_of(*p);
+        if (!t)
+          throw validation("1 validation error detected: Value null at "
+                           "'globalSecondaryIndexUpdates.1.member.update.provisionedThroughput' "
+                           "failed to satisfy constraint: Member must not be null");
+        update.index.throughput = *t;
+      } else {
+        throw validation("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null");
+      }
+      req.index_updates.push_back(std::move(update));
+    }
   auto r = engine_.update_table(req);
   return {{"TableDescription", description(unwrap(r), "ACTIVE")}};
 }
@@ -548,19 +737,28 @@ Json TableApi::scan(Call& call) { return read(call, false); }
 Json TableApi::read(Call& call, bool is_query) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
-  if (auto index = aws::optional_string(body, "IndexName"))
-    throw validation("The table does not have the specified index: " + *index);
-  auto key_schema = engine_.key_schema(table);
-  if (!key_schema) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
-                                  "Requested resource not found");
+  const TableInfo* info = engine_.table_info(table);
+  if (!info) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
+                            "Requested resource not found");
+  const IndexInfo* index = nullptr;
+  if (auto name = aws::optional_string(body, "IndexName")) {
+    for (const auto& x : info->indexes)
+      if (x.name == *name) index = &x;
+    if (!index) throw validation("The table does not have the specified index: " + *name);
+  }
+  // The key a Query matches and a filter may not touch: the index's when reading an index.
+  std::optional<KeySchema> key_schema = index ? index->key : info->key;
   Expressions ex(body);
   ReadRequest req;
+  if (index) req.index = index->name;
   req.limit = aws::optional_int(body, "Limit");
   if (req.limit && *req.limit < 1)
     throw validation("1 validation error detected: Value '" + std::to_string(*req.limit) +
                      "' at 'limit' failed to satisfy constraint: Member must have value greater "
                      "than or equal to 1");
   req.consistent = aws::optional_bool(body, "ConsistentRead").value_or(false);
+  if (index && index->global && req.consistent)
+    throw validation("Consistent reads are not supported on global secondary indexes");
   req.forward = aws::optional_bool(body, "ScanIndexForward").value_or(true);
   if (const Json* start = aws::optional_object(body, "ExclusiveStartKey")) req.exclusive_start_key = *start;
 
@@ -619,9 +817,13 @@ Json TableApi::read(Call& call, bool is_query) {
   req.filter = filter_expr ? &*filter_expr : nullptr;
   ex.context().check_all_used();
 
+  // Without Select or a projection, a table read returns whole items and an index read what
+  // the index projects.
   std::string select = aws::optional_string(body, "Select")
-                           .value_or(projection ? "SPECIFIC_ATTRIBUTES" : "ALL_ATTRIBUTES");
-  if (select == "ALL_PROJECTED_ATTRIBUTES")
+                           .value_or(projection ? "SPECIFIC_ATTRIBUTES"
+                                     : index    ? "ALL_PROJECTED_ATTRIBUTES"
+                                                : "ALL_ATTRIBUTES");
+  if (select == "ALL_PROJECTED_ATTRIBUTES" && !index)
     throw validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   if (select == "SPECIFIC_ATTRIBUTES" && !projection)
     throw validation("Must specify the AttributesToGet or ProjectionExpression when choosing to "
@@ -631,7 +833,10 @@ Json TableApi::read(Call& call, bool is_query) {
                      std::string(body.contains("AttributesToGet") ? "AttributesToGet"
                                                                   : "ProjectionExpression") +
                      " when choosing to get " + select);
-  if (select != "ALL_ATTRIBUTES" && select != "SPECIFIC_ATTRIBUTES" && select != "COUNT")
+  if (index && index->projection.type != ProjectionType::All)
+    req.fetch_table_items = index_needs_table(*index, info->key, select, projection, filter_expr);
+  if (select != "ALL_ATTRIBUTES" && select != "SPECIFIC_ATTRIBUTES" && select != "COUNT" &&
+      select != "ALL_PROJECTED_ATTRIBUTES")
     throw validation("1 validation error detected: Value '" + select +
                      "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
                      "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");

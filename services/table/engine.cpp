@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 
 #include "emulator/aws/api_error.hpp"
 
@@ -45,11 +46,67 @@ std::string_view error_type(ErrorCode code) {
   return "com.amazonaws.dynamodb.v20120810#InternalServerError";
 }
 
+std::string_view projection_type_name(ProjectionType type) {
+  switch (type) {
+    case ProjectionType::KeysOnly: return "KEYS_ONLY";
+    case ProjectionType::Include: return "INCLUDE";
+    case ProjectionType::All: return "ALL";
+  }
+  return "ALL";
+}
+
+bool IndexInfo::projects(const std::string& attribute, const KeySchema& table_key) const {
+  if (projection.type == ProjectionType::All) return true;
+  for (const KeySchema* k : {&table_key, &key})
+    if (attribute == k->hash.name || (k->range && attribute == k->range->name)) return true;
+  return std::find(projection.non_key_attributes.begin(), projection.non_key_attributes.end(),
+                   attribute) != projection.non_key_attributes.end();
+}
+
 std::string_view billing_mode_name(BillingMode mode) {
   return mode == BillingMode::PayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED";
 }
 
 // ---- storage: one row per table, its definition as JSON ---------------------------------------
+
+static Json key_json(const KeySchema& k) {
+  Json key = {{"hash", {k.hash.name, type_name(k.hash.type)}}};
+  if (k.range) key["range"] = {k.range->name, type_name(k.range->type)};
+  return key;
+}
+
+static KeySchema key_from_json(const Json& j) {
+  KeySchema k;
+  k.hash = {j["hash"][0].get<std::string>(), key_type_of(j["hash"][1].get<std::string>())};
+  if (j.contains("range"))
+    k.range = KeyElement{j["range"][0].get<std::string>(),
+                         key_type_of(j["range"][1].get<std::string>())};
+  return k;
+}
+
+static Json index_json(const IndexInfo& x) {
+  return {{"name", x.name},
+          {"global", x.global},
+          {"key", key_json(x.key)},
+          {"projection", projection_type_name(x.projection.type)},
+          {"non_key", x.projection.non_key_attributes},
+          {"read", x.throughput.read},
+          {"write", x.throughput.write}};
+}
+
+static IndexInfo index_from_json(const Json& j) {
+  IndexInfo x;
+  x.name = j.at("name").get<std::string>();
+  x.global = j.at("global").get<bool>();
+  x.key = key_from_json(j.at("key"));
+  std::string type = j.at("projection").get<std::string>();
+  x.projection.type = type == "KEYS_ONLY" ? ProjectionType::KeysOnly
+                      : type == "INCLUDE" ? ProjectionType::Include
+                                          : ProjectionType::All;
+  x.projection.non_key_attributes = j.value("non_key", std::vector<std::string>{});
+  x.throughput = {j.value("read", std::int64_t{0}), j.value("write", std::int64_t{0})};
+  return x;
+}
 
 static Json to_json(const TableEngine::Table& t) {
   const TableInfo& i = t.info;
@@ -68,6 +125,11 @@ static Json to_json(const TableEngine::Table& t) {
           {"throughput_changed_ms", to_ms(i.last_throughput_change)},
           {"deletion_protection", i.deletion_protection},
           {"extra", i.extra},
+          {"indexes", [&] {
+             Json a = Json::array();
+             for (const auto& x : i.indexes) a.push_back(index_json(x));
+             return a;
+           }()},
           {"tags", t.tags}};
 }
 
@@ -91,6 +153,8 @@ static std::unique_ptr<TableEngine::Table> from_json(const std::string& name, co
   i.last_throughput_change = from_ms(j.value("throughput_changed_ms", std::int64_t{0}));
   i.deletion_protection = j.value("deletion_protection", false);
   i.extra = j.value("extra", Json::object());
+  if (j.contains("indexes"))
+    for (const auto& x : j["indexes"]) i.indexes.push_back(index_from_json(x));
   t->tags = j.value("tags", std::map<std::string, std::string>{});
   return t;
 }
@@ -103,6 +167,7 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
   )");
   if (db_.schema_version("table") < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
   items_ = std::make_unique<ItemStore>(db_);
+  indexes_ = std::make_unique<IndexStore>(db_);
   load();
 }
 
@@ -146,6 +211,72 @@ Result<TableEngine::Table*> TableEngine::find(const std::string& name) {
 
 // ---- tables ----------------------------------------------------------------------------------
 
+namespace {
+
+// DynamoDB's checks on the secondary indexes of a table being created, or of one being added.
+std::optional<Error> check_index(const IndexInfo& x, const KeySchema& table_key,
+                                 BillingMode billing, bool throughput_given) {
+  const std::string prefix = "One or more parameter values were invalid: ";
+  if (!x.global) {
+    if (!table_key.range)
+      return error(ErrorCode::Validation, prefix + "Table KeySchema does not have a range key, "
+                                                   "which is required when specifying a "
+                                                   "LocalSecondaryIndex");
+    if (x.key.hash.name != table_key.hash.name)
+      return error(ErrorCode::Validation,
+                   prefix + "Index KeySchema does not have the same leading hash key as table "
+                            "KeySchema for index: " + x.name + ". index hash key: " +
+                       x.key.hash.name + ", table hash key: " + table_key.hash.name);
+    if (!x.key.range)
+      return error(ErrorCode::Validation,
+                   prefix + "Index KeySchema must have a range key for index: " + x.name);
+  }
+  if (x.projection.type != ProjectionType::Include && !x.projection.non_key_attributes.empty())
+    return error(ErrorCode::Validation,
+                 prefix + "ProjectionType is " +
+                     std::string(projection_type_name(x.projection.type)) +
+                     ", but NonKeyAttributes is specified");
+  if (x.projection.type == ProjectionType::Include && x.projection.non_key_attributes.empty())
+    return error(ErrorCode::Validation,
+                 prefix + "NonKeyAttributes must be specified when ProjectionType is INCLUDE "
+                          "for index: " + x.name);
+  if (x.global) {
+    if (billing == BillingMode::Provisioned && !throughput_given)
+      return error(ErrorCode::Validation,
+                   prefix + "ProvisionedThroughput must be specified for index: " + x.name);
+    if (billing == BillingMode::PayPerRequest && throughput_given)
+      return error(ErrorCode::Validation,
+                   prefix + "ProvisionedThroughput should not be specified for index: " + x.name +
+                       " when BillingMode is PAY_PER_REQUEST");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_indexes(const std::vector<IndexInfo>& indexes, const KeySchema& key,
+                                   BillingMode billing) {
+  std::size_t globals = 0, locals = 0;
+  std::set<std::string> names;
+  for (const auto& x : indexes) {
+    (x.global ? globals : locals)++;
+    if (!names.insert(x.name).second)
+      return error(ErrorCode::Validation,
+                   "One or more parameter values were invalid: Duplicate index name: " + x.name);
+    bool given = x.throughput.read != 0 || x.throughput.write != 0;
+    if (auto e = check_index(x, key, billing, given)) return e;
+  }
+  if (globals > 20)
+    return error(ErrorCode::LimitExceeded,
+                 "Subscriber limit exceeded: The number of global secondary indexes exceeds the "
+                 "per-table limit of 20");
+  if (locals > 5)
+    return error(ErrorCode::Validation,
+                 "One or more parameter values were invalid: Number of LocalSecondaryIndexes "
+                 "exceeds per-table limit of 5");
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   static const std::regex pattern("[a-zA-Z0-9_.-]+");
   auto name_error = [&](const std::string& constraint) {
@@ -169,6 +300,7 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
                      std::to_string(std::min(request.throughput->read, request.throughput->write)) +
                      "' at 'provisionedThroughput' failed to satisfy constraint: Member must have "
                      "value greater than or equal to 1");
+  if (auto e = check_indexes(request.indexes, request.key, request.billing)) return *e;
   if (tables_.contains(request.name))
     return error(ErrorCode::ResourceInUse, "Table already exists: " + request.name);
   if (tables_.size() >= options_.max_tables)
@@ -186,6 +318,7 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   if (request.throughput) i.throughput = *request.throughput;
   i.created = clock_();
   i.deletion_protection = request.deletion_protection;
+  i.indexes = request.indexes;
   i.extra = request.extra;
   for (const auto& [k, v] : request.tags) t->tags[k] = v;
   db_.transaction([&] { save(*t); });
@@ -208,6 +341,7 @@ Result<TableInfo> TableEngine::delete_table(const std::string& name) {
     st->bind(1, name);
     st->step();
     items_->drop(name);
+    indexes_->drop(name);
   });
   tables_.erase(name);
   return out;
@@ -219,6 +353,10 @@ Result<TableInfo> TableEngine::describe_table(const std::string& name) {
   TableInfo info = (*found)->info;
   info.item_count = items_->count(name);
   info.size_bytes = items_->total_size(name);
+  for (auto& x : info.indexes) {
+    x.item_count = indexes_->count(name, x.name);
+    x.size_bytes = indexes_->total_size(name, x.name);
+  }
   return info;
 }
 
@@ -226,6 +364,11 @@ std::optional<KeySchema> TableEngine::key_schema(const std::string& name) const 
   auto it = tables_.find(name);
   if (it == tables_.end()) return std::nullopt;
   return it->second->info.key;
+}
+
+const TableInfo* TableEngine::table_info(const std::string& name) const {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : &it->second->info;
 }
 
 Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
@@ -267,12 +410,73 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
   } else if (t.info.billing == BillingMode::PayPerRequest && request.billing) {
     return invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
   }
-  if (!request.billing && !request.throughput && !request.deletion_protection)
+  // GlobalSecondaryIndexUpdates: indexes are built at once (ACTIVE in the answer), as table
+  // creation is.
+  std::vector<std::string> created, deleted;
+  std::size_t online = 0;
+  for (const auto& u : request.index_updates) {
+    auto it = std::find_if(next.indexes.begin(), next.indexes.end(),
+                           [&](const IndexInfo& x) { return x.name == u.index.name; });
+    switch (u.action) {
+      case IndexUpdate::Action::Create: {
+        if (it != next.indexes.end())
+          return invalid("Attempting to create an index which already exists");
+        IndexInfo x = u.index;
+        x.global = true;
+        bool given = x.throughput.read != 0 || x.throughput.write != 0;
+        if (auto e = check_index(x, next.key, next.billing, given)) return *e;
+        for (const KeyElement* k : {&x.key.hash, x.key.range ? &*x.key.range : nullptr}) {
+          if (!k) continue;
+          auto def = std::find_if(next.attribute_definitions.begin(),
+                                  next.attribute_definitions.end(),
+                                  [&](const auto& d) { return d.first == k->name; });
+          if (def == next.attribute_definitions.end())
+            next.attribute_definitions.emplace_back(k->name, k->type);
+          else if (def->second != k->type)
+            return invalid("Cannot change the type of an attribute in AttributeDefinitions: " +
+                           k->name);
+        }
+        next.indexes.push_back(x);
+        created.push_back(x.name);
+        ++online;
+        break;
+      }
+      case IndexUpdate::Action::Delete:
+        if (it == next.indexes.end() || !it->global)
+          return error(ErrorCode::ResourceNotFound,
+                       "Requested resource not found: Index: " + u.index.name + " not found");
+        deleted.push_back(it->name);
+        next.indexes.erase(it);
+        ++online;
+        break;
+      case IndexUpdate::Action::Update:
+        if (it == next.indexes.end() || !it->global)
+          return error(ErrorCode::ResourceNotFound,
+                       "Requested resource not found: Index: " + u.index.name + " not found");
+        if (next.billing == BillingMode::PayPerRequest)
+          return invalid("ProvisionedThroughput should not be specified for index: " +
+                         u.index.name + " when BillingMode is PAY_PER_REQUEST");
+        it->throughput = u.index.throughput;
+        break;
+    }
+  }
+  if (online > 1)
+    return error(ErrorCode::LimitExceeded,
+                 "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                 "simultaneously per table");
+  if (next.billing == BillingMode::PayPerRequest)
+    for (auto& x : next.indexes) x.throughput = {};
+  if (!request.billing && !request.throughput && !request.deletion_protection &&
+      request.index_updates.empty())
     return error(ErrorCode::Validation,
                  "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                  "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   t.info = next;
-  db_.transaction([&] { save(t); });
+  db_.transaction([&] {
+    save(t);
+    for (const auto& name : deleted) indexes_->drop(t.info.name, name);
+    for (const auto& name : created) backfill(t, name);
+  });
   return t.info;
 }
 

@@ -21,6 +21,7 @@
 
 #include "emulator/store/database.hpp"
 #include "services/table/expression.hpp"
+#include "services/table/index_store.hpp"
 #include "services/table/item_store.hpp"
 #include "services/table/model.hpp"
 
@@ -65,6 +66,10 @@ struct ReadRequest {
   const ConditionExpression* filter = nullptr;
   bool consistent = false;
   int segment = 0, total_segments = 1;  // Scan only
+  std::string index;                    // IndexName; empty for the table
+  // An LSI read that needs attributes the index does not project: each item is read from the
+  // table instead, as DynamoDB fetches them.
+  bool fetch_table_items = false;
 };
 
 struct ReadResult {
@@ -89,6 +94,9 @@ class TableEngine {
   Result<TableInfo> describe_table(const std::string& name);
   // The table's key; nullopt when there is no such table. Cheap, for the front.
   std::optional<KeySchema> key_schema(const std::string& name) const;
+  // The table's definition (indexes included), without counts; null when there is no such table.
+  // Valid until the next table operation.
+  const TableInfo* table_info(const std::string& name) const;
   Result<TableInfo> update_table(const UpdateTableRequest& request);
   Result<ListTablesResult> list_tables(const ListTablesRequest& request);
   Result<Empty> tag_resource(const std::string& name,
@@ -139,6 +147,20 @@ class TableEngine {
   Result<StoredKey> request_key(const Table& table, const Json& key,
                                 Json* canonical = nullptr) const;
   Json key_attributes(const Table& table, const Json& item) const;
+  // An index key attribute of the wrong type or empty in `item`: DynamoDB refuses the write.
+  std::optional<Error> check_index_keys(const Table& table, const Json& item) const;
+  // `item`'s entry in `index`, projected; nullopt when it lacks the index key (sparse indexes).
+  std::optional<IndexEntry> index_entry(const Table& table, const IndexInfo& index,
+                                        const StoredKey& item_key, const Json& item) const;
+  // The one place items change, inside the caller's transaction: the item itself and its index
+  // entries. `now` absent deletes.
+  void apply_change(const Table& table, const StoredKey& key, const std::optional<StoredItem>& old,
+                    const std::optional<StoredItem>& now);
+  void backfill(const Table& table, const std::string& index);
+  Result<IndexPosition> index_start(const Table& table, const IndexInfo& index,
+                                    const Json& start) const;
+  Json last_key(const Table& table, const IndexInfo* index, const Json& item) const;
+  void table_items(const std::string& table, std::vector<IndexEntry>& rows);
   void load();
   void save(const Table& table);
 
@@ -147,6 +169,7 @@ class TableEngine {
   Clock clock_;
   std::map<std::string, std::unique_ptr<Table>> tables_;
   std::unique_ptr<ItemStore> items_;
+  std::unique_ptr<IndexStore> indexes_;
 };
 
 }  // namespace serverlite::table

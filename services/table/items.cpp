@@ -82,6 +82,84 @@ Json TableEngine::key_attributes(const Table& t, const Json& item) const {
   return key;
 }
 
+std::optional<Error> TableEngine::check_index_keys(const Table& t, const Json& item) const {
+  for (const auto& x : t.info.indexes)
+    for (const KeyElement* k : {&x.key.hash, x.key.range ? &*x.key.range : nullptr}) {
+      if (!k) continue;
+      auto it = item.find(k->name);
+      if (it == item.end()) continue;
+      auto type = type_of(*it);
+      if (type != k->type)
+        return invalid("Type mismatch for Index Key " + k->name + " Expected: " +
+                       std::string(type_name(k->type)) +
+                       " Actual: " + std::string(type ? type_name(*type) : "?") +
+                       " IndexName: " + x.name);
+      const Json& v = it->begin().value();
+      if (v.is_string() && v.get_ref<const std::string&>().empty())
+        return validation("One or more parameter values are not valid. A value specified for a "
+                          "secondary index key is not supported. The AttributeValue for a key "
+                          "attribute cannot contain an empty " +
+                          std::string(k->type == ValueType::B ? "binary" : "string") +
+                          " value. IndexName: " + x.name + ", IndexKey: " + k->name);
+    }
+  return std::nullopt;
+}
+
+std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexInfo& x,
+                                                   const StoredKey& item_key,
+                                                   const Json& item) const {
+  auto hash = item.find(x.key.hash.name);
+  if (hash == item.end()) return std::nullopt;
+  IndexEntry e;
+  e.position.item = item_key;
+  e.position.index.hash = encode_key_value(*hash);
+  e.position.index.token = ItemStore::token_of(e.position.index.hash);
+  if (x.key.range) {
+    auto range = item.find(x.key.range->name);
+    if (range == item.end()) return std::nullopt;
+    e.position.index.range = encode_key_value(*range);
+  }
+  if (x.projection.type == ProjectionType::All) {
+    e.item = item;
+  } else {
+    e.item = Json::object();
+    for (const auto& [name, value] : item.items())
+      if (x.projects(name, t.info.key)) e.item[name] = value;
+  }
+  e.size = static_cast<std::int64_t>(item_size(e.item));
+  return e;
+}
+
+void TableEngine::apply_change(const Table& t, const StoredKey& key,
+                               const std::optional<StoredItem>& old,
+                               const std::optional<StoredItem>& now) {
+  const std::string& table = t.info.name;
+  if (now) items_->put(table, *now);
+  else if (old) items_->erase(table, key);
+  for (const auto& x : t.info.indexes) {
+    auto before = old ? index_entry(t, x, key, old->item) : std::nullopt;
+    auto after = now ? index_entry(t, x, key, now->item) : std::nullopt;
+    if (before && (!after || !(before->position.index.hash == after->position.index.hash &&
+                               before->position.index.range == after->position.index.range)))
+      indexes_->erase(table, x.name, before->position);
+    if (after) indexes_->put(table, x.name, *after);
+  }
+}
+
+void TableEngine::backfill(const Table& t, const std::string& index) {
+  auto x = std::find_if(t.info.indexes.begin(), t.info.indexes.end(),
+                        [&](const IndexInfo& i) { return i.name == index; });
+  if (x == t.info.indexes.end()) return;
+  std::optional<StoredKey> after;
+  for (;;) {
+    auto rows = items_->scan(t.info.name, 0, 1, after, 1000);
+    for (const auto& row : rows)
+      if (auto e = index_entry(t, *x, row.key, row.item)) indexes_->put(t.info.name, index, *e);
+    if (rows.size() < 1000) break;
+    after = rows.back().key;
+  }
+}
+
 Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for_item) const {
   const TableInfo& info = t.info;
   StoredKey out;
@@ -140,6 +218,7 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
   auto size = static_cast<std::int64_t>(item_size(item));
   if (size > static_cast<std::int64_t>(kMaxItemBytes))
     return validation("Item size has exceeded the maximum allowed size");
+  if (auto e = check_index_keys(t, item)) return *e;
   std::optional<Error> failed;
   WriteResult out;
   db_.transaction([&] {
@@ -148,7 +227,7 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
       failed = condition_failed(old, options);
       return;
     }
-    items_->put(table, {*key, item, size});
+    apply_change(t, *key, old, StoredItem{*key, item, size});
     if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
     out.capacity_units = write_units(std::max(size, old ? old->size : 0));
   });
@@ -183,7 +262,7 @@ Result<WriteResult> TableEngine::delete_item(const std::string& table, const Jso
       failed = condition_failed(old, options);
       return;
     }
-    if (old) items_->erase(table, *stored_key);
+    if (old) apply_change(**found, *stored_key, old, std::nullopt);
     if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
     out.capacity_units = write_units(old ? old->size : 0);
   });
@@ -230,7 +309,11 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
       failed = validation("Item size to update has exceeded the maximum allowed size");
       return;
     }
-    items_->put(table, {*stored_key, result.item, size});
+    if (auto e = check_index_keys(t, result.item)) {
+      failed = *e;
+      return;
+    }
+    apply_change(t, *stored_key, old, StoredItem{*stored_key, result.item, size});
     switch (options.return_values) {
       case ReturnValues::None:
         break;
@@ -254,22 +337,70 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
   return out;
 }
 
+// The index a read names, or null for the table; an error when the table has no such index.
+static Result<const IndexInfo*> index_of(const TableInfo& info, const std::string& name) {
+  if (name.empty()) return static_cast<const IndexInfo*>(nullptr);
+  for (const auto& x : info.indexes)
+    if (x.name == name) return &x;
+  return validation("The table does not have the specified index: " + name);
+}
+
+// The position an index read resumes after: ExclusiveStartKey carries the index key and the
+// table key.
+Result<IndexPosition> TableEngine::index_start(const Table& t, const IndexInfo& x,
+                                               const Json& start) const {
+  auto bad = [] {
+    return validation("The provided starting key is invalid: The provided key element does not "
+                      "match the schema");
+  };
+  IndexPosition p;
+  Json item_key = Json::object(), index_key = Json::object();
+  for (const KeySchema* schema : {&t.info.key, &x.key})
+    for (const KeyElement* k : {&schema->hash, schema->range ? &*schema->range : nullptr}) {
+      if (!k) continue;
+      auto it = start.find(k->name);
+      if (it == start.end() || type_of(*it) != k->type) return bad();
+      (schema == &t.info.key ? item_key : index_key)[k->name] = *it;
+    }
+  auto stored = key_of(t, item_key, false);
+  if (!stored) return bad();
+  p.item = *stored;
+  p.index.hash = encode_key_value(index_key.at(x.key.hash.name));
+  p.index.token = ItemStore::token_of(p.index.hash);
+  if (x.key.range) p.index.range = encode_key_value(index_key.at(x.key.range->name));
+  return p;
+}
+
+// LastEvaluatedKey: the table's key attributes, and the index's when reading an index.
+Json TableEngine::last_key(const Table& t, const IndexInfo* x, const Json& item) const {
+  Json key = key_attributes(t, item);
+  if (x) {
+    key[x->key.hash.name] = item.at(x->key.hash.name);
+    if (x->key.range) key[x->key.range->name] = item.at(x->key.range->name);
+  }
+  return key;
+}
+
 Result<ReadResult> TableEngine::query(const std::string& table, const ReadRequest& request) {
   auto found = find_for_items(table);
   if (!found) return found.error();
   Table& t = **found;
   const TableInfo& info = t.info;
+  auto index = index_of(info, request.index);
+  if (!index) return index.error();
+  const IndexInfo* x = *index;
+  const KeySchema& schema = x ? x->key : info.key;
   const KeyCondition& kc = *request.key;
-  if (type_of(kc.hash_value) != info.key.hash.type)
+  if (type_of(kc.hash_value) != schema.hash.type)
     return invalid("Condition parameter type does not match schema type");
   std::string hash = encode_key_value(kc.hash_value);
   std::optional<RangeBound> lower, upper;
   if (kc.range) {
     const RangeCondition& rc = *kc.range;
-    if (!info.key.range || type_of(rc.value) != info.key.range->type ||
-        (rc.op == RangeOperator::Between && type_of(rc.upper) != info.key.range->type))
+    if (!schema.range || type_of(rc.value) != schema.range->type ||
+        (rc.op == RangeOperator::Between && type_of(rc.upper) != schema.range->type))
       return invalid("Condition parameter type does not match schema type");
-    if (rc.op == RangeOperator::BeginsWith && info.key.range->type == ValueType::N)
+    if (rc.op == RangeOperator::BeginsWith && schema.range->type == ValueType::N)
       return validation("Invalid KeyConditionExpression: Incorrect operand type for operator or "
                         "function; operator or function: begins_with, operand type: N");
     std::string v = encode_key_value(rc.value);
@@ -303,45 +434,94 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       }
     }
   }
-  std::optional<std::string> after;
-  if (request.exclusive_start_key) {
-    auto start = key_of(t, *request.exclusive_start_key, false);
-    if (!start || start->hash != hash)
-      return validation("The provided starting key is invalid: The provided key element does "
-                        "not match the schema");
-    after = start->range;
-  }
   std::optional<Json> last;
-  auto fetch = [&](std::size_t n) {
-    auto rows = items_->query(table, hash, lower, upper, request.forward, after, n);
-    if (!rows.empty()) after = rows.back().key.range;
-    return rows;
-  };
-  ReadResult out = read_page(request, fetch, last);
-  if (last) out.last_evaluated_key = key_attributes(t, *last);
+  ReadResult out;
+  if (x) {
+    std::optional<IndexPosition> after;
+    if (request.exclusive_start_key) {
+      auto start = index_start(t, *x, *request.exclusive_start_key);
+      if (!start) return start.error();
+      if (start->index.hash != hash)
+        return validation("The provided starting key is invalid: The provided key element does "
+                          "not match the schema");
+      after = *start;
+    }
+    auto fetch = [&](std::size_t n) {
+      auto rows = indexes_->query(table, x->name, hash, lower, upper, request.forward, after, n);
+      if (!rows.empty()) after = rows.back().position;
+      if (request.fetch_table_items) table_items(table, rows);
+      return rows;
+    };
+    out = read_page(request, fetch, last);
+  } else {
+    std::optional<std::string> after;
+    if (request.exclusive_start_key) {
+      auto start = key_of(t, *request.exclusive_start_key, false);
+      if (!start || start->hash != hash)
+        return validation("The provided starting key is invalid: The provided key element does "
+                          "not match the schema");
+      after = start->range;
+    }
+    auto fetch = [&](std::size_t n) {
+      auto rows = items_->query(table, hash, lower, upper, request.forward, after, n);
+      if (!rows.empty()) after = rows.back().key.range;
+      return rows;
+    };
+    out = read_page(request, fetch, last);
+  }
+  if (last) out.last_evaluated_key = last_key(t, x, *last);
   return out;
+}
+
+// Index entries replaced by their items in the table, for LSI reads that need more attributes.
+void TableEngine::table_items(const std::string& table, std::vector<IndexEntry>& rows) {
+  for (auto& row : rows)
+    if (auto item = items_->get(table, row.position.item)) {
+      row.item = std::move(item->item);
+      row.size = item->size;
+    }
 }
 
 Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest& request) {
   auto found = find_for_items(table);
   if (!found) return found.error();
   Table& t = **found;
-  std::optional<StoredKey> after;
-  if (request.exclusive_start_key) {
-    auto start = key_of(t, *request.exclusive_start_key, false);
-    if (!start)
-      return validation("The provided starting key is invalid: The provided key element does "
-                        "not match the schema");
-    after = *start;
-  }
+  auto index = index_of(t.info, request.index);
+  if (!index) return index.error();
+  const IndexInfo* x = *index;
   std::optional<Json> last;
-  auto fetch = [&](std::size_t n) {
-    auto rows = items_->scan(table, request.segment, request.total_segments, after, n);
-    if (!rows.empty()) after = rows.back().key;
-    return rows;
-  };
-  ReadResult out = read_page(request, fetch, last);
-  if (last) out.last_evaluated_key = key_attributes(t, *last);
+  ReadResult out;
+  if (x) {
+    std::optional<IndexPosition> after;
+    if (request.exclusive_start_key) {
+      auto start = index_start(t, *x, *request.exclusive_start_key);
+      if (!start) return start.error();
+      after = *start;
+    }
+    auto fetch = [&](std::size_t n) {
+      auto rows = indexes_->scan(table, x->name, request.segment, request.total_segments, after, n);
+      if (!rows.empty()) after = rows.back().position;
+      if (request.fetch_table_items) table_items(table, rows);
+      return rows;
+    };
+    out = read_page(request, fetch, last);
+  } else {
+    std::optional<StoredKey> after;
+    if (request.exclusive_start_key) {
+      auto start = key_of(t, *request.exclusive_start_key, false);
+      if (!start)
+        return validation("The provided starting key is invalid: The provided key element does "
+                          "not match the schema");
+      after = *start;
+    }
+    auto fetch = [&](std::size_t n) {
+      auto rows = items_->scan(table, request.segment, request.total_segments, after, n);
+      if (!rows.empty()) after = rows.back().key;
+      return rows;
+    };
+    out = read_page(request, fetch, last);
+  }
+  if (last) out.last_evaluated_key = last_key(t, x, *last);
   return out;
 }
 
@@ -364,6 +544,7 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
       auto size = static_cast<std::int64_t>(item_size(item));
       if (size > static_cast<std::int64_t>(kMaxItemBytes))
         return validation("Item size has exceeded the maximum allowed size");
+      if (auto e = check_index_keys(**found, item)) return *e;
       prepared.push_back({w.table, *key, item, size});
     } else {
       auto key = request_key(**found, *w.key);
@@ -378,8 +559,11 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
         return validation("Provided list of item keys contains duplicates");
   db_.transaction([&] {
     for (const auto& p : prepared) {
-      if (p.item) items_->put(p.table, {p.key, *p.item, p.size});
-      else items_->erase(p.table, p.key);
+      const Table& t = *tables_.at(p.table);
+      auto old = t.info.indexes.empty() ? std::nullopt : items_->get(p.table, p.key);
+      if (t.info.indexes.empty() && !p.item) items_->erase(p.table, p.key);
+      else if (p.item) apply_change(t, p.key, old, StoredItem{p.key, *p.item, p.size});
+      else if (old) apply_change(t, p.key, old, std::nullopt);
     }
   });
   return Empty{};

@@ -68,6 +68,28 @@ struct Throughput {
   std::int64_t write = 0;
 };
 
+// Which attributes a secondary index holds besides the table's and its own key attributes.
+enum class ProjectionType { KeysOnly, Include, All };
+std::string_view projection_type_name(ProjectionType type);  // "KEYS_ONLY" | "INCLUDE" | "ALL"
+
+struct IndexProjection {
+  ProjectionType type = ProjectionType::All;
+  std::vector<std::string> non_key_attributes;  // INCLUDE only
+};
+
+struct IndexInfo {
+  std::string name;
+  bool global = true;  // a GSI; false for an LSI (same hash key as the table)
+  KeySchema key;
+  IndexProjection projection;
+  Throughput throughput;  // a GSI's on a PROVISIONED table; zeros otherwise
+  std::int64_t item_count = 0;  // filled by describe_table
+  std::int64_t size_bytes = 0;
+
+  // Whether an attribute is in the index's items (key attributes of the table are always).
+  bool projects(const std::string& attribute, const KeySchema& table_key) const;
+};
+
 struct TableInfo {
   std::string name;
   std::string arn;
@@ -82,6 +104,7 @@ struct TableInfo {
   std::int64_t item_count = 0;
   std::int64_t size_bytes = 0;
   bool deletion_protection = false;
+  std::vector<IndexInfo> indexes;  // GSIs and LSIs, in the order they were declared
   // Parts of the definition kept as given for the features of the next issue (indexes, streams,
   // table class, SSE): echoed in DescribeTable where DynamoDB echoes them.
   Json extra = Json::object();
@@ -95,7 +118,14 @@ struct CreateTableRequest {
   std::optional<Throughput> throughput;
   std::vector<std::pair<std::string, std::string>> tags;
   bool deletion_protection = false;
+  std::vector<IndexInfo> indexes;
   Json extra = Json::object();
+};
+
+// One entry of UpdateTable's GlobalSecondaryIndexUpdates.
+struct IndexUpdate {
+  enum class Action { Create, Update, Delete } action = Action::Create;
+  IndexInfo index;  // Create: all of it; Update: name and throughput; Delete: name
 };
 
 struct UpdateTableRequest {
@@ -103,6 +133,9 @@ struct UpdateTableRequest {
   std::optional<BillingMode> billing;
   std::optional<Throughput> throughput;
   std::optional<bool> deletion_protection;
+  std::vector<IndexUpdate> index_updates;
+  // AttributeDefinitions given with the request (for the keys of indexes it creates).
+  std::vector<std::pair<std::string, ValueType>> attribute_definitions;
 };
 
 struct ListTablesRequest {
