@@ -24,6 +24,9 @@ ApiError validation(std::string message) {
 }
 
 ApiError to_api_error(const Error& e) {
+  // A value of the wrong JSON shape is the request decoder's error in DynamoDB.
+  if (e.code == ErrorCode::Validation && is_serialization_error(e.message))
+    return ApiError(400, std::string(aws::kSerializationException), e.message);
   return ApiError(error_http_status(e.code), std::string(error_type(e.code)), e.message);
 }
 
@@ -535,6 +538,8 @@ void TableApi::handle(http::Request request, http::Responder respond) {
     try {
       result = (this->*route->second)(call);
     } catch (const ExpressionError& e) {
+      if (is_serialization_error(e.message))
+        throw ApiError(400, std::string(aws::kSerializationException), e.message);
       throw validation(e.message);
     } catch (const LegacyError& e) {
       if (e.kind == LegacyError::Kind::Serialization)

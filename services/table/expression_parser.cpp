@@ -848,6 +848,7 @@ ExpressionContext::ExpressionContext(const Json& names, const Json& values) {
     for (const auto& [key, value] : values.items()) {
       Json copy = value;
       if (auto error = validate_value(copy)) {
+        if (is_serialization_error(*error)) throw ExpressionError(*error);
         throw ExpressionError("ExpressionAttributeValues contains invalid value: " + *error +
                               " for key " + key);
       }

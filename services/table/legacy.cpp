@@ -102,7 +102,10 @@ bool read_boolean(const Json& value) {
 Json read_value(const Json& raw) {
   require(raw, Shape::Structure);
   Json value = raw;
-  if (auto error = validate_value(value)) fail(*error);
+  if (auto error = validate_value(value)) {
+    if (is_serialization_error(*error)) serialization(*error);
+    fail(*error);
+  }
   return value;
 }
 

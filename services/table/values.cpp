@@ -519,4 +519,13 @@ Json decode_key_value(ValueType type, std::string_view bytes) {
   }
 }
 
+bool is_serialization_error(std::string_view m) {
+  return m.ends_with(" cannot be converted to String") ||
+         m.ends_with(" cannot be converted to Boolean") ||
+         m.find("can not be converted to a Blob") != std::string_view::npos ||
+         m.starts_with("Start of structure or map found where not expected") ||
+         m.starts_with("Start of list found where not expected") ||
+         m == "Expected list or null" || m == "Expected map or null" || m == "Expected null";
+}
+
 }  // namespace serverlite::table

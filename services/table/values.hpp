@@ -42,6 +42,10 @@ std::string_view type_name(ValueType type);
 std::optional<std::string> validate_value(Json& value);
 // validate_value() for every attribute of an item (an object of values).
 std::optional<std::string> validate_item(Json& item);
+// Whether a validate_value() message is one DynamoDB's request decoder gives, as a
+// SerializationException, rather than a ValidationException: a member of the wrong JSON type or
+// invalid base64.
+bool is_serialization_error(std::string_view message);
 
 // DynamoDB's equality: N by value, sets regardless of order, B by bytes, M and L deeply.
 bool values_equal(const Json& a, const Json& b);

@@ -220,6 +220,29 @@ class TableItems(ServerTestCase):
         self.assertEqual(out["Count"], 10)
         self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 1.5)  # ~10 KB, halved
 
+    def test_wrong_json_shapes_are_serialization_errors(self):
+        """The request decoder refuses a value of the wrong JSON type before any validation,
+        as a SerializationException; a well-formed but invalid value is a ValidationException."""
+        self.table("shapes")
+        cases = [
+            ({"TableName": "shapes", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"S": 5}}},
+             "PutItem", "NUMBER_VALUE cannot be converted to String"),
+            ({"TableName": "shapes", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"},
+                                              "x": {"BOOL": "yes"}}},
+             "PutItem", "STRING_VALUE cannot be converted to Boolean"),
+            ({"TableName": "shapes", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+              "UpdateExpression": "SET x = :v", "ExpressionAttributeValues": {":v": {"SS": "a"}}},
+             "UpdateItem", "Expected list or null"),
+        ]
+        for body, action, message in cases:
+            status, out = self.raw(action, body)
+            self.assertEqual(status, 400)
+            self.assertEqual(out["__type"], "com.amazon.coral.service#SerializationException")
+            self.assertEqual(out["message"], message)
+        status, out = self.raw("PutItem", {"TableName": "shapes", "Item": {
+            "pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"SS": []}}})
+        self.assertEqual(out["__type"], "com.amazon.coral.validate#ValidationException")
+
     def test_item_count_and_cli(self):
         self.table("counted")
         r = self.sl.aws_cli("dynamodb", "put-item", "--table-name", "counted", "--item",

@@ -375,5 +375,21 @@ TEST(TableValues, NumberKeyEncodingPreservesOrderAndRoundTrips) {
       ASSERT_EQ(memcmp_order(ea, eb), sign_of(a <=> b)) << a.text() << " vs " << b.text();
 }
 
+// The decoder's messages (wrong JSON shapes) are told apart from validation messages, since
+// DynamoDB answers them as SerializationException.
+TEST(ValidateValue, SerializationErrorsAreToldApart) {
+  for (const char* text : {R"({"S": 5})", R"({"BOOL": "x"})", R"({"SS": "a"})", R"({"M": 1})",
+                           R"({"L": {}})", R"({"B": "ab*d"})"}) {
+    std::string message = error_of(text);
+    ASSERT_FALSE(message.empty()) << text;
+    EXPECT_TRUE(is_serialization_error(message)) << text << ": " << message;
+  }
+  for (const char* text : {R"({"SS": []})", R"({"N": "abc"})", R"({})", R"({"SS": ["a", "a"]})"}) {
+    std::string message = error_of(text);
+    ASSERT_FALSE(message.empty()) << text;
+    EXPECT_FALSE(is_serialization_error(message)) << text << ": " << message;
+  }
+}
+
 }  // namespace
 }  // namespace serverlite::table
