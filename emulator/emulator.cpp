@@ -21,6 +21,8 @@
 #include "services/stream/resources.hpp"
 #include "services/stream/trigger_source.hpp"
 #include "services/table/api.hpp"
+#include "services/table/stream_source.hpp"
+#include "services/table/streams_api.hpp"
 #include "services/table/engine.hpp"
 #include "services/table/resources.hpp"
 #include "emulator/events/queue_trigger.hpp"
@@ -55,6 +57,7 @@ struct Emulator::Impl {
   std::unique_ptr<asio::steady_timer> trim_timer;  // drops records past retention
   std::unique_ptr<table::TableEngine> table_engine;  // uses db
   std::unique_ptr<table::TableApi> table_api;        // uses table_engine
+  std::unique_ptr<table::StreamsApi> table_streams_api;  // uses table_engine's stream log
   aws::Router router;
   http::Server aws_server;
   http::Server gateway_server;
@@ -65,19 +68,32 @@ struct Emulator::Impl {
 };
 
 // The CloudFormation resource types serverlite emulates: each service registers its own.
-static app::ResourceTypes resource_types(const app::AppSpec& app, const std::string& aws_url) {
+// With `tables`, Fn::GetAtt [T, StreamArn] answers the table's real stream ARN.
+static app::ResourceTypes resource_types(const app::AppSpec& app, const std::string& aws_url,
+                                         table::TableEngine* tables = nullptr) {
   app::ResourceTypes types;
   queue::add_queue_resource_type(types, app, aws_url);
   stream::add_stream_resource_type(types, app);
-  table::add_table_resource_type(types, app);
+  table::StreamArnLookup lookup;
+  if (tables)
+    lookup = [tables](const std::string& name) -> std::optional<std::string> {
+      auto current = tables->stream_log().current(name);
+      if (!current) return std::nullopt;
+      return current->arn;
+    };
+  table::add_table_resource_type(types, app, std::move(lookup));
   return types;
+}
+
+static std::vector<std::string> prepare_app(app::AppSpec& app, const app::ResourceTypes& types) {
+  auto warnings = app::unsupported_resources(app, types);
+  for (auto& w : app::resolve_environment(app, types)) warnings.push_back(std::move(w));
+  return warnings;
 }
 
 std::vector<std::string> prepare_app(app::AppSpec& app, const std::string& aws_endpoint_url) {
   app::ResourceTypes types = resource_types(app, aws_endpoint_url);
-  auto warnings = app::unsupported_resources(app, types);
-  for (auto& w : app::resolve_environment(app, types)) warnings.push_back(std::move(w));
-  return warnings;
+  return prepare_app(app, types);
 }
 
 Emulator::Emulator(asio::io_context& io, app::AppSpec& app, UpOptions options)
@@ -98,7 +114,17 @@ std::vector<std::string> Emulator::start() {
   s.aws_server.listen(s.options.host, s.options.aws_port);
   s.gateway_server.listen(s.options.host, s.options.gateway_port);
 
-  auto warnings = prepare_app(s.app, aws_url());
+  // Tables first: a function's environment may name a table's stream (Fn::GetAtt StreamArn),
+  // which exists once the table does.
+  std::vector<std::string> warnings;
+  s.table_engine = std::make_unique<table::TableEngine>(
+      *s.db, table::EngineOptions{.region = s.app.region,
+                                  .account_id = std::string(app::kAccountId)});
+  for (auto& w : table::create_resource_tables(s.app, resource_types(s.app, aws_url()),
+                                               *s.table_engine))
+    warnings.push_back(std::move(w));
+  for (auto& w : prepare_app(s.app, resource_types(s.app, aws_url(), s.table_engine.get())))
+    warnings.push_back(std::move(w));
 
   invoker::InvokerOptions inv;
   inv.aws_endpoint_url = aws_url();
@@ -123,6 +149,14 @@ std::vector<std::string> Emulator::start() {
                                    .throughput_limits = s.options.stream_throughput_limits});
   stream::create_resource_streams(s.app, resource_types(s.app, aws_url()), *s.stream_engine);
   s.stream_api = std::make_unique<stream::StreamApi>(*s.stream_engine);
+  s.table_api = std::make_unique<table::TableApi>(*s.table_engine, aws_url());
+  s.table_streams_api = std::make_unique<table::StreamsApi>(
+      s.table_engine->stream_log(),
+      [this](const std::string& name) { return impl_->table_engine->key_schema(name); });
+  s.table_engine->stream_log().set_on_records([this](const std::string& stream_arn) {
+    for (auto& t : impl_->stream_triggers)
+      if (t->source_arn() == stream_arn) t->wake();
+  });
   for (auto& w : start_stream_triggers()) warnings.push_back(std::move(w));
   s.stream_engine->set_on_records([this](const std::string& stream_name) {
     std::string arn = impl_->stream_engine->stream_arn(stream_name);
@@ -131,16 +165,13 @@ std::vector<std::string> Emulator::start() {
   });
   s.trim_timer = std::make_unique<asio::steady_timer>(s.io);
   s.schedule_trim();
-  s.table_engine = std::make_unique<table::TableEngine>(
-      *s.db, table::EngineOptions{.region = s.app.region,
-                                  .account_id = std::string(app::kAccountId)});
-  for (auto& w : table::create_resource_tables(s.app, resource_types(s.app, aws_url()),
-                                               *s.table_engine))
-    warnings.push_back(std::move(w));
-  s.table_api = std::make_unique<table::TableApi>(*s.table_engine, aws_url());
   s.router.add_target_prefix(std::string(table::TableApi::kTargetPrefix),
                              [this](http::Request r, http::Responder d) {
                                impl_->table_api->handle(std::move(r), d);
+                             });
+  s.router.add_target_prefix(std::string(table::StreamsApi::kTargetPrefix),
+                             [this](http::Request r, http::Responder d) {
+                               impl_->table_streams_api->handle(std::move(r), d);
                              });
   s.router.add_target_prefix(std::string(stream::StreamApi::kTargetPrefix),
                              [this](http::Request r, http::Responder d) {
@@ -191,7 +222,7 @@ void Emulator::start_queue_triggers() {
 std::vector<std::string> Emulator::start_stream_triggers() {
   auto& s = *impl_;
   std::vector<std::string> warnings;
-  app::ResourceTypes types = resource_types(s.app, aws_url());
+  app::ResourceTypes types = resource_types(s.app, aws_url(), s.table_engine.get());
   const std::string file = s.app.config_file.filename().string();
   auto evaluate_arn = [&](const std::string& json_text, const std::string& key) {
     auto arn = app::evaluate_intrinsics(nlohmann::json::parse(json_text), key, s.app, types);
@@ -202,16 +233,26 @@ std::vector<std::string> Emulator::start_stream_triggers() {
   for (const auto& fn : s.app.functions) {
     for (const auto& ev : fn.stream_events) {
       if (!ev.enabled) continue;
-      if (ev.type != app::StreamEventSpec::Type::Kinesis) {
-        warnings.push_back(file + ": " + ev.key_path +
-                           ": DynamoDB stream triggers are not supported yet; ignored");
-        continue;
-      }
       std::string stream_arn = evaluate_arn(ev.arn_json, ev.key_path + ".arn");
-      auto name = s.stream_engine->name_from_arn(stream_arn);
-      if (!name)
-        throw app::ConfigError(file, ev.key_path + ".arn",
-                               "not a Kinesis stream ARN of this region and account: " + stream_arn);
+      std::unique_ptr<events::ShardSource> source;
+      if (ev.type == app::StreamEventSpec::Type::Kinesis) {
+        auto name = s.stream_engine->name_from_arn(stream_arn);
+        if (!name)
+          throw app::ConfigError(file, ev.key_path + ".arn",
+                                 "not a Kinesis stream ARN of this region and account: " +
+                                     stream_arn);
+        source = std::make_unique<stream::KinesisShardSource>(*s.stream_engine, *name,
+                                                              s.app.region);
+      } else {
+        auto resolved = table_stream_arn(stream_arn);
+        if (!resolved)
+          throw app::ConfigError(file, ev.key_path + ".arn",
+                                 "not the stream of a table with StreamSpecification enabled: " +
+                                     stream_arn);
+        stream_arn = *resolved;
+        source = std::make_unique<table::TableStreamSource>(s.table_engine->stream_log(),
+                                                            stream_arn);
+      }
       events::StreamTriggerSpec spec;
       spec.function_key = fn.key;
       spec.function_arn = "arn:aws:lambda:" + s.app.region + ":" + std::string(app::kAccountId) +
@@ -220,7 +261,6 @@ std::vector<std::string> Emulator::start_stream_triggers() {
       spec.event = ev;
       if (!ev.on_failure_arn_json.empty())
         spec.on_failure_arn = evaluate_arn(ev.on_failure_arn_json, ev.key_path + ".destinations.onFailure");
-      auto source = std::make_unique<stream::KinesisShardSource>(*s.stream_engine, *name, s.app.region);
       auto trigger = std::make_shared<events::StreamTrigger>(
           s.io, *s.db, std::move(source), *s.pools, std::move(spec),
           [this](const std::string& arn, const std::string& body, std::string& error) {
@@ -231,6 +271,21 @@ std::vector<std::string> Emulator::start_stream_triggers() {
     }
   }
   return warnings;
+}
+
+// The table stream a `stream` event names: the stream with that exact ARN when it exists, else
+// the current stream of the table the ARN names (`arn:aws:dynamodb:R:A:table/T/stream/<label>`,
+// any label: a label copied from AWS, or `Fn::GetAtt [T, StreamArn]` resolved before the table
+// existed). nullopt when neither is there.
+std::optional<std::string> Emulator::table_stream_arn(const std::string& arn) {
+  auto& log = impl_->table_engine->stream_log();
+  if (log.find(arn)) return arn;
+  auto at = arn.find("/stream/");
+  if (at == std::string::npos) return std::nullopt;
+  auto table = impl_->table_engine->name_from_arn(arn.substr(0, at));
+  if (!table) return std::nullopt;
+  if (auto current = log.current(*table)) return current->arn;
+  return std::nullopt;
 }
 
 // An on-failure destination: an SQS queue of this emulator gets the record as a message.
@@ -258,6 +313,7 @@ void Emulator::Impl::schedule_trim() {
   trim_timer->async_wait([this](boost::system::error_code ec) {
     if (ec || stopping) return;
     stream_engine->trim_expired();
+    table_engine->stream_log().trim();
     schedule_trim();
   });
 }
@@ -341,6 +397,7 @@ void Emulator::shutdown(std::function<void()> done) {
         self->impl_->stream_triggers.clear();
         self->impl_->stream_api.reset();
         self->impl_->stream_engine.reset();
+        self->impl_->table_streams_api.reset();
         self->impl_->table_api.reset();
         self->impl_->table_engine.reset();
         self->impl_->db.reset();  // closes SQLite cleanly (checkpoints the WAL)

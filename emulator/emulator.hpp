@@ -58,6 +58,7 @@ class Emulator {
   void start_queue_triggers();
   std::vector<std::string> start_stream_triggers();
   bool send_failure_record(const std::string& arn, const std::string& body, std::string& error);
+  std::optional<std::string> table_stream_arn(const std::string& arn);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -112,6 +112,12 @@ Json description(const TableInfo& t, std::string_view status) {
       locals.push_back(std::move(d));
     }
   }
+  if (t.stream)
+    out["StreamSpecification"] = {{"StreamEnabled", true}, {"StreamViewType", t.stream->view_type}};
+  if (!t.latest_stream_arn.empty()) {
+    out["LatestStreamArn"] = t.latest_stream_arn;
+    out["LatestStreamLabel"] = t.latest_stream_label;
+  }
   if (!globals.empty()) out["GlobalSecondaryIndexes"] = std::move(globals);
   if (!locals.empty()) out["LocalSecondaryIndexes"] = std::move(locals);
   for (const auto& [k, v] : t.extra.items()) out[k] = v;
@@ -209,6 +215,18 @@ KeySchema key_schema_of(const Json& body,
 }
 
 using Definitions = std::vector<std::pair<std::string, ValueType>>;
+
+std::optional<StreamSpecification> stream_spec_of(const Json& body) {
+  const Json* spec = aws::optional_object(body, "StreamSpecification");
+  if (!spec) return std::nullopt;
+  auto enabled = aws::optional_bool(*spec, "StreamEnabled");
+  if (!enabled)
+    throw validation("1 validation error detected: Value null at "
+                     "'streamSpecification.streamEnabled' failed to satisfy constraint: Member "
+                     "must not be null");
+  return StreamSpecification{*enabled,
+                             aws::optional_string(*spec, "StreamViewType").value_or("")};
+}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
@@ -562,6 +580,15 @@ void TableApi::handle(http::Request request, http::Responder respond) {
   }
 }
 
+std::vector<IndexInfo> decode_indexes(const Json& body, const Definitions& defs,
+                                      const KeySchema& table_key) {
+  return indexes_of(body, defs, table_key);
+}
+
+std::optional<StreamSpecification> decode_stream_specification(const Json& body) {
+  return stream_spec_of(body);
+}
+
 // TagResource and friends name the table by ARN.
 std::string TableApi::table_of_arn(const std::string& arn) {
   auto name = engine_.name_from_arn(arn);
@@ -579,6 +606,7 @@ Json TableApi::create_table(Call& call) {
   req.tags = tags_of(call.body);
   req.deletion_protection = aws::optional_bool(call.body, "DeletionProtectionEnabled").value_or(false);
   req.indexes = indexes_of(call.body, req.attribute_definitions, req.key);
+  req.stream = stream_spec_of(call.body);
   auto r = engine_.create_table(req);
   return {{"TableDescription", description(unwrap(r), "CREATING")}};
 }
@@ -596,7 +624,8 @@ Json TableApi::describe_table(Call& call) {
 Json TableApi::update_table(Call& call) {
   UpdateTableRequest req{required(call.body, "TableName"), billing_of(call.body),
                          throughput_of(call.body),
-                         aws::optional_bool(call.body, "DeletionProtectionEnabled"), {}, {}};
+                         aws::optional_bool(call.body, "DeletionProtectionEnabled"), {},
+                         stream_spec_of(call.body), {}};
   if (const Json* defs = aws::optional_array(call.body, "AttributeDefinitions"))
     for (const auto& d : *defs) {
       std::string type = required(d, "AttributeType");

@@ -18,6 +18,13 @@
 
 namespace serverlite::table {
 
+// Decoders shared with serverless.yml's AWS::DynamoDB::Table (the same shapes as CreateTable's
+// members). They throw aws::ApiError with DynamoDB's message.
+std::vector<IndexInfo> decode_indexes(const nlohmann::json& body,
+                                      const std::vector<std::pair<std::string, ValueType>>& defs,
+                                      const KeySchema& table_key);
+std::optional<StreamSpecification> decode_stream_specification(const nlohmann::json& body);
+
 class TableApi {
  public:
   static constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";

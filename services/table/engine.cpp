@@ -168,6 +168,7 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
   if (db_.schema_version("table") < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
   items_ = std::make_unique<ItemStore>(db_);
   indexes_ = std::make_unique<IndexStore>(db_);
+  streams_ = std::make_unique<StreamLog>(db_, options_.region, options_.account_id, clock_);
   load();
 }
 
@@ -277,6 +278,44 @@ std::optional<Error> check_indexes(const std::vector<IndexInfo>& indexes, const 
 
 }  // namespace
 
+void TableEngine::add_stream_info(TableInfo& info) const {
+  if (auto current = streams_->current(info.name))
+    info.stream = StreamSpecification{true, std::string(stream_view_type_name(current->view))};
+  else
+    info.stream.reset();
+  if (auto latest = streams_->latest(info.name)) {
+    info.latest_stream_arn = latest->arn;
+    info.latest_stream_label = latest->label;
+  } else {
+    info.latest_stream_arn.clear();
+    info.latest_stream_label.clear();
+  }
+}
+
+// StreamSpecification of CreateTable or UpdateTable: checked, then applied (inside the caller's
+// transaction when there is one).
+std::optional<Error> TableEngine::apply_stream_specification(const std::string& table,
+                                                             const StreamSpecification& spec,
+                                                             bool creating) {
+  auto view = parse_stream_view_type(spec.view_type);
+  if (spec.enabled && spec.view_type.empty())
+    return invalid("StreamViewType is required when StreamEnabled is true");
+  if (!spec.view_type.empty() && !view)
+    return error(ErrorCode::Validation,
+                 "1 validation error detected: Value '" + spec.view_type +
+                     "' at 'streamSpecification.streamViewType' failed to satisfy constraint: "
+                     "Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, "
+                     "NEW_AND_OLD_IMAGES, KEYS_ONLY]");
+  if (!spec.enabled && !spec.view_type.empty())
+    return invalid("StreamViewType cannot be specified when StreamEnabled is false");
+  bool has = streams_->current(table).has_value();
+  if (spec.enabled && has)
+    return error(ErrorCode::Validation, "Table already has an enabled stream: TableName: " + table);
+  if (!spec.enabled && !has && !creating)
+    return error(ErrorCode::Validation, "Table does not have an enabled stream: TableName: " + table);
+  return std::nullopt;
+}
+
 Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   static const std::regex pattern("[a-zA-Z0-9_.-]+");
   auto name_error = [&](const std::string& constraint) {
@@ -303,6 +342,8 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   if (auto e = check_indexes(request.indexes, request.key, request.billing)) return *e;
   if (tables_.contains(request.name))
     return error(ErrorCode::ResourceInUse, "Table already exists: " + request.name);
+  if (request.stream)
+    if (auto e = apply_stream_specification(request.name, *request.stream, true)) return *e;
   if (tables_.size() >= options_.max_tables)
     return error(ErrorCode::LimitExceeded,
                  "Subscriber limit exceeded: Only " + std::to_string(options_.max_tables) +
@@ -321,8 +362,13 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   i.indexes = request.indexes;
   i.extra = request.extra;
   for (const auto& [k, v] : request.tags) t->tags[k] = v;
-  db_.transaction([&] { save(*t); });
+  db_.transaction([&] {
+    save(*t);
+    if (request.stream && request.stream->enabled)
+      streams_->enable(i.name, i.arn, *parse_stream_view_type(request.stream->view_type));
+  });
   TableInfo out = i;
+  add_stream_info(out);
   tables_[request.name] = std::move(t);
   return out;
 }
@@ -342,8 +388,10 @@ Result<TableInfo> TableEngine::delete_table(const std::string& name) {
     st->step();
     items_->drop(name);
     indexes_->drop(name);
+    streams_->table_deleted(name);
   });
   tables_.erase(name);
+  add_stream_info(out);
   return out;
 }
 
@@ -357,6 +405,7 @@ Result<TableInfo> TableEngine::describe_table(const std::string& name) {
     x.item_count = indexes_->count(name, x.name);
     x.size_bytes = indexes_->total_size(name, x.name);
   }
+  add_stream_info(info);
   return info;
 }
 
@@ -466,8 +515,10 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
                  "simultaneously per table");
   if (next.billing == BillingMode::PayPerRequest)
     for (auto& x : next.indexes) x.throughput = {};
+  if (request.stream)
+    if (auto e = apply_stream_specification(request.name, *request.stream, false)) return *e;
   if (!request.billing && !request.throughput && !request.deletion_protection &&
-      request.index_updates.empty())
+      request.index_updates.empty() && !request.stream)
     return error(ErrorCode::Validation,
                  "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                  "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
@@ -476,8 +527,17 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
     save(t);
     for (const auto& name : deleted) indexes_->drop(t.info.name, name);
     for (const auto& name : created) backfill(t, name);
+    if (request.stream) {
+      if (request.stream->enabled)
+        streams_->enable(t.info.name, t.info.arn,
+                         *parse_stream_view_type(request.stream->view_type));
+      else
+        streams_->disable(t.info.name);
+    }
   });
-  return t.info;
+  TableInfo out = t.info;
+  add_stream_info(out);
+  return out;
 }
 
 Result<ListTablesResult> TableEngine::list_tables(const ListTablesRequest& request) {

@@ -24,6 +24,7 @@
 #include "services/table/index_store.hpp"
 #include "services/table/item_store.hpp"
 #include "services/table/model.hpp"
+#include "services/table/stream_log.hpp"
 
 namespace serverlite::table {
 
@@ -126,6 +127,10 @@ class TableEngine {
   };
   Result<Empty> batch_write(const std::vector<BatchWrite>& writes);
 
+  // The table streams (DynamoDB Streams API, triggers): records are appended in the
+  // transaction of each write.
+  StreamLog& stream_log() { return *streams_; }
+
   std::string table_arn(std::string_view name) const;
   // The table an ARN of this region and account names; nullopt otherwise.
   std::optional<std::string> name_from_arn(std::string_view arn) const;
@@ -155,7 +160,14 @@ class TableEngine {
   // The one place items change, inside the caller's transaction: the item itself and its index
   // entries. `now` absent deletes.
   void apply_change(const Table& table, const StoredKey& key, const std::optional<StoredItem>& old,
-                    const std::optional<StoredItem>& now);
+                    const std::optional<StoredItem>& now, bool by_ttl = false);
+  // Whether a write must read the old item for indexes or the stream even when it has no
+  // condition or return values.
+  bool needs_old_item(const Table& table) const;
+  // The stream fields of a TableInfo from the log.
+  void add_stream_info(TableInfo& info) const;
+  std::optional<Error> apply_stream_specification(const std::string& table,
+                                                  const StreamSpecification& spec, bool creating);
   void backfill(const Table& table, const std::string& index);
   Result<IndexPosition> index_start(const Table& table, const IndexInfo& index,
                                     const Json& start) const;
@@ -170,6 +182,7 @@ class TableEngine {
   std::map<std::string, std::unique_ptr<Table>> tables_;
   std::unique_ptr<ItemStore> items_;
   std::unique_ptr<IndexStore> indexes_;
+  std::unique_ptr<StreamLog> streams_;
 };
 
 }  // namespace serverlite::table

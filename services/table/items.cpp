@@ -130,12 +130,25 @@ std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexIn
   return e;
 }
 
+bool TableEngine::needs_old_item(const Table& t) const {
+  return !t.info.indexes.empty() || streams_->current(t.info.name).has_value();
+}
+
 void TableEngine::apply_change(const Table& t, const StoredKey& key,
                                const std::optional<StoredItem>& old,
-                               const std::optional<StoredItem>& now) {
+                               const std::optional<StoredItem>& now, bool by_ttl) {
   const std::string& table = t.info.name;
   if (now) items_->put(table, *now);
   else if (old) items_->erase(table, key);
+  if (old || now) {
+    StreamLog::ItemChange change;
+    change.table = table;
+    change.keys = key_attributes(t, now ? now->item : old->item);
+    if (old) change.old_image = old->item;
+    if (now) change.new_image = now->item;
+    change.by_ttl = by_ttl;
+    streams_->append(change);
+  }
   for (const auto& x : t.info.indexes) {
     auto before = old ? index_entry(t, x, key, old->item) : std::nullopt;
     auto after = now ? index_entry(t, x, key, now->item) : std::nullopt;
@@ -560,8 +573,9 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
   db_.transaction([&] {
     for (const auto& p : prepared) {
       const Table& t = *tables_.at(p.table);
-      auto old = t.info.indexes.empty() ? std::nullopt : items_->get(p.table, p.key);
-      if (t.info.indexes.empty() && !p.item) items_->erase(p.table, p.key);
+      bool read_old = needs_old_item(t);
+      auto old = read_old ? items_->get(p.table, p.key) : std::nullopt;
+      if (!read_old && !p.item) items_->erase(p.table, p.key);
       else if (p.item) apply_change(t, p.key, old, StoredItem{p.key, *p.item, p.size});
       else if (old) apply_change(t, p.key, old, std::nullopt);
     }

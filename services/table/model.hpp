@@ -90,6 +90,12 @@ struct IndexInfo {
   bool projects(const std::string& attribute, const KeySchema& table_key) const;
 };
 
+// StreamSpecification as given: the view type by name ("NEW_AND_OLD_IMAGES" ...).
+struct StreamSpecification {
+  bool enabled = false;
+  std::string view_type;
+};
+
 struct TableInfo {
   std::string name;
   std::string arn;
@@ -105,6 +111,10 @@ struct TableInfo {
   std::int64_t size_bytes = 0;
   bool deletion_protection = false;
   std::vector<IndexInfo> indexes;  // GSIs and LSIs, in the order they were declared
+  // The enabled stream (filled by the engine from its stream log), and the newest stream's ARN
+  // and label while it is readable (DescribeTable's LatestStreamArn / LatestStreamLabel).
+  std::optional<StreamSpecification> stream;
+  std::string latest_stream_arn, latest_stream_label;
   // Parts of the definition kept as given for the features of the next issue (indexes, streams,
   // table class, SSE): echoed in DescribeTable where DynamoDB echoes them.
   Json extra = Json::object();
@@ -119,6 +129,7 @@ struct CreateTableRequest {
   std::vector<std::pair<std::string, std::string>> tags;
   bool deletion_protection = false;
   std::vector<IndexInfo> indexes;
+  std::optional<StreamSpecification> stream;
   Json extra = Json::object();
 };
 
@@ -134,6 +145,7 @@ struct UpdateTableRequest {
   std::optional<Throughput> throughput;
   std::optional<bool> deletion_protection;
   std::vector<IndexUpdate> index_updates;
+  std::optional<StreamSpecification> stream;
   // AttributeDefinitions given with the request (for the keys of indexes it creates).
   std::vector<std::pair<std::string, ValueType>> attribute_definitions;
 };

@@ -1,10 +1,13 @@
 #include "services/table/resources.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "emulator/app/yaml_json.hpp"
+#include "emulator/aws/api_error.hpp"
+#include "services/table/api.hpp"
 
 namespace serverlite::table {
 
@@ -32,6 +35,47 @@ ValueType key_type(const std::string& text, const std::string& file, const std::
   throw app::ConfigError(file, key, "AttributeType must be S, N or B, got " + text);
 }
 
+// A table kept in --state follows the file's stream and global secondary indexes: a stream
+// turned on, off or to another view type (a new stream, as on AWS), GSIs added (backfilled) or
+// removed. Local secondary indexes cannot change after creation, on AWS as here.
+void sync_kept_table(TableEngine& engine, const CreateTableRequest& want, const TableInfo& have,
+                     const std::string& file, const std::string& key) {
+  auto update = [&](UpdateTableRequest u) {
+    u.name = want.name;
+    auto r = engine.update_table(u);
+    if (!r) throw app::ConfigError(file, key, r.error().message);
+  };
+  bool want_stream = want.stream && want.stream->enabled;
+  std::string have_view = have.stream ? have.stream->view_type : "";
+  if (have.stream && (!want_stream || want.stream->view_type != have_view)) {
+    UpdateTableRequest u;
+    u.stream = StreamSpecification{false, ""};
+    update(u);
+  }
+  if (want_stream && (!have.stream || want.stream->view_type != have_view)) {
+    UpdateTableRequest u;
+    u.stream = want.stream;
+    update(u);
+  }
+  auto named = [](const std::vector<IndexInfo>& v, const std::string& name) {
+    return std::find_if(v.begin(), v.end(), [&](const IndexInfo& x) { return x.name == name; }) !=
+           v.end();
+  };
+  for (const auto& x : have.indexes)
+    if (x.global && !named(want.indexes, x.name)) {
+      UpdateTableRequest u;
+      u.index_updates.push_back({IndexUpdate::Action::Delete, x});
+      update(u);
+    }
+  for (const auto& x : want.indexes)
+    if (x.global && !named(have.indexes, x.name)) {
+      UpdateTableRequest u;
+      u.index_updates.push_back({IndexUpdate::Action::Create, x});
+      u.attribute_definitions = want.attribute_definitions;
+      update(u);
+    }
+}
+
 }  // namespace
 
 std::string resource_table_name(const app::AppSpec& app, const app::ResourceSpec& resource,
@@ -41,15 +85,22 @@ std::string resource_table_name(const app::AppSpec& app, const app::ResourceSpec
   return app::default_physical_name(app, resource);
 }
 
-void add_table_resource_type(app::ResourceTypes& types, const app::AppSpec& app) {
+void add_table_resource_type(app::ResourceTypes& types, const app::AppSpec& app,
+                             StreamArnLookup stream_arn) {
   types.add(std::string(kTableResourceType),
-            [&app](const app::ResourceSpec& r, const Json& props,
-                   std::string_view attribute) -> std::optional<Json> {
+            [&app, stream_arn](const app::ResourceSpec& r, const Json& props,
+                               std::string_view attribute) -> std::optional<Json> {
               std::string name = resource_table_name(app, r, props);
               if (attribute.empty()) return name;
-              if (attribute == "Arn")
-                return "arn:aws:dynamodb:" + app.region + ":" + std::string(app::kAccountId) +
-                       ":table/" + name;
+              std::string arn =
+                  "arn:aws:dynamodb:" + app.region + ":" + std::string(app::kAccountId) +
+                  ":table/" + name;
+              if (attribute == "Arn") return arn;
+              if (attribute == "StreamArn") {
+                if (stream_arn)
+                  if (auto current = stream_arn(name)) return *current;
+                return arn + "/stream/*";
+              }
               return std::nullopt;
             });
 }
@@ -60,7 +111,8 @@ std::vector<std::string> create_resource_tables(const app::AppSpec& app,
   // The properties read below; any other is reported once and ignored.
   static const std::set<std::string, std::less<>> kApplied = {
       "TableName", "KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
-      "Tags", "DeletionProtectionEnabled"};
+      "Tags", "DeletionProtectionEnabled", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
+      "StreamSpecification"};
   const std::string file = app.config_file.filename().string();
   std::vector<std::string> warnings;
   for (const auto& r : app.resources) {
@@ -124,6 +176,19 @@ std::vector<std::string> create_resource_tables(const app::AppSpec& app,
                                 app::json_scalar_text(tag.value("Value", Json(""))));
     if (auto it = props.find("DeletionProtectionEnabled"); it != props.end())
       req.deletion_protection = it->is_boolean() ? it->get<bool>() : *it == "true";
+    try {
+      // CloudFormation's StreamSpecification has only StreamViewType: present means enabled.
+      Json stream_props = Json::object();
+      if (auto it = props.find("StreamSpecification"); it != props.end() && it->is_object()) {
+        stream_props["StreamSpecification"] = *it;
+        if (!it->contains("StreamEnabled"))
+          stream_props["StreamSpecification"]["StreamEnabled"] = true;
+      }
+      req.stream = decode_stream_specification(stream_props);
+      req.indexes = decode_indexes(props, req.attribute_definitions, req.key);
+    } catch (const aws::ApiError& e) {
+      throw app::ConfigError(file, key, e.message());
+    }
 
     if (engine.table_exists(req.name)) {
       UpdateTableRequest update{req.name, req.billing, req.throughput, req.deletion_protection};
@@ -136,6 +201,7 @@ std::vector<std::string> create_resource_tables(const app::AppSpec& app,
         auto updated = engine.update_table(update);
         if (!updated) throw app::ConfigError(file, key, updated.error().message);
       }
+      sync_kept_table(engine, req, *current, file, key);
       continue;
     }
     auto created = engine.create_table(req);

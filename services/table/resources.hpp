@@ -2,6 +2,8 @@
 // creating them in the engine at start-up from their Properties.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,11 +21,19 @@ inline constexpr std::string_view kTableResourceType = "AWS::DynamoDB::Table";
 std::string resource_table_name(const app::AppSpec& app, const app::ResourceSpec& resource,
                                 const nlohmann::json& properties);
 
-// Registers AWS::DynamoDB::Table: Ref → the table's name, Fn::GetAtt Arn → its ARN.
-void add_table_resource_type(app::ResourceTypes& types, const app::AppSpec& app);
+// The ARN of a table's enabled stream; nullopt when it has none.
+using StreamArnLookup = std::function<std::optional<std::string>(const std::string& table)>;
+
+// Registers AWS::DynamoDB::Table: Ref → the table's name, Fn::GetAtt Arn → its ARN,
+// Fn::GetAtt StreamArn → its stream's ARN from `stream_arn` (before the table exists, or
+// without a lookup: the ARN with the label "*", which stream triggers resolve to the table's
+// current stream).
+void add_table_resource_type(app::ResourceTypes& types, const app::AppSpec& app,
+                             StreamArnLookup stream_arn = {});
 
 // Creates every AWS::DynamoDB::Table resource from TableName, KeySchema, AttributeDefinitions,
-// BillingMode, ProvisionedThroughput, Tags and DeletionProtectionEnabled. A table kept from an
+// BillingMode, ProvisionedThroughput, GlobalSecondaryIndexes, LocalSecondaryIndexes,
+// StreamSpecification, Tags and DeletionProtectionEnabled. A table kept from an
 // earlier run (--state) keeps its items; its billing and throughput follow the file. Throws
 // app::ConfigError naming the resource's key for a definition DynamoDB would reject. Returns one
 // warning per property serverlite does not apply yet (indexes, streams, TTL ...).

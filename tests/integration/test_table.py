@@ -159,8 +159,22 @@ class TableManagement(ServerTestCase):
         self.assertIn("ResourceNotFoundException", r.stderr)
 
     def test_properties_not_applied_yet_are_warned_about(self):
-        self.assertIn("serverless.yml: resources.Resources.Orders.Properties.StreamSpecification: "
+        self.assertIn("serverless.yml: resources.Resources.Orders.Properties.SSESpecification: "
                       "not supported yet, ignored", self.sl.stderr())
+        self.assertNotIn("StreamSpecification: not supported", self.sl.stderr())
+
+    def test_resource_indexes_and_stream(self):
+        orders = self.ddb.describe_table(TableName="orders")["Table"]
+        self.assertEqual([g["IndexName"] for g in orders["GlobalSecondaryIndexes"]], ["byState"])
+        self.assertEqual(orders["LocalSecondaryIndexes"][0]["Projection"],
+                         {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["total"]})
+        self.assertEqual(orders["StreamSpecification"],
+                         {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+        self.assertTrue(orders["LatestStreamArn"].startswith(
+            orders["TableArn"] + "/stream/" + orders["LatestStreamLabel"]))
+        res = self.client.invoke(FunctionName="tables-dev-env")
+        env = json.loads(res["Payload"].read())
+        self.assertEqual(env["ORDERS_STREAM"], orders["LatestStreamArn"])
 
     def test_resources_exist_with_their_properties(self):
         orders = self.ddb.describe_table(TableName="orders")["Table"]
@@ -173,9 +187,10 @@ class TableManagement(ServerTestCase):
                          [{"AttributeName": "id", "AttributeType": "B"}])
         self.assertEqual(users["ProvisionedThroughput"]["WriteCapacityUnits"], 3)
         res = self.client.invoke(FunctionName="tables-dev-env")
-        self.assertEqual(json.loads(res["Payload"].read()), {
-            "ORDERS_TABLE": "orders", "ORDERS_ARN": ARN + "orders",
-            "USERS_TABLE": "tables-dev-Users"})
+        env = json.loads(res["Payload"].read())
+        self.assertTrue(env.pop("ORDERS_STREAM").startswith(ARN + "orders/stream/"))
+        self.assertEqual(env, {"ORDERS_TABLE": "orders", "ORDERS_ARN": ARN + "orders",
+                               "USERS_TABLE": "tables-dev-Users"})
 
 
 class TablesAcrossRestarts(unittest.TestCase):
