@@ -1,5 +1,6 @@
 #include "services/table/api.hpp"
 
+#include <deque>
 #include <set>
 
 #include <boost/crc.hpp>
@@ -36,11 +37,17 @@ struct ConditionFailed {
   std::optional<Json> item;
 };
 
+// A TransactionCanceledException, which carries its CancellationReasons.
+struct Cancelled {
+  Error error;
+};
+
 template <class T>
 T& unwrap(Result<T>& r) {
   if (!r) {
     if (r.error().code == ErrorCode::ConditionalCheckFailed)
       throw ConditionFailed{r.error().message, r.error().item};
+    if (r.error().code == ErrorCode::TransactionCanceled) throw Cancelled{r.error()};
     throw to_api_error(r.error());
   }
   return r.value();
@@ -522,6 +529,8 @@ const std::map<std::string, TableApi::Operation, std::less<>>& TableApi::routes(
       {"Scan", &TableApi::scan},
       {"BatchGetItem", &TableApi::batch_get_item},
       {"BatchWriteItem", &TableApi::batch_write_item},
+      {"TransactWriteItems", &TableApi::transact_write_items},
+      {"TransactGetItems", &TableApi::transact_get_items},
   };
   return table;
 }
@@ -568,6 +577,17 @@ void TableApi::handle(http::Request request, http::Responder respond) {
                    {"message", e.message}};
       if (e.item) body["Item"] = *e.item;
       return answer(400, body);
+    } catch (const Cancelled& c) {
+      Json reasons = Json::array();
+      for (const auto& r : c.error.reasons) {
+        Json reason = {{"Code", r.code}};
+        if (!r.message.empty()) reason["Message"] = r.message;
+        if (r.item) reason["Item"] = *r.item;
+        reasons.push_back(std::move(reason));
+      }
+      return answer(400, {{"__type", std::string(error_type(c.error.code))},
+                          {"message", c.error.message},
+                          {"CancellationReasons", std::move(reasons)}});
     }
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
@@ -961,6 +981,126 @@ Json TableApi::batch_write_item(Call& call) {
   auto r = engine_.batch_write(writes);
   unwrap(r);
   return {{"UnprocessedItems", Json::object()}};
+}
+
+// TransactWriteItems: each action carries its own expressions and placeholders.
+Json TableApi::transact_write_items(Call& call) {
+  const Json* list = aws::optional_array(call.body, "TransactItems");
+  if (!list)
+    throw validation("1 validation error detected: Value null at 'transactItems' failed to "
+                     "satisfy constraint: Member must not be null");
+  if (list->empty() || list->size() > 100)
+    throw validation("1 validation error detected: Value '[...]' at 'transactItems' failed to "
+                     "satisfy constraint: Member must have length " +
+                     std::string(list->empty() ? "greater than or equal to 1"
+                                               : "less than or equal to 100"));
+  std::deque<ConditionExpression> conditions;
+  std::deque<UpdateExpression> updates;
+  std::vector<TableEngine::TransactWrite> writes;
+  std::vector<std::string> tables;
+  using Kind = TableEngine::TransactWrite::Kind;
+  static const std::pair<const char*, Kind> kKinds[] = {{"ConditionCheck", Kind::ConditionCheck},
+                                                        {"Put", Kind::Put},
+                                                        {"Delete", Kind::Delete},
+                                                        {"Update", Kind::Update}};
+  for (const auto& entry : *list) {
+    const Json* action = nullptr;
+    Kind kind = Kind::Put;
+    int count = 0;
+    for (const auto& [name, k] : kKinds)
+      if (const Json* a = entry.is_object() ? aws::optional_object(entry, name) : nullptr) {
+        action = a;
+        kind = k;
+        ++count;
+      }
+    if (count != 1)
+      throw validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    TableEngine::TransactWrite w;
+    w.kind = kind;
+    w.table = required(*action, "TableName");
+    Expressions ex(*action);
+    if (kind == Kind::Put) w.item = required_object(*action, "Item");
+    else w.key = required_object(*action, "Key");
+    auto condition = text(*action, "ConditionExpression");
+    if (kind == Kind::ConditionCheck && !condition)
+      throw validation("The parameter 'ConditionExpression' is required but was not present in "
+                       "the request");
+    if (condition) {
+      conditions.push_back(parse_condition(*condition, ex.context(), ExpressionKind::Condition));
+      w.condition = &conditions.back();
+    }
+    if (kind == Kind::Update) {
+      auto update = text(*action, "UpdateExpression");
+      if (!update)
+        throw validation("The parameter 'UpdateExpression' is required but was not present in "
+                         "the request");
+      updates.push_back(parse_update(*update, ex.context()));
+      w.update = &updates.back();
+    }
+    ex.context().check_all_used();
+    w.all_old_on_condition_failure = all_old_on_failure(*action);
+    tables.push_back(w.table);
+    writes.push_back(std::move(w));
+  }
+  auto token = aws::optional_string(call.body, "ClientRequestToken");
+  if (token && (token->empty() || token->size() > 36))
+    throw validation("1 validation error detected: Value '" + *token +
+                     "' at 'clientRequestToken' failed to satisfy constraint: Member must have "
+                     "length " + (token->empty() ? "greater than or equal to 1"
+                                                 : "less than or equal to 36"));
+  auto r = engine_.transact_write(writes, token, call.body["TransactItems"].dump());
+  auto& units = unwrap(r);
+  Json out = Json::object();
+  if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE") {
+    std::map<std::string, double> by_table;
+    for (std::size_t i = 0; i < tables.size(); ++i) by_table[tables[i]] += units[i];
+    Json capacity = Json::array();
+    for (const auto& [table, u] : by_table)
+      capacity.push_back({{"TableName", table}, {"CapacityUnits", u}, {"WriteCapacityUnits", u}});
+    out["ConsumedCapacity"] = std::move(capacity);
+  }
+  return out;
+}
+
+Json TableApi::transact_get_items(Call& call) {
+  const Json* list = aws::optional_array(call.body, "TransactItems");
+  if (!list)
+    throw validation("1 validation error detected: Value null at 'transactItems' failed to "
+                     "satisfy constraint: Member must not be null");
+  if (list->empty() || list->size() > 100)
+    throw validation("1 validation error detected: Value '[...]' at 'transactItems' failed to "
+                     "satisfy constraint: Member must have length " +
+                     std::string(list->empty() ? "greater than or equal to 1"
+                                               : "less than or equal to 100"));
+  std::vector<TableEngine::TransactGet> gets;
+  std::vector<std::optional<ProjectionExpression>> projections;
+  for (const auto& entry : *list) {
+    const Json* get = entry.is_object() ? aws::optional_object(entry, "Get") : nullptr;
+    if (!get) throw validation("TransactItems can only contain Get");
+    Expressions ex(*get);
+    projections.push_back(projection_of(*get, ex));
+    ex.context().check_all_used();
+    gets.push_back({required(*get, "TableName"), required_object(*get, "Key")});
+  }
+  auto r = engine_.transact_get(gets);
+  auto& items = unwrap(r);
+  Json responses = Json::array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Json response = Json::object();
+    if (items[i])
+      response["Item"] = projections[i] ? projections[i]->project(*items[i]) : *items[i];
+    responses.push_back(std::move(response));
+  }
+  Json out = {{"Responses", std::move(responses)}};
+  if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE") {
+    std::map<std::string, double> by_table;
+    for (const auto& g : gets) by_table[g.table] += 2;
+    Json capacity = Json::array();
+    for (const auto& [table, u] : by_table)
+      capacity.push_back({{"TableName", table}, {"CapacityUnits", u}, {"ReadCapacityUnits", u}});
+    out["ConsumedCapacity"] = std::move(capacity);
+  }
+  return out;
 }
 
 Json TableApi::describe_endpoints(Call&) {

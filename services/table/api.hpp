@@ -61,6 +61,8 @@ class TableApi {
   nlohmann::json scan(Call&);
   nlohmann::json batch_get_item(Call&);
   nlohmann::json batch_write_item(Call&);
+  nlohmann::json transact_write_items(Call&);
+  nlohmann::json transact_get_items(Call&);
   nlohmann::json read(Call&, bool is_query);
 
   TableEngine& engine_;

@@ -42,6 +42,10 @@ std::string_view error_type(ErrorCode code) {
       return "com.amazonaws.dynamodb.v20120810#LimitExceededException";
     case ErrorCode::ConditionalCheckFailed:
       return "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException";
+    case ErrorCode::TransactionCanceled:
+      return "com.amazonaws.dynamodb.v20120810#TransactionCanceledException";
+    case ErrorCode::IdempotentParameterMismatch:
+      return "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException";
   }
   return "com.amazonaws.dynamodb.v20120810#InternalServerError";
 }
@@ -164,6 +168,8 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
   db_.exec(R"(
     CREATE TABLE IF NOT EXISTS ddb_tables(name TEXT PRIMARY KEY, definition TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS ddb_transaction_tokens(
+      token TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_ms INTEGER NOT NULL);
   )");
   if (db_.schema_version("table") < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
   items_ = std::make_unique<ItemStore>(db_);

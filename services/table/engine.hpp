@@ -127,6 +127,32 @@ class TableEngine {
   };
   Result<Empty> batch_write(const std::vector<BatchWrite>& writes);
 
+  // ---- transactions (transactions.cpp) ----
+  struct TransactWrite {
+    enum class Kind { Put, Update, Delete, ConditionCheck } kind = Kind::Put;
+    std::string table;
+    Json item;  // Put
+    Json key;   // Update, Delete, ConditionCheck
+    const ConditionExpression* condition = nullptr;
+    const UpdateExpression* update = nullptr;  // Update; may be null (a condition only)
+    bool all_old_on_condition_failure = false;
+  };
+  // TransactWriteItems: every condition is checked and every new item computed before anything
+  // is written, then all are written in one SQLite transaction, or none (TransactionCanceled
+  // with a reason per action). `token` (ClientRequestToken) makes a repeat of the same request
+  // within 10 minutes succeed without writing again; `fingerprint` identifies the request
+  // (a different request under a used token is IdempotentParameterMismatch).
+  // Returns the write capacity each action consumed.
+  Result<std::vector<double>> transact_write(const std::vector<TransactWrite>& writes,
+                                const std::optional<std::string>& token,
+                                const std::string& fingerprint);
+  struct TransactGet {
+    std::string table;
+    Json key;
+  };
+  // TransactGetItems: the items (nullopt when absent), read at one point in time.
+  Result<std::vector<std::optional<Json>>> transact_get(const std::vector<TransactGet>& gets);
+
   // The table streams (DynamoDB Streams API, triggers): records are appended in the
   // transaction of each write.
   StreamLog& stream_log() { return *streams_; }

@@ -7,7 +7,6 @@ namespace serverlite::table {
 
 namespace {
 
-constexpr std::size_t kMaxItemBytes = 400 * 1024;
 constexpr std::int64_t kPageBytes = 1024 * 1024;  // Query and Scan stop at 1 MB read
 
 Error invalid(const std::string& what) {

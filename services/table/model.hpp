@@ -27,6 +27,8 @@ enum class ErrorCode {
   Validation,
   LimitExceeded,
   ConditionalCheckFailed,
+  TransactionCanceled,
+  IdempotentParameterMismatch,
 };
 
 // The `__type` of the JSON error: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
@@ -36,11 +38,20 @@ std::string_view error_type(ErrorCode code);
 // DynamoDB answers each of them with HTTP 400.
 constexpr int error_http_status(ErrorCode) { return 400; }
 
+// Why one action of a cancelled transaction failed; code "None" for the actions that did not.
+struct CancellationReason {
+  std::string code;  // None | ConditionalCheckFailed | ValidationError | ...
+  std::string message;
+  std::optional<Json> item;  // ReturnValuesOnConditionCheckFailure ALL_OLD
+};
+
 struct Error {
   ErrorCode code;
   std::string message;
   // ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure ALL_OLD: the item.
   std::optional<Json> item;
+  // TransactionCanceledException: one reason per action, in request order.
+  std::vector<CancellationReason> reasons = {};
 };
 
 template <class T>

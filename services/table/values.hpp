@@ -59,6 +59,8 @@ std::optional<std::strong_ordering> compare_values(const Json& a, const Json& b)
 // BOOL/NULL: 1; M/L: 3 + contents, +1 per element; sets: sum of members). Items may not exceed
 // 400 KB. Values need not be validated; malformed parts count 0.
 std::size_t value_size(const Json& value);
+// DynamoDB's item size limit: 400 KB.
+inline constexpr std::size_t kMaxItemBytes = 400 * 1024;
 std::size_t item_size(const Json& item);
 
 // Order-preserving bytes of a key value (S, N or B): comparing two encodings with memcmp orders
