@@ -42,6 +42,7 @@ struct Emulator::Impl {
 
   void admin(http::Request request, http::Responder respond);
   void schedule_trim();
+  void schedule_ttl_sweep();
 
   asio::io_context& io;
   app::AppSpec& app;
@@ -55,6 +56,7 @@ struct Emulator::Impl {
   std::unique_ptr<stream::StreamApi> stream_api;        // uses stream_engine
   std::vector<std::shared_ptr<events::StreamTrigger>> stream_triggers;
   std::unique_ptr<asio::steady_timer> trim_timer;  // drops records past retention
+  std::unique_ptr<asio::steady_timer> ttl_timer;   // deletes items whose time to live passed
   std::unique_ptr<table::TableEngine> table_engine;  // uses db
   std::unique_ptr<table::TableApi> table_api;        // uses table_engine
   std::unique_ptr<table::StreamsApi> table_streams_api;  // uses table_engine's stream log
@@ -165,6 +167,8 @@ std::vector<std::string> Emulator::start() {
   });
   s.trim_timer = std::make_unique<asio::steady_timer>(s.io);
   s.schedule_trim();
+  s.ttl_timer = std::make_unique<asio::steady_timer>(s.io);
+  s.schedule_ttl_sweep();
   s.router.add_target_prefix(std::string(table::TableApi::kTargetPrefix),
                              [this](http::Request r, http::Responder d) {
                                impl_->table_api->handle(std::move(r), d);
@@ -308,6 +312,18 @@ bool Emulator::send_failure_record(const std::string& arn, const std::string& bo
   return true;
 }
 
+// Time to live: expired items are deleted by a sweep every second (DynamoDB takes up to a few
+// days; a laptop should not make anyone wait), a thousand at a time.
+void Emulator::Impl::schedule_ttl_sweep() {
+  ttl_timer->expires_after(std::chrono::seconds(1));
+  ttl_timer->async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping) return;
+    while (table_engine->expire_items(1000) == 1000) {
+    }
+    schedule_ttl_sweep();
+  });
+}
+
 void Emulator::Impl::schedule_trim() {
   trim_timer->expires_after(std::chrono::seconds(60));
   trim_timer->async_wait([this](boost::system::error_code ec) {
@@ -379,6 +395,7 @@ void Emulator::shutdown(std::function<void()> done) {
   for (auto& t : s.queue_triggers) t->stop();
   for (auto& t : s.stream_triggers) t->stop();
   if (s.trim_timer) s.trim_timer->cancel();
+  if (s.ttl_timer) s.ttl_timer->cancel();
   s.queue_api->shutdown();
   s.pools->shutdown(s.options.shutdown_grace, [this, done] {
     // Give answers already produced a moment to reach their clients.

@@ -531,6 +531,8 @@ const std::map<std::string, TableApi::Operation, std::less<>>& TableApi::routes(
       {"BatchWriteItem", &TableApi::batch_write_item},
       {"TransactWriteItems", &TableApi::transact_write_items},
       {"TransactGetItems", &TableApi::transact_get_items},
+      {"UpdateTimeToLive", &TableApi::update_time_to_live},
+      {"DescribeTimeToLive", &TableApi::describe_time_to_live},
   };
   return table;
 }
@@ -981,6 +983,31 @@ Json TableApi::batch_write_item(Call& call) {
   auto r = engine_.batch_write(writes);
   unwrap(r);
   return {{"UnprocessedItems", Json::object()}};
+}
+
+Json TableApi::update_time_to_live(Call& call) {
+  std::string table = required(call.body, "TableName");
+  const Json* spec = aws::optional_object(call.body, "TimeToLiveSpecification");
+  if (!spec)
+    throw validation("1 validation error detected: Value null at 'timeToLiveSpecification' "
+                     "failed to satisfy constraint: Member must not be null");
+  auto enabled = aws::optional_bool(*spec, "Enabled");
+  if (!enabled)
+    throw validation("1 validation error detected: Value null at "
+                     "'timeToLiveSpecification.enabled' failed to satisfy constraint: Member "
+                     "must not be null");
+  std::string attribute = aws::optional_string(*spec, "AttributeName").value_or("");
+  auto r = engine_.update_ttl(table, *enabled, attribute);
+  unwrap(r);
+  return {{"TimeToLiveSpecification", {{"AttributeName", attribute}, {"Enabled", *enabled}}}};
+}
+
+Json TableApi::describe_time_to_live(Call& call) {
+  auto r = engine_.describe_ttl(required(call.body, "TableName"));
+  const std::string& attribute = unwrap(r);
+  Json d = {{"TimeToLiveStatus", attribute.empty() ? "DISABLED" : "ENABLED"}};
+  if (!attribute.empty()) d["AttributeName"] = attribute;
+  return {{"TimeToLiveDescription", d}};
 }
 
 // TransactWriteItems: each action carries its own expressions and placeholders.

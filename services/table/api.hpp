@@ -63,6 +63,8 @@ class TableApi {
   nlohmann::json batch_write_item(Call&);
   nlohmann::json transact_write_items(Call&);
   nlohmann::json transact_get_items(Call&);
+  nlohmann::json update_time_to_live(Call&);
+  nlohmann::json describe_time_to_live(Call&);
   nlohmann::json read(Call&, bool is_query);
 
   TableEngine& engine_;

@@ -128,6 +128,7 @@ static Json to_json(const TableEngine::Table& t) {
           {"created_ms", to_ms(i.created)},
           {"throughput_changed_ms", to_ms(i.last_throughput_change)},
           {"deletion_protection", i.deletion_protection},
+          {"ttl_attribute", i.ttl_attribute},
           {"extra", i.extra},
           {"indexes", [&] {
              Json a = Json::array();
@@ -156,6 +157,7 @@ static std::unique_ptr<TableEngine::Table> from_json(const std::string& name, co
   i.created = from_ms(j.at("created_ms").get<std::int64_t>());
   i.last_throughput_change = from_ms(j.value("throughput_changed_ms", std::int64_t{0}));
   i.deletion_protection = j.value("deletion_protection", false);
+  i.ttl_attribute = j.value("ttl_attribute", std::string());
   i.extra = j.value("extra", Json::object());
   if (j.contains("indexes"))
     for (const auto& x : j["indexes"]) i.indexes.push_back(index_from_json(x));
@@ -168,6 +170,9 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
   db_.exec(R"(
     CREATE TABLE IF NOT EXISTS ddb_tables(name TEXT PRIMARY KEY, definition TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS ddb_expiry(
+      tbl TEXT NOT NULL, expires INTEGER NOT NULL, hash BLOB NOT NULL, range BLOB NOT NULL,
+      PRIMARY KEY(tbl, expires, hash, range)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS ddb_transaction_tokens(
       token TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_ms INTEGER NOT NULL);
   )");
@@ -394,6 +399,9 @@ Result<TableInfo> TableEngine::delete_table(const std::string& name) {
     st->step();
     items_->drop(name);
     indexes_->drop(name);
+    auto expiry = db_.prepare("DELETE FROM ddb_expiry WHERE tbl = ?");
+    expiry->bind(1, name);
+    expiry->step();
     streams_->table_deleted(name);
   });
   tables_.erase(name);

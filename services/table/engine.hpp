@@ -127,6 +127,17 @@ class TableEngine {
   };
   Result<Empty> batch_write(const std::vector<BatchWrite>& writes);
 
+  // ---- time to live (ttl.cpp) ----
+  // UpdateTimeToLive: on with an attribute name, or off. Turning it on indexes the expiry of
+  // the items already there.
+  Result<Empty> update_ttl(const std::string& table, bool enabled, const std::string& attribute);
+  // DescribeTimeToLive: the attribute name, empty when off.
+  Result<std::string> describe_ttl(const std::string& table);
+  // The background sweep: deletes up to `limit` items whose time to live has passed (a number
+  // of epoch seconds at or before now, and not more than five years ago, which DynamoDB
+  // ignores), each in the stream as a REMOVE by the service. Returns how many it deleted.
+  std::size_t expire_items(std::size_t limit);
+
   // ---- transactions (transactions.cpp) ----
   struct TransactWrite {
     enum class Kind { Put, Update, Delete, ConditionCheck } kind = Kind::Put;
@@ -195,6 +206,9 @@ class TableEngine {
   std::optional<Error> apply_stream_specification(const std::string& table,
                                                   const StreamSpecification& spec, bool creating);
   void backfill(const Table& table, const std::string& index);
+  // Keeps ddb_expiry, the items by expiry time, in step for a table with a time to live.
+  void track_expiry(const Table& table, const StoredKey& key, const std::optional<StoredItem>& old,
+                    const std::optional<StoredItem>& now);
   Result<IndexPosition> index_start(const Table& table, const IndexInfo& index,
                                     const Json& start) const;
   Json last_key(const Table& table, const IndexInfo* index, const Json& item) const;

@@ -130,7 +130,8 @@ std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexIn
 }
 
 bool TableEngine::needs_old_item(const Table& t) const {
-  return !t.info.indexes.empty() || streams_->current(t.info.name).has_value();
+  return !t.info.indexes.empty() || !t.info.ttl_attribute.empty() ||
+         streams_->current(t.info.name).has_value();
 }
 
 void TableEngine::apply_change(const Table& t, const StoredKey& key,
@@ -139,6 +140,7 @@ void TableEngine::apply_change(const Table& t, const StoredKey& key,
   const std::string& table = t.info.name;
   if (now) items_->put(table, *now);
   else if (old) items_->erase(table, key);
+  if (!t.info.ttl_attribute.empty()) track_expiry(t, key, old, now);
   if (old || now) {
     StreamLog::ItemChange change;
     change.table = table;

@@ -126,6 +126,8 @@ struct TableInfo {
   // and label while it is readable (DescribeTable's LatestStreamArn / LatestStreamLabel).
   std::optional<StreamSpecification> stream;
   std::string latest_stream_arn, latest_stream_label;
+  // Time to live: the attribute holding each item's expiry (epoch seconds); empty when off.
+  std::string ttl_attribute;
   // Parts of the definition kept as given for the features of the next issue (indexes, streams,
   // table class, SSE): echoed in DescribeTable where DynamoDB echoes them.
   Json extra = Json::object();

@@ -76,6 +76,34 @@ void sync_kept_table(TableEngine& engine, const CreateTableRequest& want, const 
     }
 }
 
+// TimeToLiveSpecification {AttributeName, Enabled}: the table follows it, kept or new.
+void apply_ttl(TableEngine& engine, const std::string& table, const Json& props,
+               const std::string& file, const std::string& key) {
+  std::string want;
+  if (auto it = props.find("TimeToLiveSpecification"); it != props.end() && it->is_object()) {
+    const Json& spec = *it;
+    bool enabled = spec.contains("Enabled") &&
+                   (spec["Enabled"].is_boolean() ? spec["Enabled"].get<bool>()
+                                                 : spec["Enabled"] == "true");
+    if (enabled) {
+      want = app::json_scalar_text(spec.value("AttributeName", Json("")));
+      if (want.empty())
+        throw app::ConfigError(file, key + ".TimeToLiveSpecification.AttributeName",
+                               "required when Enabled is true");
+    }
+  }
+  auto have = engine.describe_ttl(table);
+  if (!have || *have == want) return;
+  if (!have->empty()) {
+    auto off = engine.update_ttl(table, false, *have);
+    if (!off) throw app::ConfigError(file, key, off.error().message);
+  }
+  if (!want.empty()) {
+    auto on = engine.update_ttl(table, true, want);
+    if (!on) throw app::ConfigError(file, key, on.error().message);
+  }
+}
+
 }  // namespace
 
 std::string resource_table_name(const app::AppSpec& app, const app::ResourceSpec& resource,
@@ -112,7 +140,7 @@ std::vector<std::string> create_resource_tables(const app::AppSpec& app,
   static const std::set<std::string, std::less<>> kApplied = {
       "TableName", "KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
       "Tags", "DeletionProtectionEnabled", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
-      "StreamSpecification"};
+      "StreamSpecification", "TimeToLiveSpecification"};
   const std::string file = app.config_file.filename().string();
   std::vector<std::string> warnings;
   for (const auto& r : app.resources) {
@@ -202,10 +230,12 @@ std::vector<std::string> create_resource_tables(const app::AppSpec& app,
         if (!updated) throw app::ConfigError(file, key, updated.error().message);
       }
       sync_kept_table(engine, req, *current, file, key);
+      apply_ttl(engine, req.name, props, file, key);
       continue;
     }
     auto created = engine.create_table(req);
     if (!created) throw app::ConfigError(file, key, created.error().message);
+    apply_ttl(engine, req.name, props, file, key);
   }
   return warnings;
 }

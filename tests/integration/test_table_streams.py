@@ -223,6 +223,20 @@ class TableStreamTriggers(unittest.TestCase):
         self.assertEqual(recs[1]["dynamodb"]["OldImage"]["state"], {"S": "new"})
         self.assertEqual(recs[1]["dynamodb"]["NewImage"]["state"], {"S": "paid"})
 
+    def test_time_to_live_deletions_reach_the_trigger_as_the_service(self):
+        self.ddb.put_item(TableName="stream-orders", Item={
+            "id": {"S": "ttl-1"}, "expires": {"N": str(int(time.time()) - 5)}})
+        events = self.log.wait_for("recorder", lambda e: any(
+            r["eventName"] == "REMOVE" and r["dynamodb"]["Keys"]["id"]["S"] == "ttl-1"
+            for r in records(e)))
+        removed = [r for r in records(events) if r["eventName"] == "REMOVE" and
+                   r["dynamodb"]["Keys"]["id"]["S"] == "ttl-1"][0]
+        self.assertEqual(removed["userIdentity"],
+                         {"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+        self.assertEqual(removed["dynamodb"]["OldImage"]["id"], {"S": "ttl-1"})
+        self.assertNotIn("Item", self.ddb.get_item(TableName="stream-orders",
+                                                   Key={"id": {"S": "ttl-1"}}))
+
     def test_filter_patterns_deliver_only_matching_records(self):
         for i, state in enumerate(["draft", "new", "new"]):
             self.ddb.put_item(TableName="stream-orders",
