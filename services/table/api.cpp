@@ -9,58 +9,17 @@
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/json_protocol.hpp"
 #include "services/table/expression.hpp"
+#include "services/table/api_support.hpp"
 #include "services/table/legacy.hpp"
 
 namespace serverlite::table {
 
 using aws::ApiError;
+using namespace front;
 
 namespace {
 
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
-constexpr std::string_view kValidationType = "com.amazon.coral.validate#ValidationException";
-
-ApiError validation(std::string message) {
-  return ApiError(400, std::string(kValidationType), std::move(message));
-}
-
-ApiError to_api_error(const Error& e) {
-  // A value of the wrong JSON shape is the request decoder's error in DynamoDB.
-  if (e.code == ErrorCode::Validation && is_serialization_error(e.message))
-    return ApiError(400, std::string(aws::kSerializationException), e.message);
-  return ApiError(error_http_status(e.code), std::string(error_type(e.code)), e.message);
-}
-
-// A ConditionalCheckFailedException that may carry the item (ReturnValuesOnConditionCheckFailure).
-struct ConditionFailed {
-  std::string message;
-  std::optional<Json> item;
-};
-
-// A TransactionCanceledException, which carries its CancellationReasons.
-struct Cancelled {
-  Error error;
-};
-
-template <class T>
-T& unwrap(Result<T>& r) {
-  if (!r) {
-    if (r.error().code == ErrorCode::ConditionalCheckFailed)
-      throw ConditionFailed{r.error().message, r.error().item};
-    if (r.error().code == ErrorCode::TransactionCanceled) throw Cancelled{r.error()};
-    throw to_api_error(r.error());
-  }
-  return r.value();
-}
-
-// DynamoDB's wording for a required member left out.
-std::string required(const Json& body, std::string_view name) {
-  auto v = aws::optional_string(body, name);
-  if (!v)
-    throw validation("The parameter '" + std::string(name) +
-                     "' is required but was not present in the request");
-  return *v;
-}
 
 double seconds_of(TimePoint t) {
   return static_cast<double>(
@@ -490,21 +449,9 @@ Json write_answer(const WriteResult& result, const Json& body, const std::string
   return out;
 }
 
-const Json& required_object(const Json& body, std::string_view name) {
-  const Json* v = aws::optional_object(body, name);
-  if (!v)
-    throw validation("1 validation error detected: Value null at '" +
-                     std::string(1, static_cast<char>(std::tolower(name[0]))) +
-                     std::string(name.substr(1)) + "' failed to satisfy constraint: Member must "
-                     "not be null");
-  return *v;
-}
 
 }  // namespace
 
-struct TableApi::Call {
-  Json body;
-};
 
 TableApi::TableApi(TableEngine& engine, std::string endpoint_url)
     : engine_(engine), endpoint_url_(std::move(endpoint_url)) {}
@@ -533,6 +480,9 @@ const std::map<std::string, TableApi::Operation, std::less<>>& TableApi::routes(
       {"TransactGetItems", &TableApi::transact_get_items},
       {"UpdateTimeToLive", &TableApi::update_time_to_live},
       {"DescribeTimeToLive", &TableApi::describe_time_to_live},
+      {"ExecuteStatement", &TableApi::execute_statement},
+      {"BatchExecuteStatement", &TableApi::batch_execute_statement},
+      {"ExecuteTransaction", &TableApi::execute_transaction},
   };
   return table;
 }

@@ -65,6 +65,11 @@ class TableApi {
   nlohmann::json transact_get_items(Call&);
   nlohmann::json update_time_to_live(Call&);
   nlohmann::json describe_time_to_live(Call&);
+  // PartiQL (partiql_api.cpp).
+  nlohmann::json execute_statement(Call&);
+  nlohmann::json batch_execute_statement(Call&);
+  nlohmann::json execute_transaction(Call&);
+  nlohmann::json run_statement(const nlohmann::json& request, bool single);
   nlohmann::json read(Call&, bool is_query);
 
   TableEngine& engine_;

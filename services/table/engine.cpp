@@ -46,6 +46,8 @@ std::string_view error_type(ErrorCode code) {
       return "com.amazonaws.dynamodb.v20120810#TransactionCanceledException";
     case ErrorCode::IdempotentParameterMismatch:
       return "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException";
+    case ErrorCode::DuplicateItem:
+      return "com.amazonaws.dynamodb.v20120810#DuplicateItemException";
   }
   return "com.amazonaws.dynamodb.v20120810#InternalServerError";
 }

@@ -29,6 +29,7 @@ enum class ErrorCode {
   ConditionalCheckFailed,
   TransactionCanceled,
   IdempotentParameterMismatch,
+  DuplicateItem,
 };
 
 // The `__type` of the JSON error: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
