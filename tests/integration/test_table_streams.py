@@ -237,6 +237,28 @@ class TableStreamTriggers(unittest.TestCase):
         self.assertNotIn("Item", self.ddb.get_item(TableName="stream-orders",
                                                    Key={"id": {"S": "ttl-1"}}))
 
+    def test_reported_item_failures_are_retried_from_the_lowest_one(self):
+        # LATEST: only what is written after the trigger started.
+        self.ddb.batch_write_item(RequestItems={"stream-tasks": [
+            {"PutRequest": {"Item": {"id": {"S": k}, "fail": {"BOOL": k == "b"}}}}
+            for k in ("a", "b", "c")]})
+
+        def ids(event):
+            return [r["dynamodb"]["Keys"]["id"]["S"] for r in event["Records"]]
+
+        events = self.log.wait_for("partial", lambda e: len(e) >= 2)
+        self.assertEqual(ids(events[0]), ["a", "b", "c"])
+        self.assertEqual(ids(events[1]), ["b", "c"])  # resumed at the reported record
+        open(os.path.join(self.events_dir, "healed-b"), "w").close()
+        events = self.log.wait_for("partial", lambda e: any(
+            ids(x) == ["b", "c"] for x in e[2:]) or len(e) > 2)
+        time.sleep(1.5)
+        after = self.log.events("partial")
+        self.assertEqual(ids(after[-1]), ["b", "c"])  # the last delivery, healed, succeeded
+        count = len(after)
+        time.sleep(1.5)
+        self.assertEqual(len(self.log.events("partial")), count)  # and nothing comes again
+
     def test_filter_patterns_deliver_only_matching_records(self):
         for i, state in enumerate(["draft", "new", "new"]):
             self.ddb.put_item(TableName="stream-orders",
