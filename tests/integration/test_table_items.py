@@ -317,7 +317,8 @@ class TableSurvivesKill(RestartTestCase):
             while not stop.is_set():
                 try:
                     c.put_item(TableName="orders", Item={"customer": {"S": f"w{w}"},
-                                                         "placed": {"N": str(n)}})
+                                                         "placed": {"N": str(n)},
+                                                         "state": {"S": f"s{w}"}})
                 except Exception:  # noqa: BLE001 - the kill ends the writers
                     return
                 with lock:
@@ -335,13 +336,36 @@ class TableSurvivesKill(RestartTestCase):
         for t in threads:
             t.join()
         self.assertGreater(len(acked), 10)
-        ddb = self.client(self.start())
+        restarted = self.start()
+        ddb = self.client(restarted)
+        self.sl_streams_client = lambda: restarted.boto3_client("dynamodbstreams")
         for w, n in acked:
             got = ddb.get_item(TableName="orders", Key={"customer": {"S": f"w{w}"},
                                                         "placed": {"N": str(n)}})
             self.assertIn("Item", got, (w, n))
         got = ddb.get_item(TableName="orders", Key={"customer": {"S": "w9"}, "placed": {"N": "0"}})
         self.assertEqual(got["Item"]["v"], {"S": "updated"})
+        # The index entries and stream records were committed with the items.
+        for w in range(3):
+            mine = {n for v, n in acked if v == w}
+            pages = ddb.get_paginator("query").paginate(
+                TableName="orders", IndexName="byState", KeyConditionExpression="#s = :s",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":s": {"S": f"s{w}"}})
+            indexed = {int(i["placed"]["N"]) for p in pages for i in p["Items"]}
+            self.assertTrue(mine <= indexed, (w, sorted(mine - indexed)[:5]))
+        streams = self.sl_streams_client()
+        arn = ddb.describe_table(TableName="orders")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        streamed = set()
+        while it:
+            page = streams.get_records(ShardIterator=it, Limit=1000)
+            streamed |= {(r["dynamodb"]["Keys"]["customer"]["S"],
+                          int(r["dynamodb"]["Keys"]["placed"]["N"])) for r in page["Records"]}
+            it = page.get("NextShardIterator") if page["Records"] else None
+        self.assertTrue({(f"w{w}", n) for w, n in acked} <= streamed)
 
 
 if __name__ == "__main__":
