@@ -1,5 +1,7 @@
 #include "emulator/aws/json_protocol.hpp"
 
+#include <boost/crc.hpp>
+
 namespace serverlite::aws {
 
 namespace {
@@ -102,14 +104,24 @@ std::map<std::string, std::string> string_map(const json& obj, std::string_view 
   return out;
 }
 
-http::Response render_json_response(const JsonProtocol& protocol, const json& body,
-                                    const std::string& request_id) {
+http::Response render_json(int status, const json& body, const JsonProtocol& protocol,
+                           const std::string& request_id) {
   http::Response res;
-  res.status = 200;
+  res.status = status;
   res.add_header("Content-Type", protocol.content_type);
   res.add_header("x-amzn-RequestId", request_id);
-  res.body = dump(body.is_null() ? json::object() : body);
+  res.body = dump(body);
+  if (protocol.crc32) {
+    boost::crc_32_type crc;
+    crc.process_bytes(res.body.data(), res.body.size());
+    res.add_header("x-amz-crc32", std::to_string(crc.checksum()));
+  }
   return res;
+}
+
+http::Response render_json_response(const JsonProtocol& protocol, const json& body,
+                                    const std::string& request_id) {
+  return render_json(200, body.is_null() ? json::object() : body, protocol, request_id);
 }
 
 http::Response render_json_error(const ApiError& error, const JsonProtocol& protocol,
@@ -122,15 +134,12 @@ http::Response render_json_error(const ApiError& error, const JsonProtocol& prot
   else
     type = error.code;
   if (type.find('#') == std::string::npos) type = protocol.type_prefix + type;
-
-  http::Response res;
-  res.status = error.http_status;
-  res.add_header("Content-Type", protocol.content_type);
-  res.add_header("x-amzn-RequestId", request_id);
+  http::Response res = render_json(error.http_status,
+                                   json{{"__type", type}, {"message", error.message()}}, protocol,
+                                   request_id);
   if (protocol.query_compatible)
     res.add_header("x-amzn-query-error",
                    error.code + (error.http_status >= 500 ? ";Receiver" : ";Sender"));
-  res.body = dump(json{{"__type", type}, {"message", error.message()}});
   return res;
 }
 

@@ -38,6 +38,8 @@ struct JsonProtocol {
   // `__type` of the code kSerializationException: the request framework's own error, which is
   // not in the service's namespace (DynamoDB and Kinesis answer this for a malformed body).
   std::string serialization_type = "com.amazon.coral.service#SerializationException";
+  // DynamoDB's SDKs check `x-amz-crc32` (the CRC32 of the body) on every answer.
+  bool crc32 = false;
 };
 
 // The error code parse_json_body() and the accessors raise for a body or member that does not
@@ -65,8 +67,12 @@ std::vector<std::string> string_list(const nlohmann::json& obj, std::string_view
 // A map of string to string (`"Attributes": {"DelaySeconds": "5"}`, `"tags"`); empty when absent.
 std::map<std::string, std::string> string_map(const nlohmann::json& obj, std::string_view name);
 
-// 200 with the service's Content-Type, x-amzn-RequestId and `body` serialised compactly. Strings
-// that are not valid UTF-8 are written with U+FFFD rather than failing the response.
+// `status` with the service's Content-Type, x-amzn-RequestId (and x-amz-crc32 when the protocol
+// says so) and `body` serialised compactly. Strings that are not valid UTF-8 are written with
+// U+FFFD rather than failing the response.
+http::Response render_json(int status, const nlohmann::json& body, const JsonProtocol& protocol,
+                           const std::string& request_id = new_request_id());
+// render_json() with 200 (a null body is `{}`).
 http::Response render_json_response(const JsonProtocol& protocol, const nlohmann::json& body,
                                     const std::string& request_id = new_request_id());
 

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/fnv.hpp"
 #include "emulator/http/base64.hpp"
 
 namespace serverlite::gateway {
@@ -181,8 +182,7 @@ json rest_event(const http::Request& request, std::string_view path, const Route
   };
 
   // resourceId names the resource in AWS (6 characters); a hash of the template keeps it stable.
-  std::uint32_t h = 2166136261u;
-  for (char c : route.path_template) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  std::uint32_t h = fnv1a_32(route.path_template);
   std::string resource_id;
   for (int i = 0; i < 6; ++i, h /= 36)
     resource_id += "0123456789abcdefghijklmnopqrstuvwxyz"[h % 36];

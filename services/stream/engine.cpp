@@ -5,6 +5,7 @@
 #include <ctime>
 #include <regex>
 
+#include "emulator/fnv.hpp"
 #include "emulator/http/base64.hpp"
 #include "services/stream/keys.hpp"
 
@@ -56,14 +57,6 @@ std::optional<Error> check_stream_name(std::string_view name, std::string_view m
   return std::nullopt;
 }
 
-std::string fnv_hex(std::string_view text) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : text) h = (h ^ c) * 16777619u;
-  char buffer[9];
-  std::snprintf(buffer, sizeof buffer, "%08x", h);
-  return buffer;
-}
-
 // "Thu Jan 22 01:22:02 UTC 2015", the date format of Kinesis's iterator messages.
 std::string amz_utc(std::int64_t ms) {
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
@@ -87,14 +80,14 @@ std::string encode_iterator(const Iterator& it) {
   std::string body = "1|" + std::to_string(it.created_ms) + "|" +
                      std::to_string(it.stream_created_ms) + "|" + std::to_string(it.shard_index) +
                      "|" + std::to_string(it.after) + "|" + it.stream;
-  return http::base64_encode(body + "|" + fnv_hex(body));
+  return http::base64_encode(body + "|" + fnv1a_32_hex(body));
 }
 
 std::optional<Iterator> decode_iterator(std::string_view text) {
   auto raw = http::base64_decode(text);
   if (!raw) return std::nullopt;
   auto bar = raw->rfind('|');
-  if (bar == std::string::npos || fnv_hex(std::string_view(*raw).substr(0, bar)) != raw->substr(bar + 1))
+  if (bar == std::string::npos || fnv1a_32_hex(std::string_view(*raw).substr(0, bar)) != raw->substr(bar + 1))
     return std::nullopt;
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -115,14 +108,14 @@ std::optional<Iterator> decode_iterator(std::string_view text) {
 
 // ListStreams / ListShards tokens: opaque, base64 of the fields and a checksum.
 std::string encode_token(const std::string& body) {
-  return http::base64_encode(body + "|" + fnv_hex(body));
+  return http::base64_encode(body + "|" + fnv1a_32_hex(body));
 }
 
 std::optional<std::string> decode_token(std::string_view token) {
   auto raw = http::base64_decode(token);
   if (!raw) return std::nullopt;
   auto bar = raw->rfind('|');
-  if (bar == std::string::npos || fnv_hex(std::string_view(*raw).substr(0, bar)) != raw->substr(bar + 1))
+  if (bar == std::string::npos || fnv1a_32_hex(std::string_view(*raw).substr(0, bar)) != raw->substr(bar + 1))
     return std::nullopt;
   return raw->substr(0, bar);
 }

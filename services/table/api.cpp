@@ -3,7 +3,6 @@
 #include <deque>
 #include <set>
 
-#include <boost/crc.hpp>
 #include <nlohmann/json.hpp>
 
 #include "emulator/aws/api_error.hpp"
@@ -495,16 +494,7 @@ std::vector<std::string> TableApi::action_names() {
 
 void TableApi::handle(http::Request request, http::Responder respond) {
   auto answer = [&](int status, const Json& body) {
-    http::Response res;
-    res.status = status;
-    res.add_header("Content-Type", std::string(kContentType));
-    res.add_header("x-amzn-RequestId", aws::new_request_id());
-    res.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-    // The SDKs verify the body against this CRC32 and retry on a mismatch.
-    boost::crc_32_type crc;
-    crc.process_bytes(res.body.data(), res.body.size());
-    res.add_header("x-amz-crc32", std::to_string(crc.checksum()));
-    respond(std::move(res));
+    respond(aws::render_json(status, body, dynamodb_protocol()));
   };
   std::string target(request.header("X-Amz-Target").value_or(""));
   std::string action = target.substr(target.find('.') + 1);
@@ -543,13 +533,14 @@ void TableApi::handle(http::Request request, http::Responder respond) {
     }
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
-    std::string type = e.code == aws::kSerializationException
-                           ? "com.amazon.coral.service#SerializationException"
-                           : e.code;
-    Json body = {{"__type", type}};
-    if (!e.message().empty()) body["message"] = e.message();
-    answer(e.http_status, body);
+    respond(aws::render_json_error(e, dynamodb_protocol()));
   }
+}
+
+const aws::JsonProtocol& dynamodb_protocol() {
+  static const aws::JsonProtocol protocol{.content_type = std::string(kContentType),
+                                          .crc32 = true};
+  return protocol;
 }
 
 std::vector<IndexInfo> decode_indexes(const Json& body, const Definitions& defs,

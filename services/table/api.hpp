@@ -13,10 +13,15 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "emulator/aws/json_protocol.hpp"
 #include "emulator/http/message.hpp"
 #include "services/table/engine.hpp"
 
 namespace serverlite::table {
+
+// How DynamoDB and DynamoDB Streams speak AWS JSON 1.0: error types fully qualified by the
+// service, and `x-amz-crc32` on every answer (the SDKs check it).
+const aws::JsonProtocol& dynamodb_protocol();
 
 // Decoders shared with serverless.yml's AWS::DynamoDB::Table (the same shapes as CreateTable's
 // members). They throw aws::ApiError with DynamoDB's message.

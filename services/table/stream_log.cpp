@@ -5,6 +5,7 @@
 #include <ctime>
 #include <random>
 
+#include "emulator/fnv.hpp"
 #include "emulator/http/base64.hpp"
 
 namespace serverlite::table {
@@ -28,14 +29,6 @@ std::int64_t to_ms(system_clock::time_point t) {
 
 system_clock::time_point from_ms(std::int64_t ms) {
   return system_clock::time_point(std::chrono::milliseconds(ms));
-}
-
-std::string fnv_hex(std::string_view text) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : text) h = (h ^ c) * 16777619u;
-  char buffer[9];
-  std::snprintf(buffer, sizeof buffer, "%08x", h);
-  return buffer;
 }
 
 // "2026-11-24T20:55:12.345", the form of AWS's stream labels (UTC, no zone designator).
@@ -100,7 +93,7 @@ struct Iterator {
 std::string encode_iterator(const Iterator& it) {
   std::string body = std::to_string(it.created_ms) + "|" + std::to_string(it.stream_id) + "|" +
                      std::to_string(it.after) + "|" + it.shard_id + "|" + it.arn;
-  return it.arn + "|1|" + http::base64_encode(body + "|" + fnv_hex(body));
+  return it.arn + "|1|" + http::base64_encode(body + "|" + fnv1a_32_hex(body));
 }
 
 std::optional<Iterator> decode_iterator(std::string_view text) {
@@ -110,7 +103,7 @@ std::optional<Iterator> decode_iterator(std::string_view text) {
   if (!raw) return std::nullopt;
   auto bar = raw->rfind('|');
   if (bar == std::string::npos ||
-      fnv_hex(std::string_view(*raw).substr(0, bar)) != raw->substr(bar + 1))
+      fnv1a_32_hex(std::string_view(*raw).substr(0, bar)) != raw->substr(bar + 1))
     return std::nullopt;
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -331,7 +324,7 @@ StreamDescription StreamLog::enable(const std::string& table, const std::string&
   d.created = from_ms(created);
   char stamp[32];
   std::snprintf(stamp, sizeof stamp, "%020lld", static_cast<long long>(created));
-  d.shard_id = std::string("shardId-") + stamp + "-" + fnv_hex(d.arn);
+  d.shard_id = std::string("shardId-") + stamp + "-" + fnv1a_32_hex(d.arn);
   auto insert = db_.prepare(
       "INSERT INTO table_streams(arn, table_name, table_arn, label, view, enabled, created_ms,"
       " shard_id) VALUES(?, ?, ?, ?, ?, 1, ?, ?)");

@@ -1,10 +1,10 @@
 #include "services/table/streams_api.hpp"
 
-#include <boost/crc.hpp>
 #include <nlohmann/json.hpp>
 
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/json_protocol.hpp"
+#include "services/table/api.hpp"
 
 namespace serverlite::table {
 
@@ -13,7 +13,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 constexpr std::string_view kValidationType = "com.amazon.coral.validate#ValidationException";
 
 ApiError validation(std::string message) {
@@ -101,16 +100,7 @@ std::vector<std::string> StreamsApi::action_names() {
 
 void StreamsApi::handle(http::Request request, http::Responder respond) {
   auto answer = [&](int status, const Json& body) {
-    http::Response res;
-    res.status = status;
-    res.add_header("Content-Type", std::string(kContentType));
-    res.add_header("x-amzn-RequestId", aws::new_request_id());
-    res.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-    // The SDKs verify the body against this CRC32 and retry on a mismatch.
-    boost::crc_32_type crc;
-    crc.process_bytes(res.body.data(), res.body.size());
-    res.add_header("x-amz-crc32", std::to_string(crc.checksum()));
-    respond(std::move(res));
+    respond(aws::render_json(status, body, dynamodb_protocol()));
   };
   std::string target(request.header("X-Amz-Target").value_or(""));
   std::string action = target.substr(target.find('.') + 1);
@@ -122,12 +112,7 @@ void StreamsApi::handle(http::Request request, http::Responder respond) {
     Json result = (this->*route->second)(call);
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
-    std::string type = e.code == aws::kSerializationException
-                           ? "com.amazon.coral.service#SerializationException"
-                           : e.code;
-    Json body = {{"__type", type}};
-    if (!e.message().empty()) body["message"] = e.message();
-    answer(e.http_status, body);
+    respond(aws::render_json_error(e, dynamodb_protocol()));
   }
 }
 
