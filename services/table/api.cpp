@@ -953,15 +953,7 @@ Json TableApi::describe_time_to_live(Call& call) {
 
 // TransactWriteItems: each action carries its own expressions and placeholders.
 Json TableApi::transact_write_items(Call& call) {
-  const Json* list = aws::optional_array(call.body, "TransactItems");
-  if (!list)
-    throw validation("1 validation error detected: Value null at 'transactItems' failed to "
-                     "satisfy constraint: Member must not be null");
-  if (list->empty() || list->size() > 100)
-    throw validation("1 validation error detected: Value '[...]' at 'transactItems' failed to "
-                     "satisfy constraint: Member must have length " +
-                     std::string(list->empty() ? "greater than or equal to 1"
-                                               : "less than or equal to 100"));
+  const Json* list = &bounded_list(call.body, "TransactItems", 100);
   std::deque<ConditionExpression> conditions;
   std::deque<UpdateExpression> updates;
   std::vector<TableEngine::TransactWrite> writes;
@@ -1031,15 +1023,7 @@ Json TableApi::transact_write_items(Call& call) {
 }
 
 Json TableApi::transact_get_items(Call& call) {
-  const Json* list = aws::optional_array(call.body, "TransactItems");
-  if (!list)
-    throw validation("1 validation error detected: Value null at 'transactItems' failed to "
-                     "satisfy constraint: Member must not be null");
-  if (list->empty() || list->size() > 100)
-    throw validation("1 validation error detected: Value '[...]' at 'transactItems' failed to "
-                     "satisfy constraint: Member must have length " +
-                     std::string(list->empty() ? "greater than or equal to 1"
-                                               : "less than or equal to 100"));
+  const Json* list = &bounded_list(call.body, "TransactItems", 100);
   std::vector<TableEngine::TransactGet> gets;
   std::vector<std::optional<ProjectionExpression>> projections;
   for (const auto& entry : *list) {

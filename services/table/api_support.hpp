@@ -71,6 +71,23 @@ inline const Json& required_object(const Json& body, std::string_view name) {
   return *v;
 }
 
+// A required list member of 1 to `max` entries, with DynamoDB's messages
+// ("1 validation error detected: Value null at 'transactItems' ...").
+inline const Json& bounded_list(const Json& body, std::string_view name, std::size_t max) {
+  std::string at = std::string(1, static_cast<char>(std::tolower(name[0]))) +
+                   std::string(name.substr(1));
+  const Json* list = aws::optional_array(body, name);
+  if (!list)
+    throw validation("1 validation error detected: Value null at '" + at +
+                     "' failed to satisfy constraint: Member must not be null");
+  if (list->empty() || list->size() > max)
+    throw validation("1 validation error detected: Value '[...]' at '" + at +
+                     "' failed to satisfy constraint: Member must have length " +
+                     (list->empty() ? std::string("greater than or equal to 1")
+                                    : "less than or equal to " + std::to_string(max)));
+  return *list;
+}
+
 }  // namespace serverlite::table::front
 
 namespace serverlite::table {

@@ -214,15 +214,7 @@ Json TableApi::execute_statement(Call& call) {
 // BatchExecuteStatement: up to 25 statements, all reads (whole-key SELECTs) or all writes, each
 // answered on its own: its item, or its error.
 Json TableApi::batch_execute_statement(Call& call) {
-  const Json* list = aws::optional_array(call.body, "Statements");
-  if (!list)
-    throw validation("1 validation error detected: Value null at 'statements' failed to "
-                     "satisfy constraint: Member must not be null");
-  if (list->empty() || list->size() > 25)
-    throw validation("1 validation error detected: Value '[...]' at 'statements' failed to "
-                     "satisfy constraint: Member must have length " +
-                     std::string(list->empty() ? "greater than or equal to 1"
-                                               : "less than or equal to 25"));
+  const Json* list = &bounded_list(call.body, "Statements", 25);
   Json responses = Json::array();
   for (const auto& request : *list) {
     Json response = Json::object();
@@ -254,15 +246,7 @@ Json TableApi::batch_execute_statement(Call& call) {
 // ExecuteTransaction: the statements as one TransactWriteItems (INSERT, UPDATE, DELETE, EXISTS)
 // or one TransactGetItems (whole-key SELECTs).
 Json TableApi::execute_transaction(Call& call) {
-  const Json* list = aws::optional_array(call.body, "TransactStatements");
-  if (!list)
-    throw validation("1 validation error detected: Value null at 'transactStatements' failed to "
-                     "satisfy constraint: Member must not be null");
-  if (list->empty() || list->size() > 100)
-    throw validation("1 validation error detected: Value '[...]' at 'transactStatements' failed "
-                     "to satisfy constraint: Member must have length " +
-                     std::string(list->empty() ? "greater than or equal to 1"
-                                               : "less than or equal to 100"));
+  const Json* list = &bounded_list(call.body, "TransactStatements", 100);
   std::deque<Statement> statements;
   std::deque<NotExists> guards;
   std::deque<ConditionExpression> delete_conditions;

@@ -189,3 +189,50 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.sl.__exit__(None, None, None)
+
+
+class EventLog:
+    """The events handlers of a fixture app wrote down in `directory`, one JSON line per
+    invocation in <service>-dev-<function key>.jsonl, read by function key."""
+
+    def __init__(self, directory, service):
+        self.directory = directory
+        self.service = service
+
+    def events(self, key):
+        path = os.path.join(self.directory, f"{self.service}-dev-{key}.jsonl")
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            return []
+        # A line still being written has no newline yet: leave it for the next look.
+        return [json.loads(line) for line in text.split("\n")[:-1] if line]
+
+    def wait_for(self, key, predicate, timeout=10):
+        """The events of `key` once predicate(events) holds; fails the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            events = self.events(key)
+            if predicate(events):
+                return events
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting on {key}; events so far:\n" +
+                                     json.dumps(events, indent=1)[:4000])
+            time.sleep(0.05)
+
+    def settle(self, key, quiet=1.0, timeout=10):
+        """The events of `key` once none has come for `quiet` seconds: the trigger is done."""
+        deadline = time.monotonic() + timeout
+        events, since = self.events(key), time.monotonic()
+        while time.monotonic() - since < quiet:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{key} keeps getting events: {len(events)} so far")
+            time.sleep(0.05)
+            now = self.events(key)
+            if len(now) != len(events):
+                events, since = now, time.monotonic()
+        return events
+
+    def heal(self, record_id):
+        open(os.path.join(self.directory, f"healed-{record_id}"), "w").close()

@@ -1,7 +1,6 @@
 """The command line: version, help, config errors, and `serverlite invoke`."""
 import json
 import os
-import stat
 import tempfile
 import textwrap
 import unittest

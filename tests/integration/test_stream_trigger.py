@@ -13,7 +13,7 @@ import time
 import unittest
 from datetime import datetime
 
-from harness import Serverlite, ServerTestCase, app_path
+from harness import EventLog, Serverlite, ServerTestCase, app_path
 
 SERVICE = "streams"
 ACCOUNT = "000000000000"
@@ -31,51 +31,6 @@ def resource_stream(logical_id):
 
 def payload(**fields):
     return json.dumps(fields).encode()
-
-
-class EventLog:
-    """The events the handlers wrote down in `directory`, by function key."""
-
-    def __init__(self, directory):
-        self.directory = directory
-
-    def events(self, key):
-        path = os.path.join(self.directory, f"{SERVICE}-dev-{key}.jsonl")
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except FileNotFoundError:
-            return []
-        # A line still being written has no newline yet: leave it for the next look.
-        return [json.loads(line) for line in text.split("\n")[:-1] if line]
-
-    def wait_for(self, key, predicate, timeout=WAIT):
-        """The events of `key` once predicate(events) holds; fails the test after `timeout`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            events = self.events(key)
-            if predicate(events):
-                return events
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting on {key}; events so far:\n" +
-                                     json.dumps(events, indent=1)[:4000])
-            time.sleep(0.05)
-
-    def settle(self, key, quiet=1.0, timeout=WAIT):
-        """The events of `key` once none has come for `quiet` seconds: the trigger is done."""
-        deadline = time.monotonic() + timeout
-        events, since = self.events(key), time.monotonic()
-        while time.monotonic() - since < quiet:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{key} keeps getting events: {len(events)} so far")
-            time.sleep(0.05)
-            now = self.events(key)
-            if len(now) != len(events):
-                events, since = now, time.monotonic()
-        return events
-
-    def heal(self, record_id):
-        open(os.path.join(self.directory, f"healed-{record_id}"), "w").close()
 
 
 def data_of(record):
@@ -107,7 +62,7 @@ class StreamTriggerTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.events_dir = tempfile.mkdtemp(prefix="streams-events-")
-        cls.log = EventLog(cls.events_dir)
+        cls.log = EventLog(cls.events_dir, SERVICE)
         cls.sl = Serverlite(app_path(cls.APP), env={"STREAMS_EVENTS_DIR": cls.events_dir})
         cls.sl.__enter__()
         cls.kinesis = cls.sl.boto3_client("kinesis")
@@ -346,7 +301,7 @@ class StreamCheckpointTest(unittest.TestCase):
         self.state = os.path.join(self.dir, "state")
         self.events_dir = os.path.join(self.dir, "events")
         os.makedirs(self.events_dir)
-        self.log = EventLog(self.events_dir)
+        self.log = EventLog(self.events_dir, SERVICE)
 
     def run_app(self, durable, late):
         return Serverlite(app_path("streams"), "--state", self.state, env={

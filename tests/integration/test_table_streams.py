@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Serverlite, ServerTestCase, app_path
+from harness import EventLog, Serverlite, ServerTestCase, app_path
 
 WAIT = 10
 
@@ -149,31 +149,6 @@ class TableStreamsApi(ServerTestCase):
         return ctx.exception.response["Error"]
 
 
-class EventLog:
-    def __init__(self, directory):
-        self.directory = directory
-
-    def events(self, key):
-        try:
-            with open(os.path.join(self.directory, f"table-streams-dev-{key}.jsonl"),
-                      encoding="utf-8") as f:
-                text = f.read()
-        except FileNotFoundError:
-            return []
-        return [json.loads(line) for line in text.split("\n")[:-1] if line]
-
-    def wait_for(self, key, predicate, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while True:
-            events = self.events(key)
-            if predicate(events):
-                return events
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting on {key}:\n" +
-                                     json.dumps(events, indent=1)[:4000])
-            time.sleep(0.05)
-
-
 def records(events):
     return [r for e in events for r in e["Records"]]
 
@@ -183,7 +158,7 @@ class TableStreamTriggers(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.events_dir = tempfile.mkdtemp(prefix="table-streams-events-")
-        cls.log = EventLog(cls.events_dir)
+        cls.log = EventLog(cls.events_dir, "table-streams")
         cls.sl = Serverlite(app_path("table-streams"),
                             env={"TABLE_STREAMS_EVENTS_DIR": cls.events_dir})
         cls.sl.__enter__()

@@ -8,7 +8,6 @@
 // them.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { crc32 } from "node:zlib";
 import {
   ConditionalCheckFailedException, CreateTableCommand, DeleteTableCommand,
   DescribeEndpointsCommand, DescribeLimitsCommand, DescribeTableCommand, DynamoDBClient,
@@ -22,7 +21,7 @@ import {
   NumberValue, PutCommand, QueryCommand, ScanCommand, UpdateCommand, paginateQuery,
   paginateScan,
 } from "@aws-sdk/lib-dynamodb";
-import { clientConfig, startServerlite } from "./serverlite.mjs";
+import { clientConfig, crc32Checker, startServerlite } from "./serverlite.mjs";
 
 const ACCOUNT = "000000000000";
 const arnOf = (name) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${name}`;
@@ -30,32 +29,12 @@ const arnOf = (name) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${name}`;
 let sl;
 let ddb;
 let doc;
-let checkedAnswers = 0;
+const answers = { checked: 0 };
 const clients = [];
-
-// Buffers each raw HTTP answer, asserts x-amz-crc32 is the CRC-32 of its bytes, and hands the
-// SDK's deserializer the same bytes. Added at priority low, it sits inside the deserializer: it
-// gets the answer before it is parsed, whatever its status.
-function crc32Checker(stack) {
-  stack.add((next) => async (args) => {
-    const out = await next(args);
-    const res = out.response;
-    const chunks = [];
-    for await (const chunk of res.body) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    const header = res.headers["x-amz-crc32"];
-    assert.ok(header !== undefined, `no x-amz-crc32 on a ${res.statusCode} answer`);
-    assert.equal(Number(header), crc32(body),
-      `x-amz-crc32 ${header} does not match the body: ${body}`);
-    checkedAnswers++;
-    res.body = new Uint8Array(body);
-    return out;
-  }, { step: "deserialize", priority: "low", name: "crc32Checker" });
-}
 
 function client() {
   const c = new DynamoDBClient(clientConfig(sl.endpoint));
-  c.middlewareStack.use({ applyToStack: crc32Checker });
+  c.middlewareStack.use({ applyToStack: crc32Checker(answers) });
   clients.push(c);
   return c;
 }
@@ -699,6 +678,6 @@ describe("errors", () => {
   });
 
   test("every answer checked carried a matching x-amz-crc32", () => {
-    assert.ok(checkedAnswers > 100, `${checkedAnswers} answers checked`);
+    assert.ok(answers.checked > 100, `${answers.checked} answers checked`);
   });
 });

@@ -6,7 +6,6 @@
 // x-amz-crc32 against the bytes of each answer, since the v3 clients do not.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { crc32 } from "node:zlib";
 import {
   BatchExecuteStatementCommand, CreateTableCommand, DescribeTableCommand,
   DescribeTimeToLiveCommand, DuplicateItemException, DynamoDBClient, DynamoDBServiceException,
@@ -25,7 +24,7 @@ import {
   GetCommand, PutCommand, QueryCommand, ScanCommand, TransactGetCommand, TransactWriteCommand,
   UpdateCommand, paginateQuery, paginateScan,
 } from "@aws-sdk/lib-dynamodb";
-import { clientConfig, startServerlite } from "./serverlite.mjs";
+import { clientConfig, crc32Checker, startServerlite } from "./serverlite.mjs";
 
 const ACCOUNT = "000000000000";
 const arnOf = (name) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${name}`;
@@ -34,31 +33,12 @@ let sl;
 let ddb;
 let doc;
 let streams;
-let checkedAnswers = 0;
+const answers = { checked: 0 };
 const clients = [];
-
-// Buffers each raw answer, asserts x-amz-crc32 is the CRC-32 of its bytes, and hands the SDK's
-// deserializer the same bytes (priority low: inside the deserializer, before any parsing).
-function crc32Checker(stack) {
-  stack.add((next) => async (args) => {
-    const out = await next(args);
-    const res = out.response;
-    const chunks = [];
-    for await (const chunk of res.body) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    const header = res.headers["x-amz-crc32"];
-    assert.ok(header !== undefined, `no x-amz-crc32 on a ${res.statusCode} answer`);
-    assert.equal(Number(header), crc32(body),
-      `x-amz-crc32 ${header} does not match the body: ${body}`);
-    checkedAnswers++;
-    res.body = new Uint8Array(body);
-    return out;
-  }, { step: "deserialize", priority: "low", name: "crc32Checker" });
-}
 
 function client() {
   const c = new DynamoDBClient(clientConfig(sl.endpoint));
-  c.middlewareStack.use({ applyToStack: crc32Checker });
+  c.middlewareStack.use({ applyToStack: crc32Checker(answers) });
   clients.push(c);
   return c;
 }
@@ -949,6 +929,6 @@ describe("PartiQL", () => {
 
 describe("checks", () => {
   test("every DynamoDB answer carried a matching x-amz-crc32", () => {
-    assert.ok(checkedAnswers > 50, `${checkedAnswers} answers checked`);
+    assert.ok(answers.checked > 50, `${answers.checked} answers checked`);
   });
 });

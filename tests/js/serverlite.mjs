@@ -1,9 +1,11 @@
 // Starts the real serverlite binary for a test file and stops it: ephemeral ports, in-memory
 // state, 127.0.0.1 only. SERVERLITE_BIN names the binary (default: build/test/serverlite).
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { crc32 } from "node:zlib";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = process.env.SERVERLITE_BIN ?? path.join(root, "build", "test", "serverlite");
@@ -95,4 +97,26 @@ export async function startServerlite(app) {
       }
     },
   };
+}
+
+// DynamoDB answers carry x-amz-crc32, which the v3 clients do not check. A middleware for a
+// client's stack: buffers each raw HTTP answer, asserts x-amz-crc32 is the CRC-32 of its bytes,
+// and hands the SDK's deserializer the same bytes. Added at priority low, it sits inside the
+// deserializer: it gets the answer before it is parsed, whatever its status. `counter.checked`
+// counts the answers checked.
+export function crc32Checker(counter) {
+  return (stack) => stack.add((next) => async (args) => {
+    const out = await next(args);
+    const res = out.response;
+    const chunks = [];
+    for await (const chunk of res.body) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    const header = res.headers["x-amz-crc32"];
+    assert.ok(header !== undefined, `no x-amz-crc32 on a ${res.statusCode} answer`);
+    assert.equal(Number(header), crc32(body),
+      `x-amz-crc32 ${header} does not match the body: ${body}`);
+    counter.checked++;
+    res.body = new Uint8Array(body);
+    return out;
+  }, { step: "deserialize", priority: "low", name: "crc32Checker" });
 }
