@@ -185,9 +185,10 @@ std::optional<StreamViewType> parse_stream_view_type(std::string_view name) {
 }
 
 Json stream_record_json(const StreamRecord& r, const std::string& region) {
-  // "rounded down to the closest second"; a number of epoch seconds on the JSON protocol.
+  // "rounded down to the closest second": whole epoch seconds, a JSON integer as in Lambda's
+  // events (a timestamp on the JSON protocol may be written either way).
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(r.created.time_since_epoch());
-  Json dynamodb = {{"ApproximateCreationDateTime", static_cast<double>(seconds.count())},
+  Json dynamodb = {{"ApproximateCreationDateTime", static_cast<std::int64_t>(seconds.count())},
                    {"Keys", r.keys}};
   if (r.new_image) dynamodb["NewImage"] = *r.new_image;
   if (r.old_image) dynamodb["OldImage"] = *r.old_image;

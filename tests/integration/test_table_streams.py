@@ -190,6 +190,7 @@ class TableStreamTriggers(unittest.TestCase):
         d = first["dynamodb"]
         self.assertEqual(set(d), {"ApproximateCreationDateTime", "Keys", "NewImage",
                                   "SequenceNumber", "SizeBytes", "StreamViewType"})
+        self.assertIsInstance(d["ApproximateCreationDateTime"], int)  # whole seconds, as Lambda
         self.assertLess(abs(d["ApproximateCreationDateTime"] - time.time()), 60)
         self.assertEqual(d["Keys"], {"id": {"S": "o1"}})
         self.assertEqual(d["NewImage"]["total"], {"N": "12.5"})
