@@ -4,12 +4,17 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,6 +24,7 @@
 #include "emulator/app/app_spec.hpp"
 #include "emulator/emulator.hpp"
 #include "emulator/invoker/pools.hpp"
+#include "emulator/samples/samples.hpp"
 
 namespace {
 
@@ -126,6 +132,57 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   return 0;
 }
 
+// The events `invoke --event` names: a JSON file (one event), a JSON Lines file (one event per
+// non-blank line), a directory (its *.json and *.jsonl files in name order), or - (stdin, JSON
+// or JSON Lines). Throws std::runtime_error naming the file (and line) of what is not JSON.
+std::vector<std::string> read_events(const std::string& path) {
+  auto parse_text = [](const std::string& text, const std::string& name, bool lines) {
+    std::vector<std::string> out;
+    if (!lines || nlohmann::json::accept(text)) {
+      if (!nlohmann::json::accept(text))
+        throw std::runtime_error(name + ": the event is not valid JSON");
+      out.push_back(text);
+      return out;
+    }
+    std::istringstream in(text);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (!nlohmann::json::accept(line))
+        throw std::runtime_error(name + ":" + std::to_string(n) + ": the event is not valid JSON");
+      out.push_back(line);
+    }
+    return out;
+  };
+  auto read_file = [](const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read event file " + file.string());
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    return buf.str();
+  };
+  if (path == "-") {
+    std::ostringstream buf;
+    buf << std::cin.rdbuf();
+    return parse_text(buf.str(), "stdin", true);
+  }
+  std::filesystem::path p(path);
+  if (!std::filesystem::is_directory(p))
+    return parse_text(read_file(p), path, p.extension() == ".jsonl");
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(p))
+    if (entry.is_regular_file() &&
+        (entry.path().extension() == ".json" || entry.path().extension() == ".jsonl"))
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> out;
+  for (const auto& f : files)
+    for (auto& e : parse_text(read_file(f), f.string(), f.extension() == ".jsonl"))
+      out.push_back(std::move(e));
+  if (out.empty()) throw std::runtime_error(path + ": no *.json or *.jsonl events in it");
+  return out;
+}
+
 int run_invoke(const CommonOptions& common, const std::string& function,
                const std::string& event_path, const std::string& aws_endpoint) {
   auto spec = load_or_report(common);
@@ -138,23 +195,14 @@ int run_invoke(const CommonOptions& common, const std::string& function,
     std::cerr << ")\n";
     return kExitConfig;
   }
-  std::string event = "{}";
-  if (!event_path.empty()) {
-    std::ostringstream buf;
-    if (event_path == "-") {
-      buf << std::cin.rdbuf();
-    } else {
-      std::ifstream in(event_path, std::ios::binary);
-      if (!in) {
-        std::cerr << "serverlite: error: cannot read event file " << event_path << "\n";
-        return kExitConfig;
-      }
-      buf << in.rdbuf();
-    }
-    event = buf.str();
-    if (!nlohmann::json::accept(event)) {
-      std::cerr << "serverlite: error: " << (event_path == "-" ? "stdin" : event_path)
-                << ": the event is not valid JSON\n";
+  std::vector<std::string> events;
+  if (event_path.empty()) {
+    events.push_back("{}");
+  } else {
+    try {
+      events = read_events(event_path);
+    } catch (const std::runtime_error& e) {
+      std::cerr << "serverlite: error: " << e.what() << "\n";
       return kExitConfig;
     }
   }
@@ -171,17 +219,26 @@ int run_invoke(const CommonOptions& common, const std::string& function,
   invoker::InvokerOptions options;
   options.aws_endpoint_url = aws_endpoint;
   invoker::Pools pools(io, *spec, options);
-  int exit_code = kExitFailure;
-  invoker::InvokeRequest req;
-  req.function = fn->key;
-  req.payload = std::move(event);
-  pools.invoke(std::move(req), [&](invoker::InvokeResult result) {
-    std::fwrite(result.payload.data(), 1, result.payload.size(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-    exit_code = result.status == invoker::InvokeStatus::Ok ? 0 : kExitFailure;
-    pools.shutdown(std::chrono::milliseconds(0), [&] { io.stop(); });
-  });
+  // The events in order, one result per line; the exit status fails if any invocation did.
+  int exit_code = 0;
+  std::size_t next = 0;
+  std::function<void()> invoke_next = [&] {
+    if (next == events.size()) {
+      pools.shutdown(std::chrono::milliseconds(0), [&] { io.stop(); });
+      return;
+    }
+    invoker::InvokeRequest req;
+    req.function = fn->key;
+    req.payload = std::move(events[next++]);
+    pools.invoke(std::move(req), [&](invoker::InvokeResult result) {
+      std::fwrite(result.payload.data(), 1, result.payload.size(), stdout);
+      std::fputc('\n', stdout);
+      std::fflush(stdout);
+      if (result.status != invoker::InvokeStatus::Ok) exit_code = kExitFailure;
+      invoke_next();
+    });
+  };
+  invoke_next();
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (!ec) pools.shutdown(std::chrono::milliseconds(0), [&] { io.stop(); });
@@ -191,6 +248,66 @@ int run_invoke(const CommonOptions& common, const std::string& function,
   io.poll();
   return exit_code;
 }
+
+// `generate-event SOURCE [--OPTION VALUE ...]`: one subcommand per source, one flag per option,
+// all taken from samples::sources(), so --help lists them with their defaults.
+struct GenerateEventCommand {
+  CLI::App* command = nullptr;
+  bool fixed_clock = false;
+  // Values by "source/option"; map nodes stay put, so CLI11 may keep pointers into them.
+  std::map<std::string, std::string> values;
+  std::map<std::string, std::vector<std::string>> headers;  // --header, repeatable
+  std::vector<std::pair<CLI::App*, const samples::SourceInfo*>> sources;
+
+  void add_to(CLI::App& cli) {
+    command = cli.add_subcommand(
+        "generate-event",
+        "Print a sample event of an event source, as AWS delivers it (pipe it to invoke -e -)");
+    command->require_subcommand(1);
+    command->fallthrough();  // --fixed-clock may follow the source name
+    command->add_flag("--fixed-clock", fixed_clock,
+                      "Fixed ids and timestamps (for tests and fixtures/events)");
+    for (const auto& source : samples::sources()) {
+      auto* sub = command->add_subcommand(source.name, source.help);
+      for (const auto& option : source.options) {
+        std::string key = source.name + "/" + option.name;
+        CLI::Option* o =
+            option.name == "header"
+                ? sub->add_option("--header", headers[key],
+                                  "Request header 'Name: value' (repeatable)")
+                : sub->add_option("--" + option.name, values[key], option.help);
+        if (!option.default_value.empty()) o->default_str(option.default_value);
+      }
+      sources.push_back({sub, &source});
+    }
+  }
+
+  int run() const {
+    for (const auto& [sub, source] : sources) {
+      if (!sub->parsed()) continue;
+      std::map<std::string, std::string> options;
+      for (const auto& option : source->options) {
+        std::string key = source->name + "/" + option.name;
+        if (sub->count("--" + option.name) == 0) continue;
+        if (option.name == "header") {
+          std::string joined;
+          for (const auto& h : headers.at(key)) joined += (joined.empty() ? "" : "\n") + h;
+          options[option.name] = joined;
+        } else {
+          options[option.name] = values.at(key);
+        }
+      }
+      try {
+        std::cout << samples::generate(source->name, options, fixed_clock).dump(2) << "\n";
+        return 0;
+      } catch (const samples::SampleError& e) {
+        std::cerr << "serverlite: error: " << e.what() << "\n";
+        return kExitConfig;
+      }
+    }
+    return kExitConfig;
+  }
+};
 
 }  // namespace
 
@@ -232,10 +349,15 @@ int main(int argc, char** argv) {
       "invoke", "Run one invocation; the result goes to stdout, logs to stderr");
   add_common(invoke_cmd, invoke_common);
   invoke_cmd->add_option("function", function, "Function key or deployed name")->required();
-  invoke_cmd->add_option("-e,--event", event_path, "Event JSON file, or - for stdin (default: {})");
+  invoke_cmd->add_option("-e,--event", event_path,
+                         "Event JSON file, JSON Lines file, directory of them, or - for stdin "
+                         "(default: {}); one result per line");
   invoke_cmd->add_option("--aws-endpoint", aws_endpoint,
                          "AWS_ENDPOINT_URL given to the handler")
       ->capture_default_str();
+
+  GenerateEventCommand generate_event;
+  generate_event.add_to(cli);
 
   cli.add_subcommand("version", "Print the version")->callback([] {
     std::cout << "serverlite " << SERVERLITE_VERSION << "\n";
@@ -253,5 +375,6 @@ int main(int argc, char** argv) {
     return run_up(up_common, up, ephemeral, state);
   }
   if (invoke_cmd->parsed()) return run_invoke(invoke_common, function, event_path, aws_endpoint);
+  if (generate_event.command->parsed()) return generate_event.run();
   return 0;
 }

@@ -1,11 +1,13 @@
-"""The command line: version, help, config errors, and `serverlite invoke`."""
+"""The command line: version, help, config errors, `serverlite invoke` (one event, or many from
+a JSON Lines file or a directory) and `serverlite generate-event`."""
+import base64
 import json
 import os
 import tempfile
 import textwrap
 import unittest
 
-from harness import app_path, run_cli
+from harness import ROOT, app_path, run_cli
 
 
 def write_app(tmp, yml, files=None):
@@ -136,6 +138,79 @@ class Invoke(unittest.TestCase):
         r = run_cli("invoke", "-c", app_path("demo"), "hello", "--event", "-",
                     input=json.dumps(event))
         self.assertEqual(json.loads(r.stdout)["message"], "Hello, cli!")
+
+    def test_many_events_from_json_lines_and_directories(self):
+        with tempfile.TemporaryDirectory() as d:
+            lines = os.path.join(d, "events.jsonl")
+            with open(lines, "w") as f:
+                for name in ("a", "b", "c"):
+                    f.write(json.dumps({"queryStringParameters": {"name": name}}) + "\n")
+                f.write("\n")  # blank lines are skipped
+            r = run_cli("invoke", "-c", app_path("demo"), "hello", "--event", lines)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            results = [json.loads(line) for line in r.stdout.splitlines()]
+            self.assertEqual([x["message"] for x in results],
+                             ["Hello, a!", "Hello, b!", "Hello, c!"])
+            # A directory: its *.json files (one event each) and *.jsonl files, in name order.
+            with open(os.path.join(d, "0-first.json"), "w") as f:
+                json.dump({"queryStringParameters": {"name": "first"}}, f, indent=2)
+            with open(os.path.join(d, "notes.txt"), "w") as f:
+                f.write("not an event")
+            r = run_cli("invoke", "-c", app_path("demo"), "hello", "--event", d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual([json.loads(line)["message"] for line in r.stdout.splitlines()],
+                             ["Hello, first!", "Hello, a!", "Hello, b!", "Hello, c!"])
+            with open(lines, "a") as f:
+                f.write("{broken\n")
+            r = run_cli("invoke", "-c", app_path("demo"), "hello", "--event", lines)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("events.jsonl:5: the event is not valid JSON", r.stderr)
+        # A failing event among others: every result is printed, the exit status says so.
+        events = "\n".join(json.dumps(e) for e in ({}, {}, {})) + "\n"
+        r = run_cli("invoke", "-c", app_path("edge-cases"), "boom", "--event", "-", input=events)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+
+    def test_every_sample_event_reaches_a_handler(self):
+        """fixtures/events holds one event of each source; each goes through invoke as is."""
+        events = os.path.join(ROOT, "fixtures", "events")
+        names = sorted(n for n in os.listdir(events) if n.endswith(".json"))
+        self.assertEqual(len(names), 9)
+        r = run_cli("invoke", "-c", app_path("demo"), "env", "--event", events)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 9)
+
+    def test_generate_event(self):
+        shapes = {"apigateway-rest": "httpMethod", "apigateway-http": "routeKey",
+                  "sqs": "Records", "kinesis": "Records", "dynamodb-stream": "Records",
+                  "schedule": "detail-type", "eventbridge": "detail", "sns": "Records",
+                  "s3": "Records"}
+        for source, key in shapes.items():
+            r = run_cli("generate-event", source)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(key, json.loads(r.stdout), source)
+        r = run_cli("generate-event", "apigateway-http", "--method", "POST", "--path", "/items",
+                    "--body", '{"name": "x"}', "--header", "X-Trace: 1")
+        event = json.loads(r.stdout)
+        self.assertEqual(event["requestContext"]["http"]["method"], "POST")
+        self.assertEqual(event["rawPath"], "/items")
+        self.assertEqual(event["headers"]["x-trace"], "1")
+        r = run_cli("generate-event", "kinesis", "--stream", "clicks", "--data", "hi")
+        record = json.loads(r.stdout)["Records"][0]
+        self.assertTrue(record["eventSourceARN"].endswith(":stream/clicks"))
+        self.assertEqual(base64.b64decode(record["kinesis"]["data"]), b"hi")
+        # The fixtures are what generate-event prints with a fixed clock.
+        for source in shapes:
+            r = run_cli("generate-event", source, "--fixed-clock")
+            with open(os.path.join(ROOT, "fixtures", "events", source + ".json")) as f:
+                self.assertEqual(json.loads(r.stdout), json.load(f), source)
+        r = run_cli("generate-event", "sqs", "--count", "0")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("count", r.stderr)
+        # A generated event pipes straight into invoke.
+        r = run_cli("generate-event", "apigateway-rest", "--query", "name=piped")
+        r = run_cli("invoke", "-c", app_path("demo"), "hello", "--event", "-", input=r.stdout)
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_deployed_name_works_too(self):
         r = run_cli("invoke", "-c", app_path("demo"), "demo-dev-hello")
