@@ -32,13 +32,43 @@ namespace serverlite {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// Passes invocations on to the pools, saying who asked (InvokeRequest::origin).
+class OriginInvoker : public invoker::Invoker {
+ public:
+  OriginInvoker(invoker::Invoker& next, std::string origin)
+      : next_(next), origin_(std::move(origin)) {}
+  void invoke(invoker::InvokeRequest request, invoker::InvokeCallback done) override {
+    request.origin = origin_;
+    next_.invoke(std::move(request), std::move(done));
+  }
+
+ private:
+  invoker::Invoker& next_;
+  std::string origin_;
+};
+
+}  // namespace
+
 struct Emulator::Impl {
   Impl(asio::io_context& io, app::AppSpec& app, UpOptions options)
       : io(io), app(app), options(std::move(options)),
         aws_server(io, [this](http::Request r, http::Responder d) { router.handle(std::move(r), d); }),
         gateway_server(io, [this](http::Request r, http::Responder d) {
-          gateway->handle(std::move(r), d);
+          serve_gateway(std::move(r), std::move(d));
         }) {}
+
+  // The gateway, with the observer (up --record) seeing each request and its response.
+  void serve_gateway(http::Request request, http::Responder respond) {
+    if (!gateway_observer) return gateway->handle(std::move(request), std::move(respond));
+    auto seen = std::make_shared<http::Request>(request);
+    gateway->handle(std::move(request),
+                    [this, seen, respond = std::move(respond)](http::Response response) {
+                      if (gateway_observer) gateway_observer(*seen, response);
+                      respond(std::move(response));
+                    });
+  }
 
   void admin(http::Request request, http::Responder respond);
   void schedule_trim();
@@ -64,6 +94,8 @@ struct Emulator::Impl {
   http::Server aws_server;
   http::Server gateway_server;
   std::unique_ptr<invoker::Pools> pools;
+  std::unique_ptr<OriginInvoker> gateway_invoker, lambda_invoker, trigger_invoker;  // use pools
+  Emulator::GatewayObserver gateway_observer;
   std::unique_ptr<functions::LambdaApi> lambda;
   std::unique_ptr<gateway::Gateway> gateway;
   bool stopping = false;
@@ -131,9 +163,12 @@ std::vector<std::string> Emulator::start() {
   invoker::InvokerOptions inv;
   inv.aws_endpoint_url = aws_url();
   s.pools = std::make_unique<invoker::Pools>(s.io, s.app, inv);
-  s.lambda = std::make_unique<functions::LambdaApi>(s.app, *s.pools);
+  s.gateway_invoker = std::make_unique<OriginInvoker>(*s.pools, "gateway");
+  s.lambda_invoker = std::make_unique<OriginInvoker>(*s.pools, "lambda");
+  s.trigger_invoker = std::make_unique<OriginInvoker>(*s.pools, "trigger");
+  s.lambda = std::make_unique<functions::LambdaApi>(s.app, *s.lambda_invoker);
   s.gateway = std::make_unique<gateway::Gateway>(
-      s.io, s.app, *s.pools, gateway::GatewayOptions{.integration_timeout = s.options.gateway_timeout});
+      s.io, s.app, *s.gateway_invoker, gateway::GatewayOptions{.integration_timeout = s.options.gateway_timeout});
 
   s.queue_engine = std::make_unique<queue::QueueEngine>(
       *s.db, queue::EngineOptions{.region = s.app.region, .account_id = std::string(app::kAccountId)});
@@ -214,7 +249,7 @@ void Emulator::start_queue_triggers() {
       std::string queue_arn = arn.get<std::string>();
       events::QueueTriggerSpec spec{fn.key, queue_arn.substr(queue_arn.rfind(':') + 1), queue_arn,
                                     s.app.region, ev};
-      auto trigger = std::make_shared<events::QueueTrigger>(s.io, *s.queue_engine, *s.pools,
+      auto trigger = std::make_shared<events::QueueTrigger>(s.io, *s.queue_engine, *s.trigger_invoker,
                                                             std::move(spec));
       trigger->start();
       s.queue_triggers.push_back(std::move(trigger));
@@ -266,7 +301,7 @@ std::vector<std::string> Emulator::start_stream_triggers() {
       if (!ev.on_failure_arn_json.empty())
         spec.on_failure_arn = evaluate_arn(ev.on_failure_arn_json, ev.key_path + ".destinations.onFailure");
       auto trigger = std::make_shared<events::StreamTrigger>(
-          s.io, *s.db, std::move(source), *s.pools, std::move(spec),
+          s.io, *s.db, std::move(source), *s.trigger_invoker, std::move(spec),
           [this](const std::string& arn, const std::string& body, std::string& error) {
             return send_failure_record(arn, body, error);
           });
@@ -331,6 +366,29 @@ void Emulator::Impl::schedule_trim() {
     stream_engine->trim_expired();
     table_engine->stream_log().trim();
     schedule_trim();
+  });
+}
+
+void Emulator::handle_aws(http::Request request, http::Responder respond) {
+  impl_->router.handle(std::move(request), std::move(respond));
+}
+
+void Emulator::handle_gateway(http::Request request, http::Responder respond) {
+  impl_->serve_gateway(std::move(request), std::move(respond));
+}
+
+void Emulator::set_gateway_observer(GatewayObserver observer) {
+  impl_->gateway_observer = std::move(observer);
+}
+
+void Emulator::set_invocation_observer(InvocationObserver observer) {
+  if (!observer) return impl_->pools->set_observer({});
+  impl_->pools->set_observer([observer = std::move(observer)](const invoker::InvokeRequest& req,
+                                                              const invoker::InvokeResult& res) {
+    InvocationSource source = req.origin == "gateway"  ? InvocationSource::Gateway
+                              : req.origin == "trigger" ? InvocationSource::Trigger
+                                                        : InvocationSource::LambdaApi;
+    observer(source, req, res);
   });
 }
 

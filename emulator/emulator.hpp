@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/http/message.hpp"
+#include "emulator/invoker/invoker.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -49,6 +51,20 @@ class Emulator {
   std::vector<std::string> start();
   std::string aws_url() const;
   std::string gateway_url() const;
+
+  // Serves one request as if it had arrived on the AWS endpoint / the gateway listener, without
+  // a socket (replay). Call on the io thread; `respond` is called there.
+  void handle_aws(http::Request request, http::Responder respond);
+  void handle_gateway(http::Request request, http::Responder respond);
+
+  // What `up --record` and `replay` see. The observers run on the io thread: each gateway
+  // request with its response, and each invocation when it ends with where it came from.
+  enum class InvocationSource { Gateway, LambdaApi, Trigger };
+  using GatewayObserver = std::function<void(const http::Request&, const http::Response&)>;
+  using InvocationObserver = std::function<void(
+      InvocationSource, const invoker::InvokeRequest&, const invoker::InvokeResult&)>;
+  void set_gateway_observer(GatewayObserver observer);
+  void set_invocation_observer(InvocationObserver observer);
 
   // Stops accepting, lets running invocations finish (up to the grace period), stops the
   // workers, closes connections; then calls `done`.

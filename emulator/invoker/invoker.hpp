@@ -15,6 +15,9 @@ struct InvokeRequest {
   InvocationType type = InvocationType::RequestResponse;
   bool tail_log = false;       // fill InvokeResult::log_tail
   std::string client_context;  // JSON text (the Lambda API decodes X-Amz-Client-Context); may be empty
+  // Who asked ("gateway", "lambda", "trigger"), for observers that record invocations; running
+  // the invocation does not depend on it.
+  std::string origin;
 };
 
 enum class InvokeStatus {

@@ -256,19 +256,26 @@ void Pools::invoke(InvokeRequest request, InvokeCallback done) {
   }
   bool async = request.type == InvocationType::Event;
   inv.request = std::move(request);
+  auto observed = [this, &inv](InvokeCallback next) -> InvokeCallback {
+    if (!observer_) return next;
+    return [observer = observer_, request = inv.request, next = std::move(next)](InvokeResult r) {
+      observer(request, r);
+      if (next) next(std::move(r));
+    };
+  };
   if (async) {
     // Lambda queues the event and answers at once; failures show only in the log.
     InvokeResult accepted;
     accepted.request_id = inv.id;
     std::string key = inv.request.function;
-    inv.done = [ctx = context_.get(), key](InvokeResult r) {
+    inv.done = observed([ctx = context_.get(), key](InvokeResult r) {
       if (r.status == InvokeStatus::Throttled)
         ctx->log(key, "asynchronous invocation " + r.request_id + " dropped: throttled");
-    };
+    });
     it->second->submit(std::move(inv), false);
     return done(std::move(accepted));
   }
-  inv.done = std::move(done);
+  inv.done = observed(std::move(done));
   it->second->submit(std::move(inv), true);
 }
 

@@ -42,6 +42,11 @@ class Pools : public Invoker {
 
   void invoke(InvokeRequest request, InvokeCallback done) override;
 
+  // Sees every invocation when it ends (an asynchronous one too, when it really ends), with its
+  // request: `up --record` and `replay` watch functions through this. On the io thread.
+  using Observer = std::function<void(const InvokeRequest&, const InvokeResult&)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
   // Stops taking work: queued invocations fail with ShuttingDown, running ones get up to `grace`
   // to finish, then every worker's process group is killed. `done` runs once all have exited.
   void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
@@ -56,6 +61,7 @@ class Pools : public Invoker {
  private:
   std::unique_ptr<PoolContext> context_;
   std::map<std::string, std::unique_ptr<FunctionPool>, std::less<>> pools_;
+  Observer observer_;
 };
 
 }  // namespace serverlite::invoker
