@@ -377,6 +377,16 @@ void Emulator::handle_gateway(http::Request request, http::Responder respond) {
   impl_->serve_gateway(std::move(request), std::move(respond));
 }
 
+std::string Emulator::evaluate_arn(const std::string& json_text, const std::string& key_path) {
+  auto& s = *impl_;
+  auto value = app::evaluate_intrinsics(nlohmann::json::parse(json_text), key_path, s.app,
+                                        resource_types(s.app, aws_url(), s.table_engine.get()));
+  if (!value.is_string())
+    throw app::ConfigError(s.app.config_file.filename().string(), key_path,
+                           "expected an ARN, got " + value.dump());
+  return value.get<std::string>();
+}
+
 void Emulator::set_gateway_observer(GatewayObserver observer) {
   impl_->gateway_observer = std::move(observer);
 }

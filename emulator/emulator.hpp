@@ -64,6 +64,9 @@ class Emulator {
   using InvocationObserver = std::function<void(
       InvocationSource, const invoker::InvokeRequest&, const invoker::InvokeResult&)>;
   void set_gateway_observer(GatewayObserver observer);
+  // A value of serverless.yml with CloudFormation functions (an event's `arn`) evaluated as the
+  // running app sees it. On the io thread; throws app::ConfigError.
+  std::string evaluate_arn(const std::string& json_text, const std::string& key_path);
   void set_invocation_observer(InvocationObserver observer);
 
   // Stops accepting, lets running invocations finish (up to the grace period), stops the

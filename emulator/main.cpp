@@ -12,6 +12,8 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <memory>
+#include <set>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -24,6 +26,8 @@
 #include "emulator/app/app_spec.hpp"
 #include "emulator/emulator.hpp"
 #include "emulator/invoker/pools.hpp"
+#include "emulator/replay/recorder.hpp"
+#include "emulator/replay/runner.hpp"
 #include "emulator/samples/samples.hpp"
 
 namespace {
@@ -77,8 +81,13 @@ void print_routes(const app::AppSpec& spec, const std::string& gateway_url) {
   }
 }
 
+struct RecordOptions {
+  std::string file;                 // --record: empty when not recording
+  std::vector<std::string> redact;  // --record-redact: more header and field names
+};
+
 int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
-           const std::string& state) {
+           const std::string& state, const RecordOptions& record) {
   auto begin = std::chrono::steady_clock::now();
   auto spec = load_or_report(common);
   if (!spec) return kExitConfig;
@@ -95,6 +104,19 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   } catch (const std::exception& e) {
     std::cerr << "serverlite: error: " << e.what() << "\n";
     return kExitFailure;
+  }
+
+  std::unique_ptr<replay::Recorder> recorder;
+  if (!record.file.empty()) {
+    try {
+      recorder = std::make_unique<replay::Recorder>(
+          record.file, std::set<std::string>(record.redact.begin(), record.redact.end()));
+    } catch (const std::exception& e) {
+      std::cerr << "serverlite: error: " << e.what() << "\n";
+      return kExitConfig;
+    }
+    recorder->attach(emulator);
+    std::cerr << "serverlite: recording to " << record.file << "\n";
   }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -181,6 +203,23 @@ std::vector<std::string> read_events(const std::string& path) {
       out.push_back(std::move(e));
   if (out.empty()) throw std::runtime_error(path + ": no *.json or *.jsonl events in it");
   return out;
+}
+
+int run_replay(const CommonOptions& common, replay::ReplayOptions options,
+               const std::vector<std::string>& inputs, const std::string& speed,
+               const std::string& junit, const std::string& state) {
+  auto spec = load_or_report(common);
+  if (!spec) return kExitConfig;
+  for (const auto& input : inputs) options.inputs.emplace_back(input);
+  options.real_time = speed == "1x";
+  if (!junit.empty()) options.junit = junit;
+  if (!state.empty()) options.up.state_dir = state;
+  try {
+    return replay::run_replay(*spec, options, std::cout, std::cerr);
+  } catch (const app::ConfigError& e) {
+    std::cerr << "serverlite: error: " << e.what() << "\n";
+    return kExitConfig;
+  }
 }
 
 int run_invoke(const CommonOptions& common, const std::string& function,
@@ -343,6 +382,34 @@ int main(int argc, char** argv) {
                    "Enforce Kinesis's per-shard limits (1 MiB/s or 1000 records/s in, 2 MiB/s "
                    "out) with ProvisionedThroughputExceededException");
 
+  RecordOptions record;
+  up_cmd->add_option("--record", record.file,
+                     "Append every gateway request and every other invocation to FILE as replay "
+                     "cases, with what happened as their expectations")
+      ->option_text("FILE");
+  up_cmd->add_option("--record-redact", record.redact,
+                     "A header or field name to redact in recordings, besides Authorization, "
+                     "cookies, tokens, passwords ... (repeatable)")
+      ->option_text("NAME");
+
+  CommonOptions replay_common;
+  replay::ReplayOptions replay_options;
+  std::vector<std::string> replay_inputs;
+  std::string replay_speed = "max", replay_junit, replay_state;
+  auto* replay_cmd = cli.add_subcommand(
+      "replay", "Run recorded or written cases (JSON Lines) against the app and check them");
+  add_common(replay_cmd, replay_common);
+  replay_cmd->add_option("cases", replay_inputs, "Case files (JSON Lines) or directories of them")
+      ->required();
+  replay_cmd->add_option("--junit", replay_junit, "Write the results as JUnit XML to FILE")
+      ->option_text("FILE");
+  replay_cmd->add_option("--speed", replay_speed,
+                         "max: cases back to back; 1x: the recorded spacing of their timestamps")
+      ->check(CLI::IsMember({"max", "1x"}))
+      ->capture_default_str();
+  replay_cmd->add_option("--state", replay_state,
+                         "Run on this state directory (default: a fresh, in-memory state)");
+
   CommonOptions invoke_common;
   std::string function, event_path, aws_endpoint = "http://127.0.0.1:4566";
   auto* invoke_cmd = cli.add_subcommand(
@@ -372,9 +439,12 @@ int main(int argc, char** argv) {
 
   if (up_cmd->parsed()) {
     up.gateway_timeout = std::chrono::milliseconds(static_cast<long>(gateway_timeout_s * 1000));
-    return run_up(up_common, up, ephemeral, state);
+    return run_up(up_common, up, ephemeral, state, record);
   }
   if (invoke_cmd->parsed()) return run_invoke(invoke_common, function, event_path, aws_endpoint);
   if (generate_event.command->parsed()) return generate_event.run();
+  if (replay_cmd->parsed())
+    return run_replay(replay_common, replay_options, replay_inputs, replay_speed, replay_junit,
+                      replay_state);
   return 0;
 }

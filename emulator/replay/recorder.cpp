@@ -1,0 +1,126 @@
+#include "emulator/replay/recorder.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/http/base64.hpp"
+#include "emulator/replay/redact.hpp"
+#include "emulator/replay/shapes.hpp"
+#include "services/gateway/events.hpp"
+
+namespace serverlite::replay {
+
+using json = nlohmann::json;
+
+namespace {
+
+// "2026-11-24T20:55:12.345Z": the case's timestamp, which `replay --speed 1x` keeps the spacing of.
+std::string now_iso() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(ms % 1000));
+  return out;
+}
+
+// Headers a client's transport sets, which a replayed request gets anew.
+bool transport_header(std::string_view name) {
+  for (std::string_view h : {"host", "content-length", "connection", "transfer-encoding",
+                             "keep-alive", "accept-encoding"})
+    if (http::iequals(name, h)) return true;
+  return false;
+}
+
+// A body as a case holds it: JSON when it parses, else text; binary as base64.
+void put_body(json& into, const std::string& body, const char* text_key, const char* b64_key) {
+  if (body.empty()) return;
+  if (!gateway::is_valid_utf8(body)) {
+    into[b64_key] = http::base64_encode(body);
+    return;
+  }
+  json parsed = json::parse(body, nullptr, false);
+  into[text_key] = parsed.is_discarded() ? json(body) : parsed;
+}
+
+}  // namespace
+
+Recorder::Recorder(const std::filesystem::path& file, const std::set<std::string>& extra)
+    : headers_(default_redacted_headers()), fields_(default_redacted_fields()) {
+  for (const auto& name : extra) {
+    headers_.insert(name);
+    fields_.insert(name);
+  }
+  out_ = std::fopen(file.c_str(), "a");
+  if (!out_) throw std::runtime_error("cannot open " + file.string() + " for recording");
+}
+
+Recorder::~Recorder() {
+  if (out_) std::fclose(out_);
+}
+
+void Recorder::write(const json& line) {
+  std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  std::fwrite(text.data(), 1, text.size(), out_);
+  std::fflush(out_);
+  ++written_;
+}
+
+void Recorder::attach(Emulator& emulator) {
+  emulator.set_gateway_observer([this](const http::Request& req, const http::Response& res) {
+    json headers = json::object();
+    for (const auto& h : req.headers) {
+      if (transport_header(h.name)) continue;
+      if (!headers.contains(h.name)) headers[h.name] = h.value;
+      else if (headers[h.name].is_array()) headers[h.name].push_back(h.value);
+      else headers[h.name] = json::array({headers[h.name], h.value});
+    }
+    json request = {{"method", req.method}, {"path", req.target}};
+    if (!headers.empty()) request["headers"] = redact_headers(headers, headers_);
+    std::string body = req.body;
+    if (!body.empty()) {
+      json parsed = json::parse(body, nullptr, false);
+      if (!parsed.is_discarded()) body = redact_fields(parsed, fields_).dump();
+    }
+    put_body(request, body, "body", "bodyBase64");
+    json expect = {{"status", res.status}};
+    if (gateway::is_valid_utf8(res.body)) put_body(expect, res.body, "body", "body");
+    std::string path(req.path());
+    write({{"name", req.method + " " + path},
+           {"timestamp", now_iso()},
+           {"http", request},
+           {"expect", expect}});
+  });
+  emulator.set_invocation_observer([this](Emulator::InvocationSource source,
+                                          const invoker::InvokeRequest& req,
+                                          const invoker::InvokeResult& res) {
+    if (source == Emulator::InvocationSource::Gateway) return;  // the request's case covers it
+    if (res.status == invoker::InvokeStatus::ShuttingDown) return;
+    json event = json::parse(req.payload, nullptr, false);
+    if (event.is_discarded()) return;
+    json expect = json::object();
+    json payload = json::parse(res.payload, nullptr, false);
+    if (res.status == invoker::InvokeStatus::Ok) {
+      expect["result"] = payload.is_discarded() ? json(res.payload) : payload;
+    } else {
+      expect["error"] = res.error_type.empty() ? "Error" : res.error_type;
+    }
+    const char* via = source == Emulator::InvocationSource::Trigger ? "trigger" : "Lambda API";
+    write({{"name", req.function + " (" + via + ")"},
+           {"timestamp", now_iso()},
+           {"function", req.function},
+           {"event", recognize(event) == EventShape::Unknown
+                         ? redact_fields(event, fields_)  // a payload of the app's own making
+                         : redact_event(event, headers_, fields_)},
+           {"expect", expect}});
+  });
+}
+
+}  // namespace serverlite::replay

@@ -1,0 +1,196 @@
+"""`serverlite up --record` and `serverlite replay`: a session recorded against an app replays
+green; after a handler changes, the same recording goes red with a readable diff. Cases through
+the services check side effects; raw AWS events are routed by their shape; seeds, JUnit XML,
+`--speed 1x` and bad case files."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+import xml.etree.ElementTree as ET
+
+from harness import APPS, BIN, Serverlite, app_path, run_cli
+
+
+def replay(config, *args, timeout=120):
+    return subprocess.run([BIN, "replay", "-c", config, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def write_cases(path, cases):
+    with open(path, "w") as f:
+        for case in cases:
+            f.write((case if isinstance(case, str) else json.dumps(case)) + "\n")
+
+
+class RecordThenReplay(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="replay-")
+        self.app_dir = os.path.join(self.tmp, "demo")
+        shutil.copytree(os.path.join(APPS, "demo"), self.app_dir,
+                        ignore=shutil.ignore_patterns(".serverlite"))
+        self.config = os.path.join(self.app_dir, "serverless.yml")
+        self.recording = os.path.join(self.tmp, "session.jsonl")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def record_session(self):
+        with Serverlite(self.config, "--record", self.recording) as sl:
+            self.assertIn("recording to", sl.stderr())
+            get = urllib.request.Request(sl.gateway_url + "/hello?name=rec",
+                                         headers={"Authorization": "Bearer s3cret"})
+            self.assertEqual(json.loads(urllib.request.urlopen(get, timeout=30).read()),
+                             {"message": "Hello, rec!"})
+            shout = urllib.request.Request(sl.gateway_url + "/shout", data=b"quiet please",
+                                           method="POST")
+            self.assertEqual(urllib.request.urlopen(shout, timeout=30).read(), b"QUIET PLEASE")
+            lam = sl.boto3_client("lambda")
+            out = lam.invoke(FunctionName="hello", Payload=json.dumps(
+                {"queryStringParameters": {"name": "api"}, "password": "hunter2"}))
+            self.assertEqual(json.loads(out["Payload"].read()), {"message": "Hello, api!"})
+        with open(self.recording) as f:
+            return [json.loads(line) for line in f]
+
+    def test_a_recorded_session_replays_green_then_red_after_a_change(self):
+        cases = self.record_session()
+        # Two gateway requests and one Lambda API invocation; the gateway's own invocations
+        # are covered by the requests' cases.
+        self.assertEqual([c["name"] for c in cases],
+                         ["GET /hello", "POST /shout", "hello (Lambda API)"])
+        hello = cases[0]
+        self.assertEqual(hello["http"]["headers"]["Authorization"], "<redacted>")
+        self.assertEqual(hello["http"]["path"], "/hello?name=rec")
+        self.assertEqual(hello["expect"], {"status": 200, "body": {"message": "Hello, rec!"}})
+        self.assertIn("timestamp", hello)
+        self.assertEqual(cases[2]["event"]["password"], "<redacted>")
+        self.assertEqual(cases[2]["expect"], {"result": {"message": "Hello, api!"}})
+
+        r = replay(self.config, self.recording)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("PASS  GET /hello", r.stdout)
+        self.assertIn("3 passed, 0 failed", r.stdout)
+
+        # A handler changes: the recording catches it, and says what differs.
+        handler = os.path.join(self.app_dir, "python", "hello.py")
+        with open(handler) as f:
+            text = f.read()
+        with open(handler, "w") as f:
+            f.write(text.replace('f"{os.environ.get(\'GREETING\', \'Hello\')}, {name}!"',
+                                 'f"Hi there, {name}!"'))
+        junit = os.path.join(self.tmp, "results.xml")
+        r = replay(self.config, self.recording, "--junit", junit)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("FAIL  GET /hello", r.stdout)
+        self.assertIn('body: $.message: expected "Hello, rec!", got "Hi there, rec!"', r.stdout)
+        self.assertIn('result: $.message: expected "Hello, api!", got "Hi there, api!"', r.stdout)
+        self.assertIn("PASS  POST /shout", r.stdout)
+        self.assertIn("1 passed, 2 failed", r.stdout)
+        suite = ET.parse(junit).getroot()
+        self.assertEqual(suite.get("tests"), "3")
+        self.assertEqual(suite.get("failures"), "2")
+        failures = [tc.get("name") for tc in suite.iter("testcase") if tc.find("failure") is not None]
+        self.assertEqual(failures, ["GET /hello", "hello (Lambda API)"])
+
+
+class ReplayThroughServices(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="replay-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def cases(self, cases):
+        path = os.path.join(self.tmp, "cases.jsonl")
+        write_cases(path, cases)
+        return path
+
+    def test_queue_case_checks_what_the_trigger_sent_on(self):
+        path = self.cases([
+            {"name": "task goes through", "queue": "queues-dev-Tasks",
+             "messages": ["job-1"],
+             "expect": {"sideEffects": [{"queue": "queues-dev-Results",
+                                         "message": {"function": "queues-dev-worker",
+                                                     "record": {"body": "job-1"}}}]}},
+            {"name": "wrong expectation", "queue": "queues-dev-Tasks", "messages": ["job-2"],
+             "expect": {"sideEffects": [{"queue": "queues-dev-Results",
+                                         "message": {"record": {"body": "job-3"}}}]}},
+        ])
+        r = replay(app_path("queues"), path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("PASS  task goes through", r.stdout)
+        self.assertIn("FAIL  wrong expectation", r.stdout)
+        self.assertIn("sideEffects[0]", r.stdout)
+
+    def test_table_seed_put_and_item_checks(self):
+        path = self.cases([
+            {"seed": {"table": "orders", "items": [
+                {"customer": "ann", "placed": 1, "total": 10}]}},
+            {"name": "put an order", "table": "orders",
+             "put": {"customer": "ann", "placed": 2, "total": 25},
+             "expect": {"sideEffects": [
+                 {"table": "orders", "key": {"customer": "ann", "placed": 1},
+                  "item": {"total": 10}},
+                 {"table": "orders", "key": {"customer": "ann", "placed": 2},
+                  "item": {"total": 25}},
+                 {"table": "orders", "key": {"customer": "bob", "placed": 1}, "absent": True}]}},
+            {"name": "missing item", "table": "orders",
+             "put": {"customer": "cy", "placed": 1},
+             "expect": {"sideEffects": [{"table": "orders",
+                                         "key": {"customer": "cy", "placed": 9},
+                                         "item": {}}]}},
+        ])
+        r = replay(app_path("tables"), path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("PASS  put an order", r.stdout)
+        self.assertIn("FAIL  missing item", r.stdout)
+        self.assertIn("1 passed, 1 failed", r.stdout)
+
+    def test_raw_events_are_routed_by_their_shape(self):
+        sqs = json.loads(run_cli("generate-event", "sqs", "--queue", "queues-dev-Tasks",
+                                 "--body", "raw").stdout)
+        unknown = json.loads(run_cli("generate-event", "sqs", "--queue", "nobody").stdout)
+        path = self.cases([json.dumps(sqs), {"name": "nobody's", "event": unknown}])
+        r = replay(app_path("queues"), path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("PASS  ", r.stdout.splitlines()[0])
+        self.assertIn("ERROR nobody's", r.stdout)
+        self.assertIn("no function", r.stdout)
+        # Two functions take Orders' stream in table-streams: ambiguity lists them.
+        ddb = json.loads(run_cli("generate-event", "dynamodb-stream", "--table",
+                                 "stream-orders").stdout)
+        path = self.cases([{"name": "which one", "event": ddb}])
+        r = replay(app_path("table-streams"), path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("recorder", r.stdout)
+        self.assertIn("inserts", r.stdout)
+
+    def test_speed_1x_keeps_the_recorded_spacing(self):
+        path = self.cases([
+            {"name": "first", "function": "hello", "event": {},
+             "timestamp": "2026-01-01T10:00:00.000Z"},
+            {"name": "second", "function": "hello", "event": {},
+             "timestamp": "2026-01-01T10:00:01.500Z"},
+        ])
+        started = time.monotonic()
+        r = replay(app_path("demo"), path, "--speed", "1x")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertGreaterEqual(time.monotonic() - started, 1.5)
+        started = time.monotonic()
+        r = replay(app_path("demo"), path)  # max: back to back
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_bad_case_files_exit_2_naming_the_line(self):
+        path = self.cases([{"function": "hello", "event": {}},
+                           {"function": "hello", "expct": {"status": 200}}])
+        r = replay(app_path("demo"), path)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cases.jsonl:2", r.stderr)
+        self.assertIn("expect", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
