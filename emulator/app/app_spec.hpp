@@ -78,6 +78,17 @@ struct StreamEventSpec {
   std::string on_failure_arn_json;
 };
 
+// `schedule`, `eventBridge`, `sns` and `s3` events. serverlite does not trigger them yet (start-up
+// warns), but knows what each one listens to, so `replay` can route raw events of those shapes.
+struct NotifyEventSpec {
+  enum class Kind { Schedule, EventBridge, Sns, S3 } kind = Kind::Schedule;
+  std::string key_path;  // "functions.report.events[0].schedule", for messages
+  std::string rule;      // schedule / eventBridge: the rule's `name`, when given
+  std::string topic;     // sns: the topic's name (from a name or an ARN written as text)
+  std::string bucket;    // s3: the bucket's name
+  std::string pattern;   // eventBridge: `pattern` as JSON text; empty when none
+};
+
 struct FunctionSpec {
   std::string key;          // the key under `functions:`
   std::string name;         // deployed name: `name:` or "{service}-{stage}-{key}"
@@ -100,6 +111,7 @@ struct FunctionSpec {
   std::vector<HttpRoute> routes;
   std::vector<QueueEventSpec> queue_events;
   std::vector<StreamEventSpec> stream_events;
+  std::vector<NotifyEventSpec> notify_events;
 };
 
 // A resource of `resources.Resources`, as CloudFormation would create it.

@@ -2,6 +2,7 @@
 // builds and validates the typed spec with the Serverless Framework's defaults.
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <regex>
 #include <set>
 #include <string_view>
@@ -458,10 +459,54 @@ class Builder {
         fn.queue_events.push_back(queue_event(spec, at));
       } else if (type == "stream") {
         fn.stream_events.push_back(stream_event(spec, at));
+      } else if (auto notify = notify_event(type, spec, at)) {
+        fn.notify_events.push_back(std::move(*notify));
+        warn(at, "not triggered by serverlite yet (replay routes such events to this function)");
       } else {
         warn(at, "not supported yet, ignored");
       }
     }
+  }
+
+  // What a `schedule` (rate/cron text or {rate, name ...}), `eventBridge` ({pattern, name ...}),
+  // `sns` (topic name or ARN, or {topicName | arn ...}) or `s3` (bucket, or {bucket ...}) event
+  // listens to; nullopt for any other type. Values given as CloudFormation functions are left
+  // empty, which matches any event of the kind.
+  std::optional<NotifyEventSpec> notify_event(const std::string& type, const Json& spec,
+                                              const std::string& path) {
+    using Kind = NotifyEventSpec::Kind;
+    static const std::map<std::string, Kind> kinds = {
+        {"schedule", Kind::Schedule}, {"eventBridge", Kind::EventBridge},
+        {"sns", Kind::Sns}, {"s3", Kind::S3}};
+    auto kind = kinds.find(type);
+    if (kind == kinds.end()) return std::nullopt;
+    NotifyEventSpec n;
+    n.kind = kind->second;
+    n.key_path = path;
+    auto member = [&](const char* key) -> std::string {
+      if (!spec.is_object()) return "";
+      auto it = spec.find(key);
+      return it != spec.end() && it->is_string() ? it->get<std::string>() : "";
+    };
+    switch (n.kind) {
+      case Kind::Schedule:
+        n.rule = member("name");
+        break;
+      case Kind::EventBridge:
+        n.rule = member("name");
+        if (spec.is_object() && spec.contains("pattern")) n.pattern = spec["pattern"].dump();
+        break;
+      case Kind::Sns: {
+        std::string topic = spec.is_string() ? spec.get<std::string>() : member("topicName");
+        if (topic.empty()) topic = member("arn");
+        n.topic = topic.starts_with("arn:") ? topic.substr(topic.rfind(':') + 1) : topic;
+        break;
+      }
+      case Kind::S3:
+        n.bucket = spec.is_string() ? spec.get<std::string>() : member("bucket");
+        break;
+    }
+    return n;
   }
 
   // `sqs: ARN` or `sqs: {arn, batchSize, maximumBatchingWindow, enabled, functionResponseType,

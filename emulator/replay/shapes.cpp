@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "emulator/events/filter_pattern.hpp"
 #include "emulator/http/route_matcher.hpp"
 
 namespace serverlite::replay {
@@ -211,6 +212,67 @@ void route_stream(const json& event, const app::AppSpec& app, const ArnResolver&
     }
 }
 
+// Schedule, EventBridge, SNS and S3 events go to the functions with a matching event of that
+// kind: a schedule by its rule name (an unnamed rule takes any), EventBridge by its pattern, SNS
+// by topic name, S3 by bucket.
+void route_notification(const json& event, const app::AppSpec& app, RouteResult& result) {
+  using Kind = app::NotifyEventSpec::Kind;
+  Collector out{result};
+  const json* record = first_record(event);
+  std::string rule, topic, bucket;
+  Kind kind = Kind::Schedule;
+  switch (result.shape) {
+    case EventShape::Schedule:
+    case EventShape::EventBridge:
+      kind = result.shape == EventShape::Schedule ? Kind::Schedule : Kind::EventBridge;
+      if (auto r = event.find("resources"); r != event.end() && r->is_array())
+        for (const auto& arn : *r)
+          if (arn.is_string() && arn.get<std::string>().find(":rule/") != std::string::npos)
+            rule = arn_part(arn.get<std::string>(), "rule/");
+      break;
+    case EventShape::Sns:
+      kind = Kind::Sns;
+      if (record && record->contains("Sns") && (*record)["Sns"].is_object()) {
+        std::string arn = text((*record)["Sns"], "TopicArn").value_or("");
+        topic = arn.substr(arn.rfind(':') + 1);
+      }
+      break;
+    default:
+      kind = Kind::S3;
+      if (record && record->contains("s3") && (*record)["s3"].is_object())
+        if (auto b = (*record)["s3"].find("bucket"); b != (*record)["s3"].end() && b->is_object())
+          bucket = text(*b, "name").value_or("");
+      break;
+  }
+  for (const auto& fn : app.functions)
+    for (const auto& n : fn.notify_events) {
+      if (n.kind != kind) continue;
+      switch (kind) {
+        case Kind::Schedule:
+          if (n.rule.empty() || rule.empty() || n.rule == rule) out.add(fn, "schedule " + n.rule);
+          break;
+        case Kind::EventBridge: {
+          bool matched = n.pattern.empty();
+          if (!matched) {
+            try {
+              matched = events::matches_filter(json::parse(n.pattern), event);
+            } catch (const std::exception& e) {
+              result.notes.push_back(n.key_path + ": " + e.what());
+            }
+          }
+          if (matched) out.add(fn, "eventBridge pattern");
+          break;
+        }
+        case Kind::Sns:
+          if (n.topic.empty() || n.topic == topic) out.add(fn, "sns " + n.topic);
+          break;
+        case Kind::S3:
+          if (n.bucket.empty() || n.bucket == bucket) out.add(fn, "s3 " + n.bucket);
+          break;
+      }
+    }
+}
+
 }  // namespace
 
 EventShape recognize(const json& event) {
@@ -271,15 +333,18 @@ RouteResult route(const json& event, const app::AppSpec& app, const ArnResolver&
     case EventShape::Schedule:
     case EventShape::EventBridge:
       if (auto source = text(event, "source")) result.source = "source " + *source;
+      route_notification(event, app, result);
       break;
     case EventShape::Sns:
       if (auto arn = text(*first_record(event), "EventSubscriptionArn"))
         result.source = "EventSubscriptionArn " + *arn;
+      route_notification(event, app, result);
       break;
     case EventShape::S3:
       if (const json* r = first_record(event); r->contains("s3") && (*r)["s3"].is_object())
         if (auto b = (*r)["s3"].find("bucket"); b != (*r)["s3"].end())
           if (auto name = text(*b, "name")) result.source = "bucket " + *name;
+      route_notification(event, app, result);
       break;
     case EventShape::Unknown: break;
   }
@@ -311,8 +376,7 @@ std::optional<std::string> route_problem(const RouteResult& result, const app::A
       case EventShape::DynamoDb: break;
     }
     std::string msg = "no function of " + file + " handles this " + shape + " event" + about;
-    if (!events.empty())
-      msg += ": replay does not route to `" + events + "` events; " + direct;
+    if (!events.empty()) msg += ": no `" + events + "` event of a function matches it; " + direct;
     for (const auto& note : result.notes) msg += "; " + note;
     return msg;
   }

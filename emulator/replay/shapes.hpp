@@ -70,7 +70,9 @@ struct RouteResult {
 //    same queue (the last ':' or '/' part, so a queue URL from a mistaken `!Ref` also matches).
 //  - Kinesis: `stream` events of type kinesis on the same stream (ARN equal, or same name).
 //  - DynamoDB: `stream` events of type dynamodb on the same table, whatever the stream label.
-//  - Schedule, EventBridge, SNS, S3: none (serverless.yml events of those kinds are not modelled).
+//  - Schedule: `schedule` events, by rule name (`resources` of the event; an unnamed rule takes
+//    any); EventBridge: `eventBridge` events whose `pattern` matches; SNS: `sns` events of the
+//    topic (TopicArn's name); S3: `s3` events of the bucket.
 // A function appears once however many of its events match (the first match is its reason).
 RouteResult route(const nlohmann::json& event, const app::AppSpec& app,
                   const ArnResolver& resolve);

@@ -168,6 +168,32 @@ class ReplayThroughServices(unittest.TestCase):
         self.assertIn("recorder", r.stdout)
         self.assertIn("inserts", r.stdout)
 
+    def test_schedule_and_s3_events_reach_the_function_declaring_them(self):
+        app_dir = os.path.join(self.tmp, "notify")
+        os.makedirs(app_dir)
+        with open(os.path.join(app_dir, "handler.py"), "w") as f:
+            f.write("def main(event, context):\n"
+                    "    return {'got': event.get('detail-type') or "
+                    "event['Records'][0]['s3']['object']['key']}\n")
+        with open(os.path.join(app_dir, "serverless.yml"), "w") as f:
+            f.write("service: notify\nprovider: {name: aws, runtime: python3.11}\n"
+                    "functions:\n"
+                    "  nightly:\n    handler: handler.main\n"
+                    "    events: [{schedule: {rate: rate(1 day), name: nightly}}]\n"
+                    "  uploads:\n    handler: handler.main\n"
+                    "    events: [{s3: {bucket: photos, event: 's3:ObjectCreated:*'}}]\n")
+        schedule = json.loads(run_cli("generate-event", "schedule", "--rule", "nightly").stdout)
+        upload = json.loads(run_cli("generate-event", "s3", "--bucket", "photos",
+                                    "--key", "cat.jpg").stdout)
+        path = self.cases([{"name": "tick", "event": schedule,
+                            "expect": {"result": {"got": "Scheduled Event"}}},
+                           {"name": "upload", "event": upload,
+                            "expect": {"result": {"got": "cat.jpg"}}}])
+        r = replay(os.path.join(app_dir, "serverless.yml"), path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("2 passed, 0 failed", r.stdout)
+        self.assertIn("not triggered by serverlite yet", r.stderr)
+
     def test_speed_1x_keeps_the_recorded_spacing(self):
         path = self.cases([
             {"name": "first", "function": "hello", "event": {},

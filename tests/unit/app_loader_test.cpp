@@ -669,11 +669,14 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "serverless.yml: provider.apiKeys: not supported yet, ignored",
       "serverless.yml: provider.httpApi.authorizers: not supported yet, ignored",
       "serverless.yml: functions.worker.layers: not supported yet, ignored",
-      "serverless.yml: functions.worker.events[0].s3: not supported yet, ignored",
-      "serverless.yml: functions.worker.events[1].schedule: not supported yet, ignored",
+      "serverless.yml: functions.worker.events[0].s3: not triggered by serverlite yet (replay "
+      "routes such events to this function)",
+      "serverless.yml: functions.worker.events[1].schedule: not triggered by serverlite yet (replay "
+      "routes such events to this function)",
       "serverless.yml: functions.worker.events[2].http.authorizer: not supported yet, ignored",
       "serverless.yml: functions.worker.events[3].httpApi.authorizer: not supported yet, ignored",
-      "serverless.yml: functions.worker.events[4].sns: not supported yet, ignored",
+      "serverless.yml: functions.worker.events[4].sns: not triggered by serverlite yet (replay "
+      "routes such events to this function)",
       "serverless.yml: functions.worker.events[6].http.integration: only the lambda-proxy "
       "integration is supported, ignored",
   };

@@ -231,7 +231,7 @@ TEST(ReplayShapes, ProblemMessages) {
       "detail": {}})"), a, resolver());
   EXPECT_EQ(route_problem(r, a),
             "no function of serverless.yml handles this schedule event (source aws.events): "
-            "replay does not route to `schedule` events; send it to a function with "
+            "no `schedule` event of a function matches it; send it to a function with "
             "{\"function\": NAME, \"event\": ...}");
   r = route(json::parse(R"({"hello": "world"})"), a, resolver());
   EXPECT_EQ(route_problem(r, a),
@@ -243,6 +243,45 @@ TEST(ReplayShapes, ProblemMessages) {
   EXPECT_EQ(route_problem(r, app::AppSpec{}),
             "no function of serverless.yml handles this API Gateway REST API event (GET "
             "/nowhere)");
+}
+
+// Schedule, EventBridge, SNS and S3 events go to the functions declaring a matching event.
+TEST(ReplayShapes, NotificationEventsRouteByRuleTopicBucketAndPattern) {
+  app::AppSpec a;
+  auto fn = [&](const std::string& key, app::NotifyEventSpec n) {
+    app::FunctionSpec f;
+    f.key = key;
+    f.notify_events.push_back(std::move(n));
+    a.functions.push_back(std::move(f));
+  };
+  using Kind = app::NotifyEventSpec::Kind;
+  fn("nightly", {Kind::Schedule, "functions.nightly.events[0].schedule", "nightly-rule", "", "", ""});
+  fn("orders", {Kind::EventBridge, "functions.orders.events[0].eventBridge", "", "", "",
+                R"({"source": ["shop.orders"], "detail": {"state": ["paid"]}})"});
+  fn("alerts", {Kind::Sns, "functions.alerts.events[0].sns", "", "alerts", "", ""});
+  fn("uploads", {Kind::S3, "functions.uploads.events[0].s3", "", "", "photos", ""});
+  auto resolve = [](const std::string&, const std::string&) -> std::string { return ""; };
+  auto keys_of = [&](const char* text) {
+    std::vector<std::string> out;
+    for (const auto& c : route(json::parse(text), a, resolve).candidates)
+      out.push_back(c.function->key);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(keys_of(R"({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {},
+      "resources": ["arn:aws:events:us-east-1:000000000000:rule/nightly-rule"]})"), V{"nightly"});
+  EXPECT_EQ(keys_of(R"({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {},
+      "resources": ["arn:aws:events:us-east-1:000000000000:rule/other"]})"), V{});
+  EXPECT_EQ(keys_of(R"({"source": "shop.orders", "detail-type": "x", "detail": {"state": "paid"}})"),
+            V{"orders"});
+  EXPECT_EQ(keys_of(R"({"source": "shop.orders", "detail-type": "x", "detail": {"state": "new"}})"),
+            V{});
+  EXPECT_EQ(keys_of(R"({"Records": [{"EventSource": "aws:sns",
+      "Sns": {"TopicArn": "arn:aws:sns:us-east-1:000000000000:alerts"}}]})"), V{"alerts"});
+  EXPECT_EQ(keys_of(R"({"Records": [{"eventSource": "aws:s3",
+      "s3": {"bucket": {"name": "photos"}}}]})"), V{"uploads"});
+  EXPECT_EQ(keys_of(R"({"Records": [{"eventSource": "aws:s3",
+      "s3": {"bucket": {"name": "other"}}}]})"), V{});
 }
 
 }  // namespace
