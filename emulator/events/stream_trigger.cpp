@@ -19,6 +19,7 @@
 
 #include "emulator/aws/api_error.hpp"
 #include "emulator/events/filter_pattern.hpp"
+#include "emulator/time_format.hpp"
 
 namespace serverlite::events {
 
@@ -40,17 +41,6 @@ constexpr auto kThrottleRetry = 1s;
 constexpr Clock::duration kFirstBackoff = 100ms;
 constexpr Clock::duration kMaxBackoff = 2s;
 constexpr int kSchemaVersion = 1;
-
-std::string iso8601_ms(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -602,13 +592,13 @@ struct StreamTrigger::Impl : std::enable_shared_from_this<Impl> {
           {"approximateInvokeCount", b.invocations}}},
         {"responseContext", response},
         {"version", "1.0"},
-        {"timestamp", iso8601_ms(now_ms())},
+        {"timestamp", iso8601_millis(now_ms())},
         {source->batch_info_key(),
          {{"shardId", s.shard.shard_id},
           {"startSequenceNumber", first.sequence_number},
           {"endSequenceNumber", last.sequence_number},
-          {"approximateArrivalOfFirstRecord", iso8601_ms(first.arrival_ms)},
-          {"approximateArrivalOfLastRecord", iso8601_ms(last.arrival_ms)},
+          {"approximateArrivalOfFirstRecord", iso8601_millis(first.arrival_ms)},
+          {"approximateArrivalOfLastRecord", iso8601_millis(last.arrival_ms)},
           {"batchSize", b.records.size()},
           {"streamArn", arn}}},
     };

@@ -1,7 +1,6 @@
 #include "emulator/replay/recorder.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 #include "emulator/http/base64.hpp"
 #include "emulator/replay/redact.hpp"
 #include "emulator/replay/shapes.hpp"
+#include "emulator/time_format.hpp"
 #include "services/gateway/events.hpp"
 
 namespace serverlite::replay {
@@ -17,18 +17,11 @@ using json = nlohmann::json;
 
 namespace {
 
-// "2026-11-24T20:55:12.345Z": the case's timestamp, which `replay --speed 1x` keeps the spacing of.
+// The case's timestamp, whose spacing `replay --speed 1x` keeps.
 std::string now_iso() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[40];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(ms % 1000));
-  return out;
+  return iso8601_millis(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
 }
 
 // Headers a client's transport sets, which a replayed request gets anew.

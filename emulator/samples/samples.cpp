@@ -17,6 +17,7 @@
 #include "emulator/http/base64.hpp"
 #include "emulator/http/message.hpp"
 #include "emulator/http/route_matcher.hpp"
+#include "emulator/time_format.hpp"
 #include "services/gateway/events.hpp"
 #include "services/queue/lambda_event.hpp"
 #include "services/queue/md5.hpp"
@@ -202,18 +203,8 @@ std::int64_t epoch_ms(TimePoint t) {
 
 // UTC "2024-01-01T12:00:00" followed by ".000" when `millis`, then `suffix`.
 std::string iso_time(TimePoint t, bool millis, std::string_view suffix) {
-  std::int64_t ms = epoch_ms(t);
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buffer;
-  if (millis) {
-    char frac[8];
-    std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms % 1000));
-    out += frac;
-  }
+  std::string out = iso8601_millis(epoch_ms(t), false);
+  if (!millis) out.resize(out.size() - 4);  // no ".mmm"
   return out + std::string(suffix);
 }
 

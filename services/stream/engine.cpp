@@ -7,6 +7,7 @@
 
 #include "emulator/fnv.hpp"
 #include "emulator/http/base64.hpp"
+#include "emulator/time_format.hpp"
 #include "services/stream/keys.hpp"
 
 namespace serverlite::stream {
@@ -55,16 +56,6 @@ std::optional<Error> check_stream_name(std::string_view name, std::string_view m
   if (!std::regex_match(name.begin(), name.end(), pattern))
     return validation(name, member, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
   return std::nullopt;
-}
-
-// "Thu Jan 22 01:22:02 UTC 2015", the date format of Kinesis's iterator messages.
-std::string amz_utc(std::int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%a %b %d %H:%M:%S UTC %Y", &tm);
-  return buffer;
 }
 
 struct Iterator {
@@ -1087,8 +1078,8 @@ Result<GetRecordsResult> StreamEngine::get_records(const GetRecordsRequest& requ
                  "Invalid ShardIterator: it does not belong to stream " + *request.stream_arn + ".");
   if (now - it->created_ms > kIteratorLifetimeMs)
     return error(ErrorCode::ExpiredIterator,
-                 "Iterator expired. The iterator was created at time " + amz_utc(it->created_ms) +
-                     " while right now it is " + amz_utc(now) +
+                 "Iterator expired. The iterator was created at time " + java_utc(it->created_ms) +
+                     " while right now it is " + java_utc(now) +
                      " which is further in the future than the tolerated delay of 300000 "
                      "milliseconds.");
   Stream* s = lookup(it->stream);

@@ -7,6 +7,7 @@
 
 #include "emulator/fnv.hpp"
 #include "emulator/http/base64.hpp"
+#include "emulator/time_format.hpp"
 
 namespace serverlite::table {
 
@@ -29,28 +30,6 @@ std::int64_t to_ms(system_clock::time_point t) {
 
 system_clock::time_point from_ms(std::int64_t ms) {
   return system_clock::time_point(std::chrono::milliseconds(ms));
-}
-
-// "2026-11-24T20:55:12.345", the form of AWS's stream labels (UTC, no zone designator).
-std::string iso_label(std::int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03d", buffer, static_cast<int>(ms % 1000));
-  return out;
-}
-
-// Java's Date.toString() in UTC, as the AWS iterator-expiry messages print times.
-std::string amz_utc(std::int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%a %b %d %H:%M:%S UTC %Y", &tm);
-  return buffer;
 }
 
 StreamError not_found_stream(const std::string& arn) {
@@ -310,12 +289,12 @@ StreamDescription StreamLog::enable(const std::string& table, const std::string&
   auto taken = db_.prepare("SELECT 1 FROM table_streams WHERE table_name = ? AND label = ?");
   for (;; ++created) {
     taken->reset();
-    taken->bind(1, table).bind(2, iso_label(created));
+    taken->bind(1, table).bind(2, iso8601_millis(created, false));
     if (!taken->step()) break;
   }
   taken.reset();
   StreamDescription d;
-  d.label = iso_label(created);
+  d.label = iso8601_millis(created, false);
   d.arn = "arn:aws:dynamodb:" + region_ + ":" + account_id_ + ":table/" + table + "/stream/" +
           d.label;
   d.view = view;
@@ -584,7 +563,7 @@ StreamResult<GetRecordsResult> StreamLog::get_records(const std::string& iterato
   if (now - it->created_ms > kIteratorLifetimeMs)
     return StreamError{StreamErrorCode::ExpiredIterator,
                        "Iterator expired. The iterator was created at time " +
-                           amz_utc(it->created_ms) + " while right now it is " + amz_utc(now) +
+                           java_utc(it->created_ms) + " while right now it is " + java_utc(now) +
                            " which is further in the future than the tolerated delay of " +
                            std::to_string(kIteratorLifetimeMs) + " milliseconds."};
   auto stream = find(it->arn);
