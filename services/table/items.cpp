@@ -131,7 +131,7 @@ std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexIn
 
 bool TableEngine::needs_old_item(const Table& t) const {
   return !t.info.indexes.empty() || !t.info.ttl_attribute.empty() ||
-         streams_->current(t.info.name).has_value();
+         streams_->has_stream(t.info.name);
 }
 
 void TableEngine::apply_change(const Table& t, const StoredKey& key,
@@ -141,7 +141,8 @@ void TableEngine::apply_change(const Table& t, const StoredKey& key,
   if (now) items_->put(table, *now);
   else if (old) items_->erase(table, key);
   if (!t.info.ttl_attribute.empty()) track_expiry(t, key, old, now);
-  if (old || now) {
+  // Building the change copies both images: only for a table whose stream is on.
+  if ((old || now) && streams_->has_stream(table)) {
     StreamLog::ItemChange change;
     change.table = table;
     change.keys = key_attributes(t, now ? now->item : old->item);

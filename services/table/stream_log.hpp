@@ -167,6 +167,8 @@ class StreamLog {
   void table_deleted(const std::string& table);
   // The table's enabled stream; nullopt when it has none. From the cache.
   std::optional<StreamDescription> current(const std::string& table) const;
+  // Whether the table has an enabled stream: a map lookup, for every write's hot path.
+  bool has_stream(const std::string& table) const { return enabled_.contains(table); }
   // The table's newest stream, enabled or not, while it is readable (DescribeTable's
   // LatestStreamArn / LatestStreamLabel).
   std::optional<StreamDescription> latest(const std::string& table) const;
