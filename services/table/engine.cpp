@@ -1,4 +1,5 @@
 #include "services/table/engine.hpp"
+#include "services/table/engine_support.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -14,13 +15,8 @@ constexpr int kSchemaVersion = 1;
 
 Error error(ErrorCode code, std::string message) { return Error{code, std::move(message), {}}; }
 
-Error invalid(const std::string& what) {
-  return error(ErrorCode::Validation, "One or more parameter values were invalid: " + what);
-}
-
-std::int64_t to_ms(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
+using engine_detail::epoch_ms;
+using engine_detail::invalid;
 
 TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
@@ -127,8 +123,8 @@ static Json to_json(const TableEngine::Table& t) {
           {"billing", billing_mode_name(i.billing)},
           {"read", i.throughput.read},
           {"write", i.throughput.write},
-          {"created_ms", to_ms(i.created)},
-          {"throughput_changed_ms", to_ms(i.last_throughput_change)},
+          {"created_ms", epoch_ms(i.created)},
+          {"throughput_changed_ms", epoch_ms(i.last_throughput_change)},
           {"deletion_protection", i.deletion_protection},
           {"ttl_attribute", i.ttl_attribute},
           {"extra", i.extra},

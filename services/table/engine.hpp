@@ -186,6 +186,7 @@ class TableEngine {
   // The stored key of `item` (which must carry the table's key attributes, typed as declared),
   // or DynamoDB's error. `for_item` chooses the messages of a PutItem item or of a Key.
   Result<StoredKey> key_of(const Table& table, const Json& item, bool for_item) const;
+  Result<StoredItem> new_item(const Table& table, Json item) const;
   Result<StoredKey> request_key(const Table& table, const Json& key,
                                 Json* canonical = nullptr) const;
   Json key_attributes(const Table& table, const Json& item) const;

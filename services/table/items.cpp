@@ -1,7 +1,6 @@
 // The item operations of the table engine (see engine.hpp).
-#include <cmath>
-
 #include "services/table/engine.hpp"
+#include "services/table/engine_support.hpp"
 
 namespace serverlite::table {
 
@@ -9,22 +8,12 @@ namespace {
 
 constexpr std::int64_t kPageBytes = 1024 * 1024;  // Query and Scan stop at 1 MB read
 
-Error invalid(const std::string& what) {
-  return Error{ErrorCode::Validation, "One or more parameter values were invalid: " + what, {}};
-}
-
-Error validation(std::string message) { return Error{ErrorCode::Validation, std::move(message), {}}; }
+using engine_detail::invalid;
+using engine_detail::read_units;
+using engine_detail::validation;
+using engine_detail::write_units;
 
 Error schema_mismatch() { return validation("The provided key element does not match the schema"); }
-
-double write_units(std::int64_t bytes) {
-  return std::max<double>(1, std::ceil(static_cast<double>(bytes) / 1024.0));
-}
-
-double read_units(std::int64_t bytes, bool consistent) {
-  double units = std::max<double>(1, std::ceil(static_cast<double>(bytes) / 4096.0));
-  return consistent ? units : units / 2;
-}
 
 // Query's and Scan's page: rows come from `fetch(n)` (at most n, each call resuming after the
 // last row it returned) until Limit rows were evaluated, 1 MB was read, or none are left. Rows
@@ -211,6 +200,19 @@ Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for
   return out;
 }
 
+// A PutItem (or BatchWriteItem put) item: its values validated and canonicalised, its key
+// attributes present and typed as declared, its index keys typed, its size within 400 KB.
+Result<StoredItem> TableEngine::new_item(const Table& t, Json item) const {
+  if (auto e = validate_item(item)) return validation(*e);
+  auto key = key_of(t, item, true);
+  if (!key) return key.error();
+  auto size = static_cast<std::int64_t>(item_size(item));
+  if (size > static_cast<std::int64_t>(kMaxItemBytes))
+    return validation("Item size has exceeded the maximum allowed size");
+  if (auto e = check_index_keys(t, item)) return *e;
+  return StoredItem{*key, std::move(item), size};
+}
+
 // A Key parameter: its values validated (numbers canonical, so "1.0" finds the key 1), then
 // encoded. `canonical`, when given, receives the key with canonical values.
 Result<StoredKey> TableEngine::request_key(const Table& table, const Json& key,
@@ -227,24 +229,20 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
   auto found = find_for_items(table);
   if (!found) return found.error();
   Table& t = **found;
-  if (auto e = validate_item(item)) return validation(*e);
-  auto key = key_of(t, item, true);
-  if (!key) return key.error();
-  auto size = static_cast<std::int64_t>(item_size(item));
-  if (size > static_cast<std::int64_t>(kMaxItemBytes))
-    return validation("Item size has exceeded the maximum allowed size");
-  if (auto e = check_index_keys(t, item)) return *e;
+  auto now = new_item(t, std::move(item));
+  if (!now) return now.error();
+  const StoredKey& key = now->key;
   std::optional<Error> failed;
   WriteResult out;
   db_.transaction([&] {
-    auto old = items_->get(table, *key);
+    auto old = items_->get(table, key);
     if (!condition_holds(old, options)) {
       failed = condition_failed(old, options);
       return;
     }
-    apply_change(t, *key, old, StoredItem{*key, item, size});
+    apply_change(t, key, old, *now);
     if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
-    out.capacity_units = write_units(std::max(size, old ? old->size : 0));
+    out.capacity_units = write_units(std::max(now->size, old ? old->size : 0));
   });
   if (failed) return *failed;
   return out;
@@ -552,15 +550,9 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
     auto found = find_for_items(w.table);
     if (!found) return found.error();
     if (w.put) {
-      Json item = *w.put;
-      if (auto e = validate_item(item)) return validation(*e);
-      auto key = key_of(**found, item, true);
-      if (!key) return key.error();
-      auto size = static_cast<std::int64_t>(item_size(item));
-      if (size > static_cast<std::int64_t>(kMaxItemBytes))
-        return validation("Item size has exceeded the maximum allowed size");
-      if (auto e = check_index_keys(**found, item)) return *e;
-      prepared.push_back({w.table, *key, item, size});
+      auto now = new_item(**found, *w.put);
+      if (!now) return now.error();
+      prepared.push_back({w.table, now->key, std::move(now->item), now->size});
     } else {
       auto key = request_key(**found, *w.key);
       if (!key) return key.error();

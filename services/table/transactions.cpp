@@ -4,24 +4,20 @@
 #include <set>
 
 #include "services/table/engine.hpp"
+#include "services/table/engine_support.hpp"
 
 namespace serverlite::table {
 
 namespace {
 
-Error validation(std::string message) { return Error{ErrorCode::Validation, std::move(message), {}}; }
+using engine_detail::epoch_ms;
+using engine_detail::validation;
 
 // A ClientRequestToken is remembered this long, as DynamoDB documents.
 constexpr std::chrono::minutes kTokenLifetime{10};
 
-std::int64_t ms_of(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-double write_units(std::int64_t bytes) {
-  // A transactional write costs twice a standard one.
-  return 2 * std::max<double>(1, std::ceil(static_cast<double>(bytes) / 1024.0));
-}
+// A transactional write costs twice a standard one.
+double write_units(std::int64_t bytes) { return 2 * engine_detail::write_units(bytes); }
 
 }  // namespace
 
@@ -71,7 +67,7 @@ Result<std::vector<double>> TableEngine::transact_write(const std::vector<Transa
   std::optional<Error> failed;
   std::vector<double> units(prepared.size(), 0);
   db_.transaction([&] {
-    auto now = ms_of(clock_());
+    auto now = epoch_ms(clock_());
     if (token) {
       auto forget = db_.prepare("DELETE FROM ddb_transaction_tokens WHERE expires_ms <= ?");
       forget->bind(1, now);

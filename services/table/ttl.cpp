@@ -9,13 +9,14 @@
 #include <limits>
 
 #include "services/table/engine.hpp"
+#include "services/table/engine_support.hpp"
 #include "services/table/number.hpp"
 
 namespace serverlite::table {
 
 namespace {
 
-Error validation(std::string message) { return Error{ErrorCode::Validation, std::move(message), {}}; }
+using engine_detail::validation;
 
 // DynamoDB does not delete items whose TTL lies more than five years in the past.
 constexpr std::int64_t kIgnoredAfterSeconds = 5LL * 365 * 24 * 3600;
@@ -125,9 +126,10 @@ std::size_t TableEngine::expire_items(std::size_t limit) {
   if (due.empty()) return 0;
   std::size_t deleted = 0;
   db_.transaction([&] {
+    auto forget = db_.prepare(
+        "DELETE FROM ddb_expiry WHERE tbl = ? AND expires = ? AND hash = ? AND range = ?");
     for (const auto& d : due) {
-      auto forget = db_.prepare(
-          "DELETE FROM ddb_expiry WHERE tbl = ? AND expires = ? AND hash = ? AND range = ?");
+      forget->reset();
       forget->bind(1, d.table).bind(2, d.expires).bind(3, d.key.hash).bind(4, d.key.range);
       forget->step();
       auto it = tables_.find(d.table);
