@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
@@ -54,7 +55,9 @@ class OriginInvoker : public invoker::Invoker {
 struct Emulator::Impl {
   Impl(asio::io_context& io, app::AppSpec& app, UpOptions options)
       : io(io), app(app), options(std::move(options)),
-        aws_server(io, [this](http::Request r, http::Responder d) { router.handle(std::move(r), d); }),
+        aws_server(io, [this](http::Request r, http::Responder d) {
+          serve_aws(std::move(r), std::move(d));
+        }),
         gateway_server(io, [this](http::Request r, http::Responder d) {
           serve_gateway(std::move(r), std::move(d));
         }) {}
@@ -70,6 +73,31 @@ struct Emulator::Impl {
                     });
   }
 
+  // An AWS request. With group commit on (state on disk), its answer waits while a group of
+  // writes is open: it may report or have read a write that is not durable yet.
+  void serve_aws(http::Request request, http::Responder respond) {
+    router.handle(std::move(request), [this, respond = std::move(respond)](http::Response res) {
+      if (db && db->group_open()) held_answers.emplace_back(respond, std::move(res));
+      else respond(std::move(res));
+    });
+  }
+
+  // Commits the writes of every request handled since the group opened, then sends their
+  // answers; if the commit fails, each of them gets a 500 instead (their writes are undone).
+  void flush_group() {
+    auto failed = db->flush_group();
+    auto answers = std::move(held_answers);
+    held_answers.clear();
+    for (auto& [respond, res] : answers) {
+      if (failed) {
+        nlohmann::json body{{"__type", "InternalFailure"},
+                            {"message", "The state could not be written: " + *failed}};
+        res = http::Response::json(500, body.dump());
+      }
+      respond(std::move(res));
+    }
+  }
+
   void admin(http::Request request, http::Responder respond);
   void schedule_trim();
   void schedule_ttl_sweep();
@@ -79,6 +107,8 @@ struct Emulator::Impl {
   UpOptions options;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unique_ptr<store::Database> db;
+  std::vector<std::pair<http::Responder, http::Response>> held_answers;  // until the group commits
+  std::shared_ptr<int> alive = std::make_shared<int>();  // posted flushes check it
   std::unique_ptr<queue::QueueEngine> queue_engine;  // uses db
   std::unique_ptr<queue::QueueApi> queue_api;        // uses queue_engine
   std::vector<std::shared_ptr<events::QueueTrigger>> queue_triggers;
@@ -140,6 +170,13 @@ std::vector<std::string> Emulator::start() {
   if (s.options.state_dir) {
     std::filesystem::create_directories(*s.options.state_dir);
     s.db = std::make_unique<store::Database>(*s.options.state_dir / "state.db");
+    // Group commit: the writes of requests that arrive together share one SQLite commit,
+    // made once the io thread has handled them all; their answers are sent after it.
+    s.db->enable_group_commit([&s, alive = std::weak_ptr<int>(s.alive)] {
+      asio::post(s.io, [&s, alive] {
+        if (alive.lock()) s.flush_group();
+      });
+    });
   } else {
     s.db = std::make_unique<store::Database>(std::nullopt);
   }
@@ -370,7 +407,7 @@ void Emulator::Impl::schedule_trim() {
 }
 
 void Emulator::handle_aws(http::Request request, http::Responder respond) {
-  impl_->router.handle(std::move(request), std::move(respond));
+  impl_->serve_aws(std::move(request), std::move(respond));
 }
 
 void Emulator::handle_gateway(http::Request request, http::Responder respond) {

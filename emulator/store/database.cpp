@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 namespace serverlite::store {
 
 namespace {
@@ -70,14 +72,102 @@ Database::Database(std::optional<std::filesystem::path> path, Durability durabil
     throw StoreError("cannot open " + name + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 2000);
-  if (!in_memory_) exec("PRAGMA journal_mode=WAL");
+  if (!in_memory_) {
+    // This connection is the only one: holding the file lock for good spares the two fcntl
+    // lock calls of every transaction (and the WAL's shared memory), and a second serverlite on
+    // the same state directory is refused instead of interleaving writes with this one.
+    exec("PRAGMA locking_mode=EXCLUSIVE");
+    try {
+      exec("PRAGMA journal_mode=WAL");
+    } catch (const StoreError&) {
+      if (sqlite3_errcode(db_) != SQLITE_BUSY) throw;
+      sqlite3_close(db_);
+      throw StoreError(name + " is in use by another serverlite (database is locked)");
+    }
+  }
   exec(durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
   exec("CREATE TABLE IF NOT EXISTS schema_versions ("
        " component TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+  begin_ = prepare("BEGIN IMMEDIATE");
+  commit_ = prepare("COMMIT");
+  rollback_ = prepare("ROLLBACK");
+  savepoint_ = prepare("SAVEPOINT step");
+  release_ = prepare("RELEASE step");
+  rollback_to_ = prepare("ROLLBACK TO step");
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  if (group_open_) flush_group();
+  begin_.reset(), commit_.reset(), rollback_.reset();
+  savepoint_.reset(), release_.reset(), rollback_to_.reset();
+  sqlite3_close_v2(db_);
+}
+
+namespace {
+
+void run(Statement& statement) {
+  try {
+    statement.step();
+  } catch (...) {
+    statement.reset();
+    throw;
+  }
+  statement.reset();
+}
+
+}  // namespace
+
+void Database::begin() {
+  if (!schedule_flush_) return run(*begin_);
+  if (!group_open_) {
+    run(*begin_);
+    group_open_ = true;
+    schedule_flush_();
+  } else if (sqlite3_get_autocommit(db_)) {
+    // An I/O error made SQLite roll the whole group back: what it held is lost, so the flush
+    // must report failure; this and later transactions start a new SQLite transaction.
+    group_lost_ = true;
+    run(*begin_);
+  }
+  run(*savepoint_);
+}
+
+void Database::commit() { run(schedule_flush_ ? *release_ : *commit_); }
+
+void Database::rollback() {
+  try {
+    if (!schedule_flush_) return run(*rollback_);
+    run(*rollback_to_);
+    run(*release_);
+  } catch (const StoreError&) {
+    if (group_open_ && sqlite3_get_autocommit(db_)) group_lost_ = true;
+    // SQLite already rolled back (a full disk, say); the caller's exception is the one to report.
+  }
+}
+
+void Database::enable_group_commit(std::function<void()> schedule_flush) {
+  schedule_flush_ = std::move(schedule_flush);
+}
+
+std::optional<std::string> Database::flush_group() {
+  if (!group_open_) return std::nullopt;
+  group_open_ = false;
+  bool lost = std::exchange(group_lost_, false);
+  try {
+    if (!sqlite3_get_autocommit(db_)) run(*commit_);
+    if (lost) return std::string("the transaction was rolled back by an I/O error");
+    return std::nullopt;
+  } catch (const StoreError& e) {
+    if (!sqlite3_get_autocommit(db_)) {
+      try {
+        run(*rollback_);
+      } catch (const StoreError&) {
+      }
+    }
+    return std::string(e.what());
+  }
+}
 
 void Database::exec(std::string_view sql) {
   std::string s(sql);

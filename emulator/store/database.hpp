@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -63,23 +64,42 @@ class Database {
   void set_schema_version(std::string_view component, int version);
 
   // Runs `fn` in one transaction: committed when it returns, rolled back when it throws.
+  // With group commit on, the transactions that run before the next flush_group() share one
+  // SQLite transaction: each is a savepoint in it (its own rollback still undoes only itself),
+  // and none is durable before flush_group() commits them all.
   template <class Fn>
   void transaction(Fn&& fn) {
-    exec("BEGIN IMMEDIATE");
+    begin();
     try {
       fn();
-      exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      rollback();
       throw;
     }
+    commit();
   }
+
+  // Group commit: `schedule_flush` is called when a group opens, and must arrange for
+  // flush_group() to run soon on the same thread (after the work already queued there).
+  void enable_group_commit(std::function<void()> schedule_flush);
+  bool group_open() const { return group_open_; }
+  // Commits the open group; on failure rolls it back and returns the reason.
+  std::optional<std::string> flush_group();
 
   bool in_memory() const { return in_memory_; }
 
  private:
+  void begin();
+  void commit();
+  void rollback();
+
   sqlite3* db_ = nullptr;
   bool in_memory_;
+  // Prepared once: BEGIN, COMMIT, ROLLBACK and the savepoint statements of group commit.
+  std::unique_ptr<Statement> begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
+  std::function<void()> schedule_flush_;
+  bool group_open_ = false;
+  bool group_lost_ = false;
 };
 
 }  // namespace serverlite::store

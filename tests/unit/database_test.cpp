@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <vector>
+
 namespace serverlite::store {
 namespace {
 
@@ -60,6 +63,103 @@ TEST(Database, SchemaVersionsPersistInAFile) {
     EXPECT_EQ(mode->column_text(0), "wal");
   }
   std::filesystem::remove_all(dir);
+}
+
+// A state file in a fresh temporary directory, removed with it.
+struct TempState {
+  TempState() {
+    char tmpl[] = "/tmp/serverlite-db-test-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
+    dir = tmpl;
+  }
+  ~TempState() { std::filesystem::remove_all(dir); }
+  std::filesystem::path file() const { return dir / "state.db"; }
+  std::filesystem::path dir;
+};
+
+std::vector<std::int64_t> numbers(Database& db) {
+  std::vector<std::int64_t> out;
+  auto sel = db.prepare("SELECT n FROM t ORDER BY n");
+  while (sel->step()) out.push_back(sel->column_int(0));
+  return out;
+}
+
+TEST(Database, GroupCommitSharesOneCommitAndEachTransactionStillRollsBackAlone) {
+  TempState state;
+  {
+    Database db(state.file());
+    db.exec("CREATE TABLE t (n INTEGER)");
+    int scheduled = 0;
+    db.enable_group_commit([&] { ++scheduled; });
+    auto ins = db.prepare("INSERT INTO t VALUES (?)");
+    auto insert = [&](std::int64_t n) {
+      ins->bind(1, n);
+      ins->step();
+      ins->reset();
+    };
+    EXPECT_FALSE(db.group_open());
+    db.transaction([&] { insert(1); });
+    EXPECT_TRUE(db.group_open());
+    EXPECT_THROW(db.transaction([&] {
+      insert(2);
+      throw std::runtime_error("refused");
+    }), std::runtime_error);
+    db.transaction([&] { insert(3); });
+    EXPECT_EQ(scheduled, 1);  // one flush for the whole group
+    EXPECT_EQ(numbers(db), (std::vector<std::int64_t>{1, 3}));
+    EXPECT_EQ(db.flush_group(), std::nullopt);
+    EXPECT_FALSE(db.group_open());
+    db.transaction([&] { insert(4); });
+    EXPECT_EQ(scheduled, 2);  // the next group
+    EXPECT_EQ(db.flush_group(), std::nullopt);
+    EXPECT_EQ(db.flush_group(), std::nullopt);  // nothing open: nothing to do
+  }
+  Database reopened(state.file());
+  EXPECT_EQ(numbers(reopened), (std::vector<std::int64_t>{1, 3, 4}));
+}
+
+TEST(Database, AGroupStillOpenIsCommittedWhenTheDatabaseCloses) {
+  TempState state;
+  {
+    Database db(state.file());
+    db.exec("CREATE TABLE t (n INTEGER)");
+    db.enable_group_commit([] {});
+    db.transaction([&] { db.exec("INSERT INTO t VALUES (7)"); });
+    EXPECT_TRUE(db.group_open());
+  }
+  Database reopened(state.file());
+  EXPECT_EQ(numbers(reopened), (std::vector<std::int64_t>{7}));
+}
+
+TEST(Database, NestedTransactionsInAGroupAreSavepoints) {
+  TempState state;
+  Database db(state.file());
+  db.exec("CREATE TABLE t (n INTEGER)");
+  db.enable_group_commit([] {});
+  db.transaction([&] {
+    db.exec("INSERT INTO t VALUES (1)");
+    EXPECT_THROW(db.transaction([&] {
+      db.exec("INSERT INTO t VALUES (2)");
+      throw std::runtime_error("inner");
+    }), std::runtime_error);
+  });
+  EXPECT_EQ(db.flush_group(), std::nullopt);
+  EXPECT_EQ(numbers(db), (std::vector<std::int64_t>{1}));
+}
+
+// The one connection holds the file's lock for good: a second one (another serverlite on the
+// same state directory) is refused with a clear reason, after SQLite's 2 s busy wait.
+TEST(Database, ASecondOpenOfTheSameStateIsRefused) {
+  TempState state;
+  Database first(state.file());
+  try {
+    Database second(state.file());
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("in use by another serverlite"), std::string::npos)
+        << e.what();
+  }
+  first.exec("CREATE TABLE t (n INTEGER)");  // the first is unharmed
 }
 
 TEST(Database, ErrorsNameTheProblem) {
