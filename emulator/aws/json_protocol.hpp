@@ -72,6 +72,9 @@ std::map<std::string, std::string> string_map(const nlohmann::json& obj, std::st
 // U+FFFD rather than failing the response.
 http::Response render_json(int status, const nlohmann::json& body, const JsonProtocol& protocol,
                            const std::string& request_id = new_request_id());
+// render_json() of a body already serialised (`body` must be one JSON value).
+http::Response render_json_text(int status, std::string body, const JsonProtocol& protocol,
+                                const std::string& request_id = new_request_id());
 // render_json() with 200 (a null body is `{}`).
 http::Response render_json_response(const JsonProtocol& protocol, const nlohmann::json& body,
                                     const std::string& request_id = new_request_id());

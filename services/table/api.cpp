@@ -492,6 +492,27 @@ std::vector<std::string> TableApi::action_names() {
   return names;
 }
 
+namespace {
+
+// `result` (an object without "Items") with "Items": [the items' JSON texts].
+http::Response render_with_items(const Json& result, const std::vector<std::string>& items) {
+  std::string text = (result.is_null() ? Json::object() : result)
+                         .dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::size_t size = text.size() + 12;
+  for (const auto& item : items) size += item.size() + 1;
+  text.reserve(size);
+  text.pop_back();  // the closing brace
+  text += text.size() > 1 ? ",\"Items\":[" : "\"Items\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) text += ',';
+    text += items[i];
+  }
+  text += "]}";
+  return aws::render_json_text(200, std::move(text), dynamodb_protocol());
+}
+
+}  // namespace
+
 void TableApi::handle(http::Request request, http::Responder respond) {
   auto answer = [&](int status, const Json& body) {
     respond(aws::render_json(status, body, dynamodb_protocol()));
@@ -531,6 +552,7 @@ void TableApi::handle(http::Request request, http::Responder respond) {
                           {"message", c.error.message},
                           {"CancellationReasons", std::move(reasons)}});
     }
+    if (call.raw_items) return respond(render_with_items(result, *call.raw_items));
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
     respond(aws::render_json_error(e, dynamodb_protocol()));
@@ -838,12 +860,17 @@ Json TableApi::read(Call& call, bool is_query) {
                      "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
                      "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
 
+  // Whole items of the table go out as the text they are stored as.
+  req.raw = !index && !projection && !filter_expr;
   auto r = is_query ? engine_.query(table, req) : engine_.scan(table, req);
   auto& d = unwrap(r);
-  Json out = {{"Count", d.items.size()}, {"ScannedCount", d.scanned}};
-  if (select != "COUNT") {
+  Json out = {{"Count", d.raw ? d.raw_items.size() : d.items.size()}, {"ScannedCount", d.scanned}};
+  if (d.raw) {
+    if (select != "COUNT") call.raw_items = std::move(d.raw_items);
+  } else if (select != "COUNT") {
     Json items = Json::array();
-    for (const auto& item : d.items) items.push_back(projection ? projection->project(item) : item);
+    for (auto& item : d.items)
+      items.push_back(projection ? projection->project(item) : std::move(item));
     out["Items"] = std::move(items);
   }
   if (d.last_evaluated_key) out["LastEvaluatedKey"] = *d.last_evaluated_key;

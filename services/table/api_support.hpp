@@ -92,9 +92,11 @@ inline const Json& bounded_list(const Json& body, std::string_view name, std::si
 
 namespace serverlite::table {
 
-// One request being served: its decoded JSON body.
+// One request being served: its decoded JSON body, and items the answer carries as JSON text
+// already (a Query or Scan of whole items, spliced in as "Items" without being parsed).
 struct TableApi::Call {
   Json body;
+  std::optional<std::vector<std::string>> raw_items;
 };
 
 }  // namespace serverlite::table

@@ -71,10 +71,15 @@ struct ReadRequest {
   // An LSI read that needs attributes the index does not project: each item is read from the
   // table instead, as DynamoDB fetches them.
   bool fetch_table_items = false;
+  // Items as their stored JSON text in ReadResult::raw_items, never parsed: for reads of the
+  // table itself without a filter, whose items go out as they are (index reads ignore it).
+  bool raw = false;
 };
 
 struct ReadResult {
   std::vector<Json> items;     // those that passed the filter
+  bool raw = false;            // the items are in raw_items instead (ReadRequest::raw)
+  std::vector<std::string> raw_items;
   std::int64_t scanned = 0;    // evaluated, before the filter
   std::optional<Json> last_evaluated_key;
   double capacity_units = 0;

@@ -1,5 +1,7 @@
 #include "services/table/item_store.hpp"
 
+#include <utility>
+
 #include <openssl/evp.h>
 
 namespace serverlite::table {
@@ -71,7 +73,7 @@ std::vector<StoredItem> ItemStore::query(const std::string& table, const std::st
                                          const std::optional<RangeBound>& lower,
                                          const std::optional<RangeBound>& upper, bool forward,
                                          const std::optional<std::string>& start_after,
-                                         std::size_t limit) {
+                                         std::size_t limit, bool parse) {
   std::string sql = "SELECT range, item, size FROM ddb_items WHERE tbl = ? AND hash = ?";
   std::vector<store::Value> args = {table, hash};
   if (lower) {
@@ -88,19 +90,22 @@ std::vector<StoredItem> ItemStore::query(const std::string& table, const std::st
   }
   sql += forward ? " ORDER BY range ASC LIMIT ?" : " ORDER BY range DESC LIMIT ?";
   args.push_back(static_cast<std::int64_t>(limit));
-  auto st = db_.prepare(sql);
-  for (std::size_t i = 0; i < args.size(); ++i) st->bind(static_cast<int>(i + 1), args[i]);
+  auto& st = cached(sql);
+  for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
   std::vector<StoredItem> out;
   std::uint32_t token = token_of(hash);
-  while (st->step())
-    out.push_back({{hash, st->column_text(0), token}, Json::parse(st->column_text(1)),
-                   st->column_int(2)});
+  while (st.step()) {
+    StoredItem row{{hash, st.column_text(0), token}, nullptr, st.column_int(2), st.column_text(1)};
+    if (parse) row.item = Json::parse(std::exchange(row.text, {}));
+    out.push_back(std::move(row));
+  }
+  st.reset();
   return out;
 }
 
 std::vector<StoredItem> ItemStore::scan(const std::string& table, int segment, int total,
                                         const std::optional<StoredKey>& start_after,
-                                        std::size_t limit) {
+                                        std::size_t limit, bool parse) {
   // Segment i of n holds the tokens [i * 2^32 / n, (i + 1) * 2^32 / n).
   std::int64_t span = (std::int64_t{1} << 32) / total;
   std::int64_t lo = span * segment;
@@ -117,14 +122,25 @@ std::vector<StoredItem> ItemStore::scan(const std::string& table, int segment, i
   }
   sql += " ORDER BY token, hash, range LIMIT ?";
   args.push_back(static_cast<std::int64_t>(limit));
-  auto st = db_.prepare(sql);
-  for (std::size_t i = 0; i < args.size(); ++i) st->bind(static_cast<int>(i + 1), args[i]);
+  auto& st = cached(sql);
+  for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
   std::vector<StoredItem> out;
-  while (st->step())
-    out.push_back({{st->column_text(1), st->column_text(2),
-                    static_cast<std::uint32_t>(st->column_int(0))},
-                   Json::parse(st->column_text(3)), st->column_int(4)});
+  while (st.step()) {
+    StoredItem row{{st.column_text(1), st.column_text(2),
+                    static_cast<std::uint32_t>(st.column_int(0))},
+                   nullptr, st.column_int(4), st.column_text(3)};
+    if (parse) row.item = Json::parse(std::exchange(row.text, {}));
+    out.push_back(std::move(row));
+  }
+  st.reset();
   return out;
+}
+
+store::Statement& ItemStore::cached(const std::string& sql) {
+  auto& st = reads_[sql];
+  if (!st) st = db_.prepare(sql);
+  st->reset();  // a read an exception cut short left it mid-way
+  return *st;
 }
 
 std::int64_t ItemStore::count(const std::string& table) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "emulator/store/database.hpp"
@@ -29,8 +30,9 @@ struct StoredKey {
 
 struct StoredItem {
   StoredKey key;
-  Json item;
+  Json item;            // null when read unparsed
   std::int64_t size = 0;
+  std::string text;     // the stored JSON text, when read unparsed (query/scan with !parse)
 };
 
 // A bound on the range key for Query: the encoded value, and whether it is included.
@@ -57,19 +59,25 @@ class ItemStore {
   std::vector<StoredItem> query(const std::string& table, const std::string& hash,
                                 const std::optional<RangeBound>& lower,
                                 const std::optional<RangeBound>& upper, bool forward,
-                                const std::optional<std::string>& start_after, std::size_t limit);
+                                const std::optional<std::string>& start_after, std::size_t limit,
+                                bool parse = true);
   // Items in scan order, of segment `segment` of `total` (token ranges), strictly after
-  // `start_after` when given, at most `limit`.
+  // `start_after` when given, at most `limit`. Without `parse`, items come as their `text`.
   std::vector<StoredItem> scan(const std::string& table, int segment, int total,
-                               const std::optional<StoredKey>& start_after, std::size_t limit);
+                               const std::optional<StoredKey>& start_after, std::size_t limit,
+                               bool parse = true);
 
   std::int64_t count(const std::string& table);
   std::int64_t total_size(const std::string& table);
 
  private:
   struct Statements;
+  store::Statement& cached(const std::string& sql);
+
   store::Database& db_;
   std::unique_ptr<Statements> st_;
+  // Query and Scan statements by their SQL: a few shapes (which bounds, which direction).
+  std::unordered_map<std::string, std::unique_ptr<store::Statement>> reads_;
 };
 
 }  // namespace serverlite::table

@@ -19,6 +19,9 @@ Error schema_mismatch() { return validation("The provided key element does not m
 // last row it returned) until Limit rows were evaluated, 1 MB was read, or none are left. Rows
 // the filter rejects still count as evaluated, as DynamoDB counts them. `last_item` is set when
 // the page stopped early: the caller answers its key as LastEvaluatedKey.
+// Whether a table read's rows come unparsed (ItemStore's `parse` off): ReadRequest::raw.
+bool unparsed(const ReadRequest& request) { return request.raw && !request.filter; }
+
 template <class Fetch>
 ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json>& last_item) {
   ReadResult out;
@@ -30,14 +33,24 @@ ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json
     for (auto& row : rows) {
       ++out.scanned;
       bytes += row.size;
-      if (!request.filter || request.filter->evaluate(row.item)) out.items.push_back(row.item);
-      if (static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes) {
-        last_item = row.item;
-        out.capacity_units = read_units(bytes, request.consistent);
-        return out;
+      bool last = static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes;
+      if constexpr (requires { row.text; }) {
+        if (unparsed(request)) {
+          // Unparsed rows (ItemStore without parse): only the page's last one is read, for
+          // its key.
+          if (last) last_item = Json::parse(row.text);
+          out.raw_items.push_back(std::move(row.text));
+          out.raw = true;
+          if (last) break;
+          continue;
+        }
       }
+      if (last) last_item = row.item;
+      if (!request.filter || request.filter->evaluate(row.item))
+        out.items.push_back(std::move(row.item));
+      if (last) break;
     }
-    if (rows.size() < chunk) break;
+    if (last_item || rows.size() < chunk) break;
   }
   out.capacity_units = read_units(bytes, request.consistent);
   return out;
@@ -476,7 +489,8 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       after = start->range;
     }
     auto fetch = [&](std::size_t n) {
-      auto rows = items_->query(table, hash, lower, upper, request.forward, after, n);
+      auto rows = items_->query(table, hash, lower, upper, request.forward, after, n,
+                                !unparsed(request));
       if (!rows.empty()) after = rows.back().key.range;
       return rows;
     };
@@ -528,7 +542,8 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
       after = *start;
     }
     auto fetch = [&](std::size_t n) {
-      auto rows = items_->scan(table, request.segment, request.total_segments, after, n);
+      auto rows = items_->scan(table, request.segment, request.total_segments, after, n,
+                               !unparsed(request));
       if (!rows.empty()) after = rows.back().key;
       return rows;
     };
