@@ -1,6 +1,7 @@
 // Internal to the invoker: the state every pool shares, and one function's pool of workers.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -8,7 +9,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "emulator/app/app_spec.hpp"
 #include "emulator/invoker/pools.hpp"
@@ -28,6 +32,7 @@ struct PoolContext {
   std::map<std::string, std::filesystem::path, std::less<>> executables;  // name → path, cached
   bool shutting_down = false;
   int live_workers = 0;                    // spawned and not yet reaped
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::function<void()> on_all_exited;     // set by Pools::shutdown
 
   // One line of the emulator's log, "[function] line", written with a single write(2).
@@ -57,12 +62,23 @@ class FunctionPool {
   void check_interpreter_version(std::string_view user_agent);
 
  private:
+  // A started worker; nullptr when it could not start, and then `fails` got the error.
+  std::shared_ptr<Worker> spawn(Invocation& fails);
   void spawn_for(Invocation invocation);
+  int live_workers() const;
+  bool may_grow(int live) const;
+  // Growth: while the oldest waiting invocation has waited scale_up_after, one more worker.
+  void schedule_growth();
+  void grow();
 
   PoolContext& context_;
   const app::FunctionSpec& fn_;
   std::vector<std::shared_ptr<Worker>> workers_;
   std::deque<Invocation> waiting_;
+  boost::asio::steady_timer grow_timer_;
+  bool growth_scheduled_ = false;
+  std::chrono::steady_clock::time_point last_growth_{};  // one worker per scale_up_after
+  double recent_duration_ms_ = 0;  // moving average of the handler's duration
   std::vector<std::string> environment_;
   bool version_checked_ = false;
 };

@@ -82,7 +82,7 @@ std::string execution_env(const app::FunctionSpec& fn) {
 }  // namespace
 
 FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
-    : context_(context), fn_(fn) {
+    : context_(context), fn_(fn), grow_timer_(context.io) {
   const auto& app = context.app;
   std::map<std::string, std::string> env = {
       {"AWS_LAMBDA_FUNCTION_NAME", fn.name},
@@ -127,13 +127,22 @@ void FunctionPool::submit(Invocation invocation, bool bounded) {
   for (auto& w : workers_) {
     if (w->state() == Worker::State::Idle && !w->has_invocation()) return w->assign(std::move(invocation));
   }
-  int live = 0;
-  for (auto& w : workers_) live += w->state() != Worker::State::Dead;
-  if (live < fn_.reserved_concurrency) return spawn_for(std::move(invocation));
-
+  int live = live_workers();
   std::size_t bound =
       static_cast<std::size_t>(context_.options.waiting_per_concurrency) * fn_.reserved_concurrency;
-  if (fn_.reserved_concurrency > 0 && (!bounded || waiting_.size() < bound)) {
+  bool line_full = bounded && waiting_.size() >= bound;
+  if (live < fn_.reserved_concurrency) {
+    // The first worker starts at once; later ones when a warm one does not free up soon (see
+    // grow()), or at once when the line is full: never throttled below the concurrency.
+    if (live == 0 || line_full || context_.options.scale_up_after.count() <= 0)
+      return spawn_for(std::move(invocation));
+    invocation.queued_at = std::chrono::steady_clock::now();
+    waiting_.push_back(std::move(invocation));
+    if (may_grow(live)) schedule_growth();
+    return;
+  }
+  if (fn_.reserved_concurrency > 0 && !line_full) {
+    invocation.queued_at = std::chrono::steady_clock::now();
     waiting_.push_back(std::move(invocation));
     return;
   }
@@ -143,27 +152,83 @@ void FunctionPool::submit(Invocation invocation, bool bounded) {
   invocation.done(std::move(r));
 }
 
-void FunctionPool::spawn_for(Invocation invocation) {
+bool FunctionPool::may_grow(int live) const {
+  if (live >= fn_.reserved_concurrency) return false;
+  // Up to two workers per core (one runs while the other waits on its Runtime API round trip);
+  // past that only handlers that run long (waiting on I/O) gain from more: those whose recent
+  // invocations, or one running now, took twice the wait.
+  if (live < 2 * context_.cores) return true;
+  double slow = 2.0 * static_cast<double>(context_.options.scale_up_after.count());
+  if (recent_duration_ms_ >= slow) return true;
+  return std::any_of(workers_.begin(), workers_.end(),
+                     [&](const auto& w) { return w->running_ms() >= slow; });
+}
+
+int FunctionPool::live_workers() const {
+  int live = 0;
+  for (auto& w : workers_) live += w->state() != Worker::State::Dead;
+  return live;
+}
+
+void FunctionPool::schedule_growth() {
+  if (growth_scheduled_ || waiting_.empty()) return;
+  growth_scheduled_ = true;
+  // Due when the oldest has waited long enough, and no sooner than that after the last growth.
+  auto due = std::max(waiting_.front().queued_at, last_growth_) + context_.options.scale_up_after;
+  grow_timer_.expires_at(due);
+  grow_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: the pool may be gone
+    growth_scheduled_ = false;
+    grow();
+  });
+}
+
+void FunctionPool::grow() {
+  if (context_.shutting_down || waiting_.empty()) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - std::max(waiting_.front().queued_at, last_growth_) < context_.options.scale_up_after)
+    return schedule_growth();  // the oldest changed: not due yet
+  // One cold start at a time: the starting worker's first poll (on_idle) looks again.
+  for (auto& w : workers_)
+    if (w->state() == Worker::State::Starting && !w->has_invocation()) return;
+  if (!may_grow(live_workers())) return;  // the next submit looks again
+  last_growth_ = now;
+  // A failure to start would meet every new worker: the oldest waiting invocation gets it.
+  auto oldest = std::move(waiting_.front());
+  waiting_.pop_front();
+  if (spawn(oldest)) waiting_.push_front(std::move(oldest));
+  schedule_growth();
+}
+
+std::shared_ptr<Worker> FunctionPool::spawn(Invocation& fails) {
   auto worker = std::make_shared<Worker>(context_, *this, fn_);
   workers_.push_back(worker);
-  if (auto failure = worker->start()) {
-    std::erase(workers_, worker);
-    context_.log(fn_.key, "cannot start worker: " + *failure);
-    InvokeResult r;
-    r.status = InvokeStatus::FunctionError;
-    r.payload = *failure;
-    r.error_type = "Runtime.InvalidEntrypoint";
-    r.request_id = invocation.id;
-    return invocation.done(std::move(r));
-  }
-  worker->assign(std::move(invocation));
+  auto failure = worker->start();
+  if (!failure) return worker;
+  std::erase(workers_, worker);
+  context_.log(fn_.key, "cannot start worker: " + *failure);
+  InvokeResult r;
+  r.status = InvokeStatus::FunctionError;
+  r.payload = *failure;
+  r.error_type = "Runtime.InvalidEntrypoint";
+  r.request_id = fails.id;
+  fails.done(std::move(r));
+  return nullptr;
+}
+
+void FunctionPool::spawn_for(Invocation invocation) {
+  if (auto worker = spawn(invocation)) worker->assign(std::move(invocation));
 }
 
 void FunctionPool::on_idle(Worker& worker) {
+  // A moving average of the handler's duration, for grow().
+  if (worker.last_duration_ms() > 0)
+    recent_duration_ms_ = recent_duration_ms_ * 0.8 + worker.last_duration_ms() * 0.2;
   if (waiting_.empty() || worker.state() != Worker::State::Idle || worker.has_invocation()) return;
   auto next = std::move(waiting_.front());
   waiting_.pop_front();
   worker.assign(std::move(next));
+  if (!waiting_.empty() && may_grow(live_workers())) schedule_growth();
 }
 
 void FunctionPool::on_dead(Worker& worker) {

@@ -27,6 +27,12 @@ struct InvokerOptions {
   // Synchronous invocations beyond reservedConcurrency wait in a line of this many per unit of
   // concurrency; past it they are throttled (429).
   int waiting_per_concurrency = 10;
+  // When every warm worker is busy, an invocation waits this long for one to free up before
+  // the pool starts another process (up to reservedConcurrency). Past two workers per core the
+  // pool grows only for handlers that run at least twice this long (those that wait on I/O):
+  // more processes than cores would only make short handlers fight for the CPU. 0: start one
+  // at once, as Lambda does.
+  std::chrono::milliseconds scale_up_after{20};
   // How often a busy worker's memory is sampled against memorySize.
   std::chrono::milliseconds memory_sample_interval{100};
 };

@@ -176,6 +176,10 @@ void Worker::assign(Invocation invocation) {
   }
 }
 
+double Worker::running_ms() const {
+  return current_ && delivered_ ? ms_since(started_at_) : 0.0;
+}
+
 void Worker::kill() {
   if (impl_ && impl_->process && !impl_->reaped) ::kill(-impl_->pid, SIGKILL);
   state_ = State::Dead;
@@ -197,6 +201,8 @@ void Worker::on_runtime_request(http::Request req, http::Responder respond) {
     }
     if (current_ && !delivered_) return deliver(std::move(respond));
     parked_next_ = std::move(respond);
+    // A worker started ahead of need (the pool growing) takes the oldest waiting invocation.
+    if (state_ == State::Idle && !current_) pool_.on_idle(*this);
     return;
   }
 
@@ -351,6 +357,7 @@ void Worker::complete(InvokeStatus status, std::string payload, std::string erro
   impl_->timeout.cancel();
   impl_->memory.cancel();
   double duration = delivered_ ? ms_since(started_at_) : 0.0;
+  last_duration_ms_ = duration;
   std::uint64_t peak = std::max(max_rss_bytes_, peak_rss_bytes(impl_->pid));
 
   Report report;

@@ -98,6 +98,21 @@ class Workers(ServerTestCase):
         self.assertGreaterEqual(node_cb["workers"], 2)
 
 
+    def test_handlers_that_wait_get_their_concurrency(self):
+        # `slow` sleeps as long as it is told (default reservedConcurrency: 10). A pool first
+        # lets a call wait briefly for a warm worker; for handlers that wait on I/O it must
+        # still grow past two workers per core, so 8 calls of 0.8 s all run side by side.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(
+                lambda _: self.call("slow", json.dumps({"sleep": 0.8}).encode()), range(8)))
+        for res, body in results:
+            self.assertNotIn("FunctionError", res)
+            self.assertEqual(body, {"slept": 0.8})
+        status = json.loads(self.sl.request("GET", self.sl.aws_url + "/_serverlite/functions")[2])
+        slow = next(f for f in status["functions"] if f["key"] == "slow")
+        self.assertGreaterEqual(slow["workers"], 6)
+
+
 class Environment(unittest.TestCase):
     def test_env_inside_a_handler(self):
         with Serverlite(app_path("demo"), env={"DEMO_GREETING": "Howdy"}) as sl:
