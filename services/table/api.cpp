@@ -494,20 +494,18 @@ std::vector<std::string> TableApi::action_names() {
 
 namespace {
 
-// `result` (an object without "Items") with "Items": [the items' JSON texts].
-http::Response render_with_items(const Json& result, const std::vector<std::string>& items) {
+// `result` (an object without `name`) with `name` set to `value`, JSON text already.
+http::Response render_with_member(const Json& result, const std::string& name,
+                                  const std::string& value) {
   std::string text = (result.is_null() ? Json::object() : result)
                          .dump(-1, ' ', false, Json::error_handler_t::replace);
-  std::size_t size = text.size() + 12;
-  for (const auto& item : items) size += item.size() + 1;
-  text.reserve(size);
+  text.reserve(text.size() + name.size() + value.size() + 4);
   text.pop_back();  // the closing brace
-  text += text.size() > 1 ? ",\"Items\":[" : "\"Items\":[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) text += ',';
-    text += items[i];
-  }
-  text += "]}";
+  if (text.size() > 1) text += ',';
+  text += Json(name).dump();
+  text += ':';
+  text += value;
+  text += '}';
   return aws::render_json_text(200, std::move(text), dynamodb_protocol());
 }
 
@@ -552,7 +550,8 @@ void TableApi::handle(http::Request request, http::Responder respond) {
                           {"message", c.error.message},
                           {"CancellationReasons", std::move(reasons)}});
     }
-    if (call.raw_items) return respond(render_with_items(result, *call.raw_items));
+    if (call.raw_member)
+      return respond(render_with_member(result, call.raw_member->first, call.raw_member->second));
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
     respond(aws::render_json_error(e, dynamodb_protocol()));
@@ -708,10 +707,13 @@ Json TableApi::get_item(Call& call) {
   Expressions ex(body);
   auto projection = projection_of(body, ex);
   ex.context().check_all_used();
-  auto r = engine_.get_item(table, key, aws::optional_bool(body, "ConsistentRead").value_or(false));
+  // A whole item goes out as the text it is stored as.
+  auto r = engine_.get_item(table, key, aws::optional_bool(body, "ConsistentRead").value_or(false),
+                            !projection);
   auto& d = unwrap(r);
   Json out = Json::object();
-  if (d.item) out["Item"] = projection ? projection->project(*d.item) : *d.item;
+  if (d.raw_item) call.raw_member.emplace("Item", std::move(*d.raw_item));
+  if (d.item) out["Item"] = projection ? projection->project(*d.item) : std::move(*d.item);
   add_capacity(out, body, table, d.capacity_units, true);
   return out;
 }
@@ -866,7 +868,19 @@ Json TableApi::read(Call& call, bool is_query) {
   auto& d = unwrap(r);
   Json out = {{"Count", d.raw ? d.raw_items.size() : d.items.size()}, {"ScannedCount", d.scanned}};
   if (d.raw) {
-    if (select != "COUNT") call.raw_items = std::move(d.raw_items);
+    if (select != "COUNT") {
+      std::size_t size = 2;
+      for (const auto& item : d.raw_items) size += item.size() + 1;
+      std::string items;
+      items.reserve(size);
+      items += '[';
+      for (std::size_t i = 0; i < d.raw_items.size(); ++i) {
+        if (i) items += ',';
+        items += d.raw_items[i];
+      }
+      items += ']';
+      call.raw_member.emplace("Items", std::move(items));
+    }
   } else if (select != "COUNT") {
     Json items = Json::array();
     for (auto& item : d.items)

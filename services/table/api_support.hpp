@@ -92,11 +92,11 @@ inline const Json& bounded_list(const Json& body, std::string_view name, std::si
 
 namespace serverlite::table {
 
-// One request being served: its decoded JSON body, and items the answer carries as JSON text
-// already (a Query or Scan of whole items, spliced in as "Items" without being parsed).
+// One request being served: its decoded JSON body, and a member of the answer that is JSON
+// text already (whole items as stored, spliced in without being parsed): name and text.
 struct TableApi::Call {
   Json body;
-  std::optional<std::vector<std::string>> raw_items;
+  std::optional<std::pair<std::string, std::string>> raw_member;
 };
 
 }  // namespace serverlite::table

@@ -55,6 +55,7 @@ struct WriteResult {
 
 struct GetResult {
   std::optional<Json> item;
+  std::optional<std::string> raw_item;  // instead of `item`, when asked for raw
   double capacity_units = 0;
 };
 
@@ -114,7 +115,9 @@ class TableEngine {
   // Validates the item (values, key attributes, 400 KB), checks the condition against the
   // current item, and replaces it; one transaction.
   Result<WriteResult> put_item(const std::string& table, Json item, const WriteOptions& options);
-  Result<GetResult> get_item(const std::string& table, const Json& key, bool consistent);
+  // `raw`: the item as its stored JSON text in GetResult::raw_item, unparsed.
+  Result<GetResult> get_item(const std::string& table, const Json& key, bool consistent,
+                             bool raw = false);
   Result<WriteResult> delete_item(const std::string& table, const Json& key,
                                   const WriteOptions& options);
   // `update` may be null (only a condition, or an empty AttributeUpdates): the item is then

@@ -36,12 +36,16 @@ std::uint32_t ItemStore::token_of(const std::string& encoded_hash) {
          (std::uint32_t{digest[2]} << 8) | std::uint32_t{digest[3]};
 }
 
-std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredKey& key) {
+std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredKey& key,
+                                         bool parse) {
   auto& st = *st_->get;
   st.reset();
   st.bind(1, table).bind(2, key.hash).bind(3, key.range);
   std::optional<StoredItem> out;
-  if (st.step()) out = StoredItem{key, Json::parse(st.column_text(0)), st.column_int(1)};
+  if (st.step()) {
+    out = StoredItem{key, nullptr, st.column_int(1), st.column_text(0)};
+    if (parse) out->item = Json::parse(std::exchange(out->text, {}));
+  }
   st.reset();
   return out;
 }

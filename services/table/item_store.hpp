@@ -48,7 +48,8 @@ class ItemStore {
 
   static std::uint32_t token_of(const std::string& encoded_hash);
 
-  std::optional<StoredItem> get(const std::string& table, const StoredKey& key);
+  // Without `parse`, the item comes as its `text`.
+  std::optional<StoredItem> get(const std::string& table, const StoredKey& key, bool parse = true);
   // Inserts or replaces.
   void put(const std::string& table, const StoredItem& item);
   void erase(const std::string& table, const StoredKey& key);

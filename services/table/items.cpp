@@ -262,14 +262,15 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
 }
 
 Result<GetResult> TableEngine::get_item(const std::string& table, const Json& key,
-                                        bool consistent) {
+                                        bool consistent, bool raw) {
   auto found = find_for_items(table);
   if (!found) return found.error();
   auto stored_key = request_key(**found, key);
   if (!stored_key) return stored_key.error();
   GetResult out;
-  auto got = items_->get(table, *stored_key);
-  if (got) out.item = got->item;
+  auto got = items_->get(table, *stored_key, !raw);
+  if (got && raw) out.raw_item = std::move(got->text);
+  else if (got) out.item = std::move(got->item);
   out.capacity_units = read_units(got ? got->size : 0, consistent);
   return out;
 }

@@ -199,6 +199,17 @@ TEST_F(TableItemsTest, RawReadsGiveTheSameItemsAndPagesAsParsedOnes) {
     EXPECT_EQ(raw_all, parsed_all);
     EXPECT_EQ(raw_all.size(), is_query ? 3u : 7u);
   }
+  // GetItem: the same text, and nothing for a missing item.
+  Json key{{"pk", S("h")}, {"sk", N("3")}};
+  auto parsed = engine.get_item("items", key, false);
+  auto raw = engine.get_item("items", key, false, true);
+  ASSERT_TRUE(parsed.ok() && raw.ok() && parsed->item && raw->raw_item);
+  EXPECT_FALSE(raw->item);
+  EXPECT_EQ(*raw->raw_item, parsed->item->dump());
+  EXPECT_EQ(raw->capacity_units, parsed->capacity_units);
+  auto missing = engine.get_item("items", Json{{"pk", S("h")}, {"sk", N("99")}}, false, true);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->raw_item || missing->item);
   // With a filter the rows are parsed to be evaluated.
   ExpressionContext fctx(Json(), Json{{":h", S("h")}, {":one", N("1")}});
   KeyCondition fkc = parse_key_condition("pk = :h", fctx, "pk", std::string("sk"));
