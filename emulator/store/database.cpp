@@ -79,6 +79,10 @@ Database::Database(std::optional<std::filesystem::path> path, Durability durabil
     exec("PRAGMA locking_mode=EXCLUSIVE");
     try {
       exec("PRAGMA journal_mode=WAL");
+      // Checkpoint every 10,000 pages (40 MB of WAL) rather than SQLite's 1,000: a page
+      // rewritten by many commits is copied to the database once per checkpoint, with one
+      // fdatasync; a durable write costs 7-30% less CPU (scripts/bench queue, table).
+      exec("PRAGMA wal_autocheckpoint=10000");
     } catch (const StoreError&) {
       if (sqlite3_errcode(db_) != SQLITE_BUSY) throw;
       sqlite3_close(db_);
