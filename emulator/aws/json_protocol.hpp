@@ -75,6 +75,11 @@ http::Response render_json(int status, const nlohmann::json& body, const JsonPro
 // render_json() of a body already serialised (`body` must be one JSON value).
 http::Response render_json_text(int status, std::string body, const JsonProtocol& protocol,
                                 const std::string& request_id = new_request_id());
+// render_json() of the object `body` (null: `{}`) with the member `name` added, whose value is
+// `value`, JSON text already (a stored item spliced in without being parsed).
+http::Response render_json_spliced(int status, const nlohmann::json& body, std::string_view name,
+                                   std::string_view value, const JsonProtocol& protocol,
+                                   const std::string& request_id = new_request_id());
 // render_json() with 200 (a null body is `{}`).
 http::Response render_json_response(const JsonProtocol& protocol, const nlohmann::json& body,
                                     const std::string& request_id = new_request_id());

@@ -492,25 +492,6 @@ std::vector<std::string> TableApi::action_names() {
   return names;
 }
 
-namespace {
-
-// `result` (an object without `name`) with `name` set to `value`, JSON text already.
-http::Response render_with_member(const Json& result, const std::string& name,
-                                  const std::string& value) {
-  std::string text = (result.is_null() ? Json::object() : result)
-                         .dump(-1, ' ', false, Json::error_handler_t::replace);
-  text.reserve(text.size() + name.size() + value.size() + 4);
-  text.pop_back();  // the closing brace
-  if (text.size() > 1) text += ',';
-  text += Json(name).dump();
-  text += ':';
-  text += value;
-  text += '}';
-  return aws::render_json_text(200, std::move(text), dynamodb_protocol());
-}
-
-}  // namespace
-
 void TableApi::handle(http::Request request, http::Responder respond) {
   auto answer = [&](int status, const Json& body) {
     respond(aws::render_json(status, body, dynamodb_protocol()));
@@ -551,7 +532,8 @@ void TableApi::handle(http::Request request, http::Responder respond) {
                           {"CancellationReasons", std::move(reasons)}});
     }
     if (call.raw_member)
-      return respond(render_with_member(result, call.raw_member->first, call.raw_member->second));
+      return respond(aws::render_json_spliced(200, result, call.raw_member->first,
+                                              call.raw_member->second, dynamodb_protocol()));
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
     respond(aws::render_json_error(e, dynamodb_protocol()));

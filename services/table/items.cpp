@@ -15,13 +15,13 @@ using engine_detail::write_units;
 
 Error schema_mismatch() { return validation("The provided key element does not match the schema"); }
 
+// Whether a table read's rows come unparsed (ItemStore's `parse` off): ReadRequest::raw.
+bool unparsed(const ReadRequest& request) { return request.raw && !request.filter; }
+
 // Query's and Scan's page: rows come from `fetch(n)` (at most n, each call resuming after the
 // last row it returned) until Limit rows were evaluated, 1 MB was read, or none are left. Rows
 // the filter rejects still count as evaluated, as DynamoDB counts them. `last_item` is set when
 // the page stopped early: the caller answers its key as LastEvaluatedKey.
-// Whether a table read's rows come unparsed (ItemStore's `parse` off): ReadRequest::raw.
-bool unparsed(const ReadRequest& request) { return request.raw && !request.filter; }
-
 template <class Fetch>
 ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json>& last_item) {
   ReadResult out;
