@@ -1,6 +1,7 @@
 // serverlite: runs a serverless.yml app on this machine.
 //   serverlite up       serve the app (gateway + AWS endpoint) until SIGINT/SIGTERM
 //   serverlite invoke   run one function once and print its result
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,8 +20,6 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <sched.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>

@@ -65,6 +65,7 @@ class FunctionPool {
   // A started worker; nullptr when it could not start, and then `fails` got the error.
   std::shared_ptr<Worker> spawn(Invocation& fails);
   void spawn_for(Invocation invocation);
+  void wait_in_line(Invocation invocation);  // stamped with when it began to wait
   int live_workers() const;
   bool may_grow(int live) const;
   // Growth: while the oldest waiting invocation has waited scale_up_after, one more worker.

@@ -136,20 +136,20 @@ void FunctionPool::submit(Invocation invocation, bool bounded) {
     // grow()), or at once when the line is full: never throttled below the concurrency.
     if (live == 0 || line_full || context_.options.scale_up_after.count() <= 0)
       return spawn_for(std::move(invocation));
-    invocation.queued_at = std::chrono::steady_clock::now();
-    waiting_.push_back(std::move(invocation));
+    wait_in_line(std::move(invocation));
     if (may_grow(live)) schedule_growth();
     return;
   }
-  if (fn_.reserved_concurrency > 0 && !line_full) {
-    invocation.queued_at = std::chrono::steady_clock::now();
-    waiting_.push_back(std::move(invocation));
-    return;
-  }
+  if (fn_.reserved_concurrency > 0 && !line_full) return wait_in_line(std::move(invocation));
   InvokeResult r;
   r.status = InvokeStatus::Throttled;
   r.request_id = invocation.id;
   invocation.done(std::move(r));
+}
+
+void FunctionPool::wait_in_line(Invocation invocation) {
+  invocation.queued_at = std::chrono::steady_clock::now();
+  waiting_.push_back(std::move(invocation));
 }
 
 bool FunctionPool::may_grow(int live) const {
