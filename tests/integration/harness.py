@@ -138,6 +138,12 @@ class Serverlite:
                                           max_pool_connections=50))
 
 
+    def boto3_resource(self, service):
+        import boto3
+        return boto3.resource(service, endpoint_url=self.aws_url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+
+
 def run_cli(*args, input=None, cwd=None, timeout=120):
     return subprocess.run([BIN, *args], input=input, capture_output=True, text=True, cwd=cwd,
                           timeout=timeout)

@@ -16,10 +16,7 @@ class TableIndexes(ServerTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.ddb = cls.sl.boto3_client("dynamodb")
-        import boto3
-        cls.resource = boto3.resource("dynamodb", endpoint_url=cls.sl.aws_url,
-                                      region_name="us-east-1", aws_access_key_id="test",
-                                      aws_secret_access_key="test")
+        cls.resource = cls.sl.boto3_resource("dynamodb")
 
     def error(self, call, **kwargs):
         with self.assertRaises(self.ddb.exceptions.ClientError) as ctx:
