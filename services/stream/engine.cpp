@@ -14,7 +14,8 @@ namespace serverlite::stream {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: records in a rowid table (see the constructor).
+constexpr int kSchemaVersion = 2;
 constexpr std::int64_t kIteratorLifetimeMs = 300'000;  // five minutes, as Kinesis
 constexpr std::int64_t kHourMs = 3'600'000;
 constexpr int kMinRetentionHours = 24;
@@ -209,6 +210,18 @@ struct StreamEngine::Statements {
 StreamEngine::StreamEngine(store::Database& db, EngineOptions options, Clock clock)
     : db_(db), options_(std::move(options)), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+  // Version 1 kept records WITHOUT ROWID: the whole record sat in the key's b-tree, whose
+  // cells hold about 1,000 bytes on a 4 KiB page, so every 1 KiB record spilled into an
+  // overflow page of its own (four times the pages written). Now records are rows of a rowid
+  // table (three 1 KiB records to a page) found through a unique index on their key.
+  db_.transaction([&] { create_schema(); });
+  st_ = std::make_unique<Statements>(db_);
+  load();
+}
+
+void StreamEngine::create_schema() {
+  bool migrate = db_.schema_version("stream") == 1;
+  if (migrate) db_.exec("ALTER TABLE kinesis_records RENAME TO kinesis_records_v1");
   db_.exec(R"(
     CREATE TABLE IF NOT EXISTS kinesis_streams(
       name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, mode TEXT NOT NULL,
@@ -220,14 +233,19 @@ StreamEngine::StreamEngine(store::Database& db, EngineOptions options, Clock clo
       PRIMARY KEY(stream, shard_index));
     CREATE TABLE IF NOT EXISTS kinesis_records(
       stream TEXT NOT NULL, shard_index INTEGER NOT NULL, position INTEGER NOT NULL,
-      arrival_ms INTEGER NOT NULL, partition_key TEXT NOT NULL, data BLOB NOT NULL,
-      PRIMARY KEY(stream, shard_index, position)) WITHOUT ROWID;
+      arrival_ms INTEGER NOT NULL, partition_key TEXT NOT NULL, data BLOB NOT NULL);
+    CREATE UNIQUE INDEX IF NOT EXISTS kinesis_records_key
+      ON kinesis_records(stream, shard_index, position);
     CREATE TABLE IF NOT EXISTS kinesis_tags(
       stream TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(stream, key));
   )");
+  if (migrate)
+    db_.exec(
+        "INSERT INTO kinesis_records(stream, shard_index, position, arrival_ms, partition_key, "
+        "data) SELECT stream, shard_index, position, arrival_ms, partition_key, data FROM "
+        "kinesis_records_v1 ORDER BY stream, shard_index, position; "
+        "DROP TABLE kinesis_records_v1;");
   if (db_.schema_version("stream") < kSchemaVersion) db_.set_schema_version("stream", kSchemaVersion);
-  st_ = std::make_unique<Statements>(db_);
-  load();
 }
 
 StreamEngine::~StreamEngine() = default;

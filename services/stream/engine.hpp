@@ -118,6 +118,7 @@ class StreamEngine {
   Result<Stream*> find(const std::string& name);
   Result<Empty> change_retention(const RetentionRequest& request, bool increase);
   Stream* lookup(const std::string& name);
+  void create_schema();  // the tables, made or brought to kSchemaVersion
   void load();
   void save_stream(const Stream& stream);
   void save_shards(const Stream& stream);

@@ -367,5 +367,50 @@ TEST(StreamEngineDurability, StreamsAndRecordsSurviveReopening) {
   std::filesystem::remove_all(dir);
 }
 
+// A state file from schema version 1 (records WITHOUT ROWID) is brought to version 2 on open,
+// its records kept in order and readable, new ones numbered after them.
+TEST(StreamEngineDurability, Version1RecordsAreMigrated) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("serverlite-stream-migrate-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string first, second;
+  {
+    store::Database db(dir / "state.db");
+    StreamEngine engine(db);
+    ASSERT_TRUE(engine.create_stream({"s", 1, std::nullopt, {}}).ok());
+    first = engine.put_record({"s", {"one", "k", {}, {}}})->sequence_number;
+    second = engine.put_record({"s", {std::string(3000, 'x'), "k", {}, {}}})->sequence_number;
+    // Put the table back as version 1 had it.
+    db.exec(
+        "CREATE TABLE old(stream TEXT NOT NULL, shard_index INTEGER NOT NULL, position INTEGER "
+        "NOT NULL, arrival_ms INTEGER NOT NULL, partition_key TEXT NOT NULL, data BLOB NOT "
+        "NULL, PRIMARY KEY(stream, shard_index, position)) WITHOUT ROWID;"
+        "INSERT INTO old SELECT stream, shard_index, position, arrival_ms, partition_key, data "
+        "FROM kinesis_records; DROP TABLE kinesis_records;"
+        "ALTER TABLE old RENAME TO kinesis_records;");
+    db.set_schema_version("stream", 1);
+  }
+  {
+    store::Database db(dir / "state.db");
+    StreamEngine engine(db);
+    EXPECT_EQ(db.schema_version("stream"), 2);
+    auto records = engine.read_after("s", "shardId-000000000000", 0, 10);
+    ASSERT_EQ(records.size(), 2u);
+    EXPECT_EQ(records[0].record.data, "one");
+    EXPECT_EQ(records[0].record.sequence_number, first);
+    EXPECT_EQ(records[1].record.data, std::string(3000, 'x'));
+    EXPECT_EQ(records[1].record.sequence_number, second);
+    auto next = engine.put_record({"s", {"three", "k", {}, {}}});
+    ASSERT_TRUE(next.ok());
+    EXPECT_GT(next->sequence_number, second);
+    auto indexes = db.prepare(
+        "SELECT count(*) FROM sqlite_schema WHERE name IN ('kinesis_records_key', "
+        "'kinesis_records_v1')");
+    ASSERT_TRUE(indexes->step());
+    EXPECT_EQ(indexes->column_int(0), 1);  // the new index; the old table is gone
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace serverlite::stream
