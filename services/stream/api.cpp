@@ -104,7 +104,7 @@ struct StreamApi::Call {
     if (it == obj.end() || it->is_null()) throw null_member(member);
     if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
     if (it->is_string()) {
-      auto decoded = http::base64_decode(it->get<std::string>());
+      auto decoded = http::base64_decode(it->get_ref<const std::string&>());
       if (!decoded)
         throw ApiError(400, std::string(aws::kSerializationException),
                        "Base64 encoded value expected for " + std::string(name));

@@ -49,8 +49,33 @@ TEST(JsonBody, ParsesWhatTheJavaScriptSdkSends) {
   EXPECT_EQ(optional_object(body, "MessageDeduplicationId"), nullptr);
 }
 
+// The fast reader must type values exactly as nlohmann's parser does (the accessors look at
+// signed against unsigned), keep the last of duplicate members, and hand what it refuses
+// (integers past 64 bits, deep nesting) to nlohmann's parser.
+TEST(JsonBody, ReadsAsNlohmannWould) {
+  std::string deep = std::string(1500, '[') + std::string(1500, ']');
+  for (std::string text :
+       {std::string(R"({"a":1,"b":-1,"c":1.5,"d":-0.0,"e":1e3,"f":18446744073709551615,)"
+                    R"("g":-9223372036854775808,"h":true,"i":false,"j":null,"k":"\u00e9\ud83d\ude00",)"
+                    R"("l":[1,[2,{"m":"n"}],{}],"o":{"p":{"q":[]}}})"),
+        std::string(R"({"dup":1,"dup":"last"})"),
+        std::string(R"({"big":123456789012345678901234567890,"neg":-123456789012345678901234567890})"),
+        std::string(R"({"deep":)") + deep + "}"}) {
+    json fast = parse_json_body(text);
+    json slow = json::parse(text);
+    EXPECT_EQ(fast.dump(), slow.dump()) << text.substr(0, 80);
+    for (auto it = slow.begin(); it != slow.end(); ++it)
+      EXPECT_EQ(fast.at(it.key()).type(), it->type()) << it.key();
+  }
+  auto body = parse_json_body(R"({"a":1,"b":-1})");
+  EXPECT_TRUE(body["a"].is_number_unsigned());
+  EXPECT_FALSE(body["b"].is_number_unsigned());
+  EXPECT_EQ(parse_json_body(R"({"dup":1,"dup":"last"})")["dup"], "last");
+}
+
 TEST(JsonBody, MalformedBodiesAreSerializationErrors) {
-  for (const char* bad : {"{", "not json", "{\"a\":}", "[1,2]", "\"str\"", "42", "null"}) {
+  for (const char* bad : {"{", "not json", "{\"a\":}", "[1,2]", "\"str\"", "42", "null",
+                          "{\"a\":\"\xff\"}", "{\"a\":1} x", "{\"a\":\"\x01\"}"}) {
     auto e = error_of([&] { parse_json_body(bad); });
     EXPECT_EQ(e.http_status, 400) << bad;
     EXPECT_EQ(e.code, kSerializationException) << bad;
