@@ -187,6 +187,8 @@ std::unique_ptr<Statement> Database::prepare(std::string_view sql) {
   return std::make_unique<Statement>(db_, sql);
 }
 
+int Database::changes() const { return sqlite3_changes(db_); }
+
 int Database::schema_version(std::string_view component) {
   auto st = prepare("SELECT version FROM schema_versions WHERE component = ?");
   st->bind(1, std::string(component));

@@ -58,6 +58,8 @@ class Database {
 
   void exec(std::string_view sql);  // one or more statements, no results
   std::unique_ptr<Statement> prepare(std::string_view sql);
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int changes() const;
 
   // The schema version a component last recorded (0 when none), and recording a new one.
   int schema_version(std::string_view component);

@@ -284,8 +284,13 @@ void StreamEngine::load() {
   auto last = db_.prepare(
       "SELECT stream, shard_index, MAX(position) FROM kinesis_records GROUP BY stream, shard_index");
   while (last->step())
-    if (auto* s = lookup(last->column_text(0)))
+    if (auto* s = lookup(last->column_text(0))) {
       if (auto* shard = s->shard(last->column_int(1))) shard->last_position = last->column_int(2);
+      // Writes do not store the counter (a page less to write per commit): every position
+      // handed out is either a stored record's or was stored by trim_expired() as it deleted
+      // the record, so the larger of the two is the last position handed out.
+      s->counter = std::max(s->counter, last->column_int(2));
+    }
   auto tags = db_.prepare("SELECT stream, key, value FROM kinesis_tags");
   while (tags->step())
     if (auto* s = lookup(tags->column_text(0))) s->tags[tags->column_text(1)] = tags->column_text(2);
@@ -937,12 +942,7 @@ Result<PutRecordResult> StreamEngine::put_record(const PutRecordRequest& request
   std::int64_t now = now_ms();
   if (auto e = take_put_capacity(s, placed->first, bytes, now)) return *e;
   PutRecordResult out;
-  db_.transaction([&] {
-    out = insert(s, placed->first, request.record, now);
-    st_->update_counter->reset();
-    st_->update_counter->bind(1, s.counter).bind(2, s.name);
-    st_->update_counter->step();
-  });
+  db_.transaction([&] { out = insert(s, placed->first, request.record, now); });
   notify(s.name);
   return out;
 }
@@ -975,7 +975,6 @@ Result<PutRecordsResult> StreamEngine::put_records(const PutRecordsRequest& requ
   PutRecordsResult out;
   out.records.resize(request.records.size());
   db_.transaction([&] {
-    std::int64_t counter_before = s.counter;
     for (std::size_t i = 0; i < request.records.size(); ++i) {
       const auto& r = request.records[i];
       auto placed = place(s, r);
@@ -993,11 +992,6 @@ Result<PutRecordsResult> StreamEngine::put_records(const PutRecordsRequest& requ
         continue;
       }
       out.records[i].ok = insert(s, placed->first, r, now);
-    }
-    if (s.counter != counter_before) {
-      st_->update_counter->reset();
-      st_->update_counter->bind(1, s.counter).bind(2, s.name);
-      st_->update_counter->step();
     }
   });
   if (out.failed_record_count < static_cast<int>(request.records.size())) notify(s.name);
@@ -1235,6 +1229,12 @@ void StreamEngine::trim_expired() {
       st->reset();
       st->bind(1, name).bind(2, now - s->retention_hours * kHourMs);
       st->step();
+      // The deleted records' positions may be the highest handed out: keep the counter past them.
+      if (db_.changes() > 0) {
+        st_->update_counter->reset();
+        st_->update_counter->bind(1, s->counter).bind(2, name);
+        st_->update_counter->step();
+      }
     }
   });
 }

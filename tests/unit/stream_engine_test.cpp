@@ -412,5 +412,42 @@ TEST(StreamEngineDurability, Version1RecordsAreMigrated) {
   std::filesystem::remove_all(dir);
 }
 
+// Writes do not store the stream's counter; reopening finds it from the records, or from what
+// trim_expired() stored when it deleted them all: positions never go back.
+TEST(StreamEngineDurability, PositionsKeepRisingAfterReopeningAndTrimming) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("serverlite-stream-counter-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto now = TimePoint(std::chrono::milliseconds(1700000000000));
+  auto clock = [&] { return now; };
+  auto position = [](const std::string& seq) { return parse_sequence_number(seq)->position; };
+  std::string last;
+  {
+    store::Database db(dir / "state.db");
+    StreamEngine engine(db, {}, clock);
+    ASSERT_TRUE(engine.create_stream({"s", 2, std::nullopt, {}}).ok());
+    ASSERT_TRUE(engine.put_records({"s", {{"a", "1", {}}, {"b", "2", {}}, {"c", "3", {}}}}).ok());
+    last = engine.put_record({"s", {"d", "4", {}, {}}})->sequence_number;
+  }
+  {
+    store::Database db(dir / "state.db");
+    StreamEngine engine(db, {}, clock);
+    auto next = engine.put_record({"s", {"e", "5", {}, {}}})->sequence_number;
+    EXPECT_EQ(position(next), position(last) + 1);
+    last = next;
+    now += std::chrono::hours(25);
+    engine.trim_expired();
+    for (const auto& shard : {"shardId-000000000000", "shardId-000000000001"})
+      EXPECT_TRUE(engine.read_after("s", shard, 0, 10).empty());
+  }
+  {
+    store::Database db(dir / "state.db");
+    StreamEngine engine(db, {}, clock);
+    auto next = engine.put_record({"s", {"f", "6", {}, {}}})->sequence_number;
+    EXPECT_EQ(position(next), position(last) + 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace serverlite::stream
