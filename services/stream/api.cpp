@@ -94,9 +94,33 @@ Json summary_json(const StreamDescription& d) {
 
 }  // namespace
 
+// The records of a GetRecords answer as JSON text, written directly: building and dumping them
+// as nlohmann JSON was 60% of reading 10,000 records. The same text nlohmann writes (members in
+// its order, its number and string formats), which a unit test checks.
+std::string records_json(const std::vector<Record>& records) {
+  std::string out = "[";
+  out.reserve(records.empty() ? 2 : records.size() * (records.front().data.size() * 4 / 3 + 160));
+  for (const auto& rec : records) {
+    if (out.size() > 1) out += ',';
+    out += R"({"ApproximateArrivalTimestamp":)";
+    out += Json(seconds_of(rec.approximate_arrival)).dump();
+    out += R"(,"Data":")";
+    out += http::base64_encode(rec.data);  // base64 needs no escaping
+    out += R"(","PartitionKey":)";
+    out += Json(rec.partition_key).dump(-1, ' ', false, Json::error_handler_t::replace);
+    out += R"(,"SequenceNumber":")";
+    out += rec.sequence_number;  // digits
+    out += "\"}";
+  }
+  out += ']';
+  return out;
+}
+
 struct StreamApi::Call {
   Json body;
   bool cbor = false;
+  // A member of the answer given as JSON text, spliced in as it is (GetRecords' records).
+  std::optional<std::pair<std::string, std::string>> raw_member;
 
   // Record data: base64 text in JSON, a byte string in CBOR.
   std::string bytes(const Json& obj, std::string_view name, std::string_view member) const {
@@ -176,6 +200,9 @@ void StreamApi::handle(http::Request request, http::Responder respond) {
     if (route == routes().end())
       throw ApiError(400, "UnknownOperationException", "");
     Json result = (this->*route->second)(call);
+    if (call.raw_member)
+      return respond(aws::render_json_spliced(200, result, call.raw_member->first,
+                                              call.raw_member->second, json_protocol()));
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
     Json body = {{"__type", e.code == aws::kSerializationException
@@ -473,13 +500,18 @@ Json StreamApi::get_records(Call& call) {
                         aws::optional_string(call.body, "StreamARN")};
   auto r = engine_.get_records(req);
   auto& d = unwrap(r);
-  Json records = Json::array();
-  for (const auto& rec : d.records)
-    records.push_back({{"SequenceNumber", rec.sequence_number},
-                       {"ApproximateArrivalTimestamp", seconds_of(rec.approximate_arrival)},
-                       {"Data", call.blob(rec.data)},
-                       {"PartitionKey", rec.partition_key}});
-  Json out = {{"Records", records}, {"MillisBehindLatest", d.millis_behind_latest}};
+  Json out = {{"MillisBehindLatest", d.millis_behind_latest}};
+  if (call.cbor) {
+    Json records = Json::array();
+    for (const auto& rec : d.records)
+      records.push_back({{"SequenceNumber", rec.sequence_number},
+                         {"ApproximateArrivalTimestamp", seconds_of(rec.approximate_arrival)},
+                         {"Data", call.blob(rec.data)},
+                         {"PartitionKey", rec.partition_key}});
+    out["Records"] = std::move(records);
+  } else {
+    call.raw_member.emplace("Records", records_json(d.records));
+  }
   if (d.next_shard_iterator) out["NextShardIterator"] = *d.next_shard_iterator;
   else out["NextShardIterator"] = nullptr;
   if (!d.child_shards.empty()) {

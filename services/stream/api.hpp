@@ -19,6 +19,10 @@
 
 namespace serverlite::stream {
 
+// GetRecords' `Records` as the JSON text nlohmann would write for them (written directly, for
+// speed: see api.cpp).
+std::string records_json(const std::vector<Record>& records);
+
 class StreamApi {
  public:
   static constexpr std::string_view kTargetPrefix = "Kinesis_20131202.";
