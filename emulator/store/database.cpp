@@ -37,6 +37,13 @@ Statement& Statement::bind(int index, const Value& value) {
   return *this;
 }
 
+Statement& Statement::bind_text(int index, const std::string& text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                        SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_, "bind");
+  return *this;
+}
+
 bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

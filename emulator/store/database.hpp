@@ -36,6 +36,9 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   Statement& bind(int index, const Value& value);  // 1-based, as SQLite numbers them
+  // Text, without first copying it into a Value (SQLite still takes its own copy): for the
+  // large values of hot statements.
+  Statement& bind_text(int index, const std::string& text);
   bool step();                                      // true while a row is available
   void reset();
   std::int64_t column_int(int column) const;

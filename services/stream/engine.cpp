@@ -915,8 +915,8 @@ PutRecordResult StreamEngine::insert(Stream& s, std::size_t shard, const RecordI
   std::int64_t position = ++s.counter;
   auto& st = *st_->insert_record;
   st.reset();
-  st.bind(1, s.name).bind(2, row.index).bind(3, position).bind(4, now).bind(5, r.partition_key)
-      .bind(6, r.data);
+  st.bind_text(1, s.name).bind(2, row.index).bind(3, position).bind(4, now)
+      .bind_text(5, r.partition_key).bind_text(6, r.data);
   st.step();
   row.last_position = position;
   return PutRecordResult{shard_id_of(row.index), make_sequence_number({row.index, position, now})};

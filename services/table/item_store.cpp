@@ -40,7 +40,7 @@ std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredK
                                          bool parse) {
   auto& st = *st_->get;
   st.reset();
-  st.bind(1, table).bind(2, key.hash).bind(3, key.range);
+  st.bind_text(1, table).bind_text(2, key.hash).bind_text(3, key.range);
   std::optional<StoredItem> out;
   if (st.step()) {
     out = StoredItem{key, nullptr, st.column_int(1), st.column_text(0)};
@@ -53,8 +53,8 @@ std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredK
 void ItemStore::put(const std::string& table, const StoredItem& item) {
   auto& st = *st_->put;
   st.reset();
-  st.bind(1, table).bind(2, item.key.hash).bind(3, item.key.range)
-      .bind(4, std::int64_t{item.key.token}).bind(5, item.item.dump()).bind(6, item.size);
+  st.bind_text(1, table).bind_text(2, item.key.hash).bind_text(3, item.key.range)
+      .bind(4, std::int64_t{item.key.token}).bind_text(5, item.item.dump()).bind(6, item.size);
   st.step();
   st.reset();
 }
@@ -62,7 +62,7 @@ void ItemStore::put(const std::string& table, const StoredItem& item) {
 void ItemStore::erase(const std::string& table, const StoredKey& key) {
   auto& st = *st_->erase;
   st.reset();
-  st.bind(1, table).bind(2, key.hash).bind(3, key.range);
+  st.bind_text(1, table).bind_text(2, key.hash).bind_text(3, key.range);
   st.step();
   st.reset();
 }
