@@ -22,6 +22,8 @@ namespace serverlite::stream {
 // GetRecords' `Records` as the JSON text nlohmann would write for them (written directly, for
 // speed: see api.cpp).
 std::string records_json(const std::vector<Record>& records);
+// PutRecords' `Records` likewise.
+std::string put_records_json(const std::vector<PutRecordsEntry>& entries);
 
 class StreamApi {
  public:

@@ -466,6 +466,13 @@ class Records(KinesisCase):
         self.error(self.kinesis.put_records, "ResourceNotFoundException",
                    f"Stream nosuch under account {ACCOUNT} not found.", StreamName="nosuch",
                    Records=[{"Data": b"x", "PartitionKey": "k"}])
+        # A record without Data or PartitionKey is named by its 1-based place.
+        for record, member in (({"PartitionKey": "k"}, "records.2.member.data"),
+                               ({"Data": "eA=="}, "records.2.member.partitionKey")):
+            msg = self.json_error("PutRecords", {"StreamName": "batch", "Records": [
+                {"Data": "eA==", "PartitionKey": "k"}, record]}, "ValidationException")
+            self.assertEqual(msg, f"1 validation error detected: Value null at '{member}' failed "
+                                  "to satisfy constraint: Member must not be null")
         # ExplicitHashKey per record.
         res = self.kinesis.put_records(StreamName="batch", Records=[
             {"Data": b"a", "PartitionKey": "p", "ExplicitHashKey": str(ranges[2][0])},

@@ -42,5 +42,24 @@ TEST(StreamRecordsJson, IsTheTextNlohmannWrites) {
   EXPECT_EQ(*http::base64_decode(back[0]["Data"].get<std::string>()), records[0].data);
 }
 
+TEST(StreamRecordsJson, PutRecordsEntriesAreTheTextNlohmannWrites) {
+  std::vector<PutRecordsEntry> entries(3);
+  entries[0].ok = PutRecordResult{"shardId-000000000001",
+                                  "49000000000000000000000000000000000000000000000000000001"};
+  entries[1].error_code = "ProvisionedThroughputExceededException";
+  entries[1].error_message = "Rate exceeded for shard shardId-000000000002 in stream \"s\"";
+  entries[2].ok = PutRecordResult{"shardId-000000000000",
+                                  "49000000000000000000000000000000000000000000000000000002"};
+  Json expected = Json::array();
+  for (const auto& e : entries) {
+    if (e.ok)
+      expected.push_back({{"ShardId", e.ok->shard_id}, {"SequenceNumber", e.ok->sequence_number}});
+    else
+      expected.push_back({{"ErrorCode", e.error_code}, {"ErrorMessage", e.error_message}});
+  }
+  EXPECT_EQ(put_records_json(entries), expected.dump());
+  EXPECT_EQ(put_records_json({}), "[]");
+}
+
 }  // namespace
 }  // namespace serverlite::stream
