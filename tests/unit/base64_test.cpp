@@ -25,6 +25,22 @@ TEST(Base64, RejectsMalformedInput) {
   EXPECT_FALSE(base64_decode("Zm8"));     // not a multiple of 4
   EXPECT_FALSE(base64_decode("Zm8*"));    // not in the alphabet
   EXPECT_FALSE(base64_decode("Zm 8="));   // whitespace
+  EXPECT_FALSE(base64_decode("Zm=8"));    // padding before the end
+  EXPECT_FALSE(base64_decode("Zg=A"));
+  EXPECT_FALSE(base64_decode("===="));    // padding only
+  EXPECT_FALSE(base64_decode("Z==="));    // three padding characters
+  EXPECT_FALSE(base64_decode("Zm9vZm8\n"));
+  EXPECT_FALSE(base64_decode(std::string("Zm9v\0Zm8", 8)));
+}
+
+TEST(Base64, DecodesWhatItEncodesAtEveryLength) {
+  std::string bytes;
+  for (int n = 0; n < 70; ++n) {
+    EXPECT_EQ(base64_decode(base64_encode(bytes)), bytes) << n;
+    bytes.push_back(static_cast<char>(n * 37 + 11));
+  }
+  EXPECT_EQ(base64_decode(""), "");
+  EXPECT_EQ(base64_decode("+/+/"), std::string("\xfb\xff\xbf", 3));
 }
 
 }  // namespace
