@@ -1,5 +1,7 @@
 #include "services/queue/md5.hpp"
 
+#include "emulator/md5.hpp"
+
 #include <openssl/evp.h>
 
 #include <cstdint>
@@ -9,11 +11,7 @@ namespace serverlite::queue {
 
 namespace {
 
-std::string digest_hex(const EVP_MD* md, std::string_view bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out, &size, md, nullptr) != 1)
-    throw std::runtime_error("digest failed");
+std::string hex_of(const unsigned char* out, unsigned int size) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string text;
   text.reserve(size * 2);
@@ -22,6 +20,14 @@ std::string digest_hex(const EVP_MD* md, std::string_view bytes) {
     text.push_back(hex[out[i] & 0xf]);
   }
   return text;
+}
+
+std::string digest_hex(const EVP_MD* md, std::string_view bytes) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), out, &size, md, nullptr) != 1)
+    throw std::runtime_error("digest failed");
+  return hex_of(out, size);
 }
 
 void append_length_prefixed(std::string& out, std::string_view bytes) {
@@ -35,7 +41,10 @@ void append_length_prefixed(std::string& out, std::string_view bytes) {
 
 }  // namespace
 
-std::string md5_hex(std::string_view bytes) { return digest_hex(EVP_md5(), bytes); }
+std::string md5_hex(std::string_view bytes) {
+  Md5 digest = md5(bytes);
+  return hex_of(digest.data(), static_cast<unsigned int>(digest.size()));
+}
 
 std::string sha256_hex(std::string_view bytes) { return digest_hex(EVP_sha256(), bytes); }
 

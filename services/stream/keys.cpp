@@ -1,9 +1,9 @@
 #include "services/stream/keys.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cstdio>
+
+#include "emulator/md5.hpp"
 
 namespace serverlite::stream {
 
@@ -32,11 +32,8 @@ std::optional<HashKey> parse_hash_key(std::string_view text) {
 }
 
 HashKey partition_key_hash(std::string_view partition_key) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(partition_key.data(), partition_key.size(), digest, &length, EVP_md5(), nullptr);
   HashKey key = 0;
-  for (unsigned int i = 0; i < length; ++i) key = (key << 8) | digest[i];
+  for (unsigned char byte : md5(partition_key)) key = (key << 8) | byte;
   return key;
 }
 

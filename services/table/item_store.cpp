@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include <openssl/evp.h>
+#include "emulator/md5.hpp"
 
 namespace serverlite::table {
 
@@ -29,9 +29,7 @@ ItemStore::ItemStore(store::Database& db) : db_(db) {
 ItemStore::~ItemStore() = default;
 
 std::uint32_t ItemStore::token_of(const std::string& encoded_hash) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(encoded_hash.data(), encoded_hash.size(), digest, &length, EVP_md5(), nullptr);
+  Md5 digest = md5(encoded_hash);
   return (std::uint32_t{digest[0]} << 24) | (std::uint32_t{digest[1]} << 16) |
          (std::uint32_t{digest[2]} << 8) | std::uint32_t{digest[3]};
 }
