@@ -1,7 +1,6 @@
 #include "services/stream/keys.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "emulator/md5.hpp"
 
@@ -65,14 +64,25 @@ std::optional<std::int64_t> digits(std::string_view text) {
   }
   return value;
 }
+
+// `value` in decimal, zero-padded to fill [out, out + width) (the fields are wide enough for any
+// non-negative 64-bit value but the shard index, which is below 2^31). snprintf's format parsing
+// was a tenth of a PutRecords' own work.
+void put_digits(char* out, std::uint64_t value, std::size_t width) {
+  for (std::size_t i = width; i-- > 0; value /= 10) out[i] = static_cast<char>('0' + value % 10);
+}
 }  // namespace
 
 std::string make_sequence_number(const SequenceParts& parts) {
-  char buffer[kSequenceLength + 1];
-  std::snprintf(buffer, sizeof buffer, "49%010lld%025lld%019lld",
-                static_cast<long long>(parts.shard_index), static_cast<long long>(parts.position),
-                static_cast<long long>(parts.time_ms));
-  return std::string(buffer, kSequenceLength);
+  std::string out(kSequenceLength, '0');
+  out[0] = '4';
+  out[1] = '9';
+  put_digits(out.data() + 2, static_cast<std::uint64_t>(parts.shard_index), kIndexDigits);
+  put_digits(out.data() + 2 + kIndexDigits, static_cast<std::uint64_t>(parts.position),
+             kPositionDigits);
+  put_digits(out.data() + 2 + kIndexDigits + kPositionDigits,
+             static_cast<std::uint64_t>(parts.time_ms), kTimeDigits);
+  return out;
 }
 
 std::optional<SequenceParts> parse_sequence_number(std::string_view text) {
@@ -85,9 +95,9 @@ std::optional<SequenceParts> parse_sequence_number(std::string_view text) {
 }
 
 std::string shard_id_of(std::int64_t index) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "shardId-%012lld", static_cast<long long>(index));
-  return buffer;
+  std::string out = "shardId-000000000000";
+  put_digits(out.data() + 8, static_cast<std::uint64_t>(index), 12);
+  return out;
 }
 
 std::optional<std::int64_t> shard_index_of(std::string_view shard_id) {
