@@ -143,7 +143,8 @@ std::string put_records_json(const std::vector<PutRecordsEntry>& entries) {
 struct StreamApi::Call {
   Json body;
   bool cbor = false;
-  // A member of the answer given as JSON text, spliced in as it is (GetRecords' records).
+  // A member of the answer given as JSON text, spliced in as it is (the records of GetRecords
+  // and PutRecords answers in JSON).
   std::optional<std::pair<std::string, std::string>> raw_member;
 
   // Record data: base64 text in JSON, a byte string in CBOR.
@@ -479,7 +480,7 @@ Json StreamApi::put_records(Call& call) {
     RecordInput in;
     if (auto data = entry.find("Data"); data == entry.end() || data->is_null())
       throw null_member(at("data"));
-    in.data = call.bytes(entry, "Data", {});
+    in.data = call.bytes(entry, "Data", {});  // never null here: checked just above
     auto key = aws::optional_string(entry, "PartitionKey");
     if (!key) throw null_member(at("partitionKey"));
     in.partition_key = std::move(*key);
