@@ -26,15 +26,6 @@ const json* member(const json& obj, std::string_view name) {
                             std::string(expected) + ".");
 }
 
-std::string dump(const json& value) {
-  // `replace`: a client's invalid UTF-8 echoed in a message must not turn the answer into a 500.
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-}  // namespace
-
-namespace {
-
 // simdjson's document as nlohmann's, typed as nlohmann's own parser types it: a non-negative
 // integer is unsigned, a duplicate member keeps its last value.
 json to_json(simdjson::dom::element e) {
@@ -70,6 +61,11 @@ json to_json(simdjson::dom::element e) {
 }
 
 }  // namespace
+
+std::string dump_json(const json& value) {
+  // `replace`: a client's invalid UTF-8 echoed in a message must not turn the answer into a 500.
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 // simdjson reads the text (several times faster than nlohmann's lexer, which was 40% of a
 // PutRecords of 500 records); nlohmann's parser settles what simdjson refuses (numbers beyond
@@ -154,16 +150,16 @@ std::map<std::string, std::string> string_map(const json& obj, std::string_view 
 
 http::Response render_json(int status, const json& body, const JsonProtocol& protocol,
                            const std::string& request_id) {
-  return render_json_text(status, dump(body), protocol, request_id);
+  return render_json_text(status, dump_json(body), protocol, request_id);
 }
 
 http::Response render_json_spliced(int status, const json& body, std::string_view name,
                                    std::string_view value, const JsonProtocol& protocol,
                                    const std::string& request_id) {
-  std::string text = dump(body.is_null() ? json::object() : body);
+  std::string text = dump_json(body.is_null() ? json::object() : body);
   text.pop_back();  // the closing brace
   if (text.size() > 1) text += ',';
-  text += dump(json(name));
+  text += dump_json(json(name));
   text += ':';
   text += value;
   text += '}';

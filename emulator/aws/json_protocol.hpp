@@ -72,6 +72,8 @@ std::map<std::string, std::string> string_map(const nlohmann::json& obj, std::st
 // U+FFFD rather than failing the response.
 http::Response render_json(int status, const nlohmann::json& body, const JsonProtocol& protocol,
                            const std::string& request_id = new_request_id());
+// The text render_json() writes for `value`: compact, with invalid UTF-8 replaced by U+FFFD.
+std::string dump_json(const nlohmann::json& value);
 // render_json() of a body already serialised (`body` must be one JSON value).
 http::Response render_json_text(int status, std::string body, const JsonProtocol& protocol,
                                 const std::string& request_id = new_request_id());

@@ -107,7 +107,7 @@ std::string records_json(const std::vector<Record>& records) {
     out += R"(,"Data":")";
     out += http::base64_encode(rec.data);  // base64 needs no escaping
     out += R"(","PartitionKey":)";
-    out += Json(rec.partition_key).dump(-1, ' ', false, Json::error_handler_t::replace);
+    out += aws::dump_json(rec.partition_key);
     out += R"(,"SequenceNumber":")";
     out += rec.sequence_number;  // digits
     out += "\"}";
@@ -130,9 +130,9 @@ std::string put_records_json(const std::vector<PutRecordsEntry>& entries) {
       out += "\"}";
     } else {
       out += R"({"ErrorCode":)";
-      out += Json(e.error_code).dump(-1, ' ', false, Json::error_handler_t::replace);
+      out += aws::dump_json(e.error_code);
       out += R"(,"ErrorMessage":)";
-      out += Json(e.error_message).dump(-1, ' ', false, Json::error_handler_t::replace);
+      out += aws::dump_json(e.error_message);
       out += '}';
     }
   }
@@ -147,17 +147,18 @@ struct StreamApi::Call {
   // and PutRecords answers in JSON).
   std::optional<std::pair<std::string, std::string>> raw_member;
 
-  // Record data: base64 text in JSON, a byte string in CBOR.
-  std::string bytes(const Json& obj, std::string_view name, std::string_view member) const {
+  // Record data: base64 text in JSON, a byte string in CBOR; nullopt when absent or null (the
+  // caller names the member in its error).
+  std::optional<std::string> bytes(const Json& obj, std::string_view name) const {
     auto it = obj.find(name);
-    if (it == obj.end() || it->is_null()) throw null_member(member);
+    if (it == obj.end() || it->is_null()) return std::nullopt;
     if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
     if (it->is_string()) {
       auto decoded = http::base64_decode(it->get_ref<const std::string&>());
       if (!decoded)
         throw ApiError(400, std::string(aws::kSerializationException),
                        "Base64 encoded value expected for " + std::string(name));
-      return *decoded;
+      return decoded;
     }
     throw ApiError(400, std::string(aws::kSerializationException),
                    "Expected a blob for " + std::string(name));
@@ -213,7 +214,7 @@ void StreamApi::handle(http::Request request, http::Responder respond) {
       res.body = aws::cbor_encode(body);
     } else {
       res.add_header("Content-Type", json_protocol().content_type);
-      res.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+      res.body = aws::dump_json(body);
     }
     respond(std::move(res));
   };
@@ -452,7 +453,9 @@ Json StreamApi::update_shard_count(Call& call) {
 Json StreamApi::put_record(Call& call) {
   PutRecordRequest req;
   req.name = stream_name(call);
-  req.record.data = call.bytes(call.body, "Data", "data");
+  auto data = call.bytes(call.body, "Data");
+  if (!data) throw null_member("data");
+  req.record.data = std::move(*data);
   req.record.partition_key = required(call.body, "PartitionKey", "partitionKey");
   req.record.explicit_hash_key = aws::optional_string(call.body, "ExplicitHashKey");
   req.record.sequence_number_for_ordering =
@@ -478,9 +481,9 @@ Json StreamApi::put_records(Call& call) {
       return "records." + std::to_string(i + 1) + ".member." + std::string(member);
     };
     RecordInput in;
-    if (auto data = entry.find("Data"); data == entry.end() || data->is_null())
-      throw null_member(at("data"));
-    in.data = call.bytes(entry, "Data", {});  // never null here: checked just above
+    auto data = call.bytes(entry, "Data");
+    if (!data) throw null_member(at("data"));
+    in.data = std::move(*data);
     auto key = aws::optional_string(entry, "PartitionKey");
     if (!key) throw null_member(at("partitionKey"));
     in.partition_key = std::move(*key);
