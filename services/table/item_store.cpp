@@ -6,6 +6,17 @@
 
 namespace serverlite::table {
 
+namespace {
+
+// A row read: its item parsed from `text`, or left as the text (`parse` off).
+StoredItem stored(StoredKey key, std::int64_t size, std::string text, bool parse) {
+  StoredItem out{std::move(key), nullptr, size, std::move(text)};
+  if (parse) out.item = Json::parse(std::exchange(out.text, {}));
+  return out;
+}
+
+}  // namespace
+
 struct ItemStore::Statements {
   explicit Statements(store::Database& db)
       : get(db.prepare("SELECT item, size FROM ddb_items WHERE tbl = ? AND hash = ? AND range = ?")),
@@ -40,10 +51,7 @@ std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredK
   st.reset();
   st.bind_text(1, table).bind_text(2, key.hash).bind_text(3, key.range);
   std::optional<StoredItem> out;
-  if (st.step()) {
-    out = StoredItem{key, nullptr, st.column_int(1), st.column_text(0)};
-    if (parse) out->item = Json::parse(std::exchange(out->text, {}));
-  }
+  if (st.step()) out = stored(key, st.column_int(1), st.column_text(0), parse);
   st.reset();
   return out;
 }
@@ -96,11 +104,9 @@ std::vector<StoredItem> ItemStore::query(const std::string& table, const std::st
   for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
   std::vector<StoredItem> out;
   std::uint32_t token = token_of(hash);
-  while (st.step()) {
-    StoredItem row{{hash, st.column_text(0), token}, nullptr, st.column_int(2), st.column_text(1)};
-    if (parse) row.item = Json::parse(std::exchange(row.text, {}));
-    out.push_back(std::move(row));
-  }
+  while (st.step())
+    out.push_back(stored({hash, st.column_text(0), token}, st.column_int(2), st.column_text(1),
+                         parse));
   st.reset();
   return out;
 }
@@ -127,13 +133,10 @@ std::vector<StoredItem> ItemStore::scan(const std::string& table, int segment, i
   auto& st = cached(sql);
   for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
   std::vector<StoredItem> out;
-  while (st.step()) {
-    StoredItem row{{st.column_text(1), st.column_text(2),
-                    static_cast<std::uint32_t>(st.column_int(0))},
-                   nullptr, st.column_int(4), st.column_text(3)};
-    if (parse) row.item = Json::parse(std::exchange(row.text, {}));
-    out.push_back(std::move(row));
-  }
+  while (st.step())
+    out.push_back(stored({st.column_text(1), st.column_text(2),
+                          static_cast<std::uint32_t>(st.column_int(0))},
+                         st.column_int(4), st.column_text(3), parse));
   st.reset();
   return out;
 }
