@@ -51,6 +51,8 @@ class FunctionPool {
   // event queue) in an unbounded one.
   void submit(Invocation invocation, bool bounded);
   void on_idle(Worker& worker);
+  // An invocation ran for `duration_ms` (once per invocation, for the pool's growth).
+  void on_finished(double duration_ms);
   void on_dead(Worker& worker);
   void fail_waiting(InvokeStatus status);
   void kill_all();
@@ -70,6 +72,7 @@ class FunctionPool {
   bool may_grow(int live) const;
   // Growth: while the oldest waiting invocation has waited scale_up_after, one more worker.
   void schedule_growth();
+  std::chrono::steady_clock::time_point growth_due() const;  // with someone waiting
   void grow();
 
   PoolContext& context_;

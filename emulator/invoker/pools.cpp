@@ -170,12 +170,16 @@ int FunctionPool::live_workers() const {
   return live;
 }
 
+// Due when the oldest waiting invocation has waited scale_up_after, and no sooner than that
+// after the last growth.
+std::chrono::steady_clock::time_point FunctionPool::growth_due() const {
+  return std::max(waiting_.front().queued_at, last_growth_) + context_.options.scale_up_after;
+}
+
 void FunctionPool::schedule_growth() {
   if (growth_scheduled_ || waiting_.empty()) return;
   growth_scheduled_ = true;
-  // Due when the oldest has waited long enough, and no sooner than that after the last growth.
-  auto due = std::max(waiting_.front().queued_at, last_growth_) + context_.options.scale_up_after;
-  grow_timer_.expires_at(due);
+  grow_timer_.expires_at(growth_due());
   grow_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;  // cancelled: the pool may be gone
     growth_scheduled_ = false;
@@ -186,8 +190,7 @@ void FunctionPool::schedule_growth() {
 void FunctionPool::grow() {
   if (context_.shutting_down || waiting_.empty()) return;
   auto now = std::chrono::steady_clock::now();
-  if (now - std::max(waiting_.front().queued_at, last_growth_) < context_.options.scale_up_after)
-    return schedule_growth();  // the oldest changed: not due yet
+  if (now < growth_due()) return schedule_growth();  // the oldest changed: not due yet
   // One cold start at a time: the starting worker's first poll (on_idle) looks again.
   for (auto& w : workers_)
     if (w->state() == Worker::State::Starting && !w->has_invocation()) return;
@@ -220,10 +223,13 @@ void FunctionPool::spawn_for(Invocation invocation) {
   if (auto worker = spawn(invocation)) worker->assign(std::move(invocation));
 }
 
+void FunctionPool::on_finished(double duration_ms) {
+  // A moving average of the handler's duration, for may_grow(). on_idle() could not keep it:
+  // it also runs when the worker polls for its next invocation, which counted each one twice.
+  recent_duration_ms_ = recent_duration_ms_ * 0.8 + duration_ms * 0.2;
+}
+
 void FunctionPool::on_idle(Worker& worker) {
-  // A moving average of the handler's duration, for grow().
-  if (worker.last_duration_ms() > 0)
-    recent_duration_ms_ = recent_duration_ms_ * 0.8 + worker.last_duration_ms() * 0.2;
   if (waiting_.empty() || worker.state() != Worker::State::Idle || worker.has_invocation()) return;
   auto next = std::move(waiting_.front());
   waiting_.pop_front();

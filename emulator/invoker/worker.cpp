@@ -357,7 +357,6 @@ void Worker::complete(InvokeStatus status, std::string payload, std::string erro
   impl_->timeout.cancel();
   impl_->memory.cancel();
   double duration = delivered_ ? ms_since(started_at_) : 0.0;
-  last_duration_ms_ = duration;
   std::uint64_t peak = std::max(max_rss_bytes_, peak_rss_bytes(impl_->pid));
 
   Report report;
@@ -385,6 +384,7 @@ void Worker::complete(InvokeStatus status, std::string payload, std::string erro
   invocation_log_.clear();
   if (state_ != State::Dead) state_ = State::Idle;
 
+  if (duration > 0) pool_.on_finished(duration);
   auto self = shared_from_this();  // `done` may drop the pool's last reference
   done(std::move(result));
   if (state_ == State::Idle && !current_) pool_.on_idle(*this);

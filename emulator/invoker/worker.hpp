@@ -44,8 +44,6 @@ class Worker : public std::enable_shared_from_this<Worker> {
 
   State state() const { return state_; }
   bool has_invocation() const { return current_.has_value(); }
-  // How long its last invocation ran (0 before the first).
-  double last_duration_ms() const { return last_duration_ms_; }
   // How long the invocation it holds has been running (0 when it holds none).
   double running_ms() const;
   // Starting without an invocation, or Idle.
@@ -81,7 +79,6 @@ class Worker : public std::enable_shared_from_this<Worker> {
   std::optional<http::Responder> parked_next_;
   std::chrono::steady_clock::time_point spawned_at_, started_at_;
   std::optional<double> init_duration_ms_;
-  double last_duration_ms_ = 0;
   std::string invocation_log_;
   std::uint64_t max_rss_bytes_ = 0;
 };
