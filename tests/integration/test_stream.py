@@ -473,6 +473,12 @@ class Records(KinesisCase):
                 {"Data": "eA==", "PartitionKey": "k"}, record]}, "ValidationException")
             self.assertEqual(msg, f"1 validation error detected: Value null at '{member}' failed "
                                   "to satisfy constraint: Member must not be null")
+        # Data that is not base64 (padding before the end), and the stream still serves.
+        status, _, res = self.json_call("PutRecords", {"StreamName": "batch", "Records": [
+            {"Data": "Zm=8", "PartitionKey": "k"}]})
+        self.assertEqual(status, 400, res)
+        self.assertTrue(res["__type"].endswith("SerializationException"), res)
+        self.assertEqual(res["message"], "Base64 encoded value expected for Data")
         # ExplicitHashKey per record.
         res = self.kinesis.put_records(StreamName="batch", Records=[
             {"Data": b"a", "PartitionKey": "p", "ExplicitHashKey": str(ranges[2][0])},
