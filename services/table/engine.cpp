@@ -11,7 +11,8 @@ namespace serverlite::table {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// Version 2: items keep one index instead of two (ItemStore converts version 1).
+constexpr int kSchemaVersion = 2;
 
 Error error(ErrorCode code, std::string message) { return Error{code, std::move(message), {}}; }
 
@@ -174,8 +175,11 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
     CREATE TABLE IF NOT EXISTS ddb_transaction_tokens(
       token TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_ms INTEGER NOT NULL);
   )");
-  if (db_.schema_version("table") < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
-  items_ = std::make_unique<ItemStore>(db_);
+  db_.transaction([&] {
+    int stored = db_.schema_version("table");
+    items_ = std::make_unique<ItemStore>(db_, stored);
+    if (stored < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
+  });
   indexes_ = std::make_unique<IndexStore>(db_);
   streams_ = std::make_unique<StreamLog>(db_, options_.region, options_.account_id, clock_);
   load();

@@ -19,21 +19,34 @@ StoredItem stored(StoredKey key, std::int64_t size, std::string text, bool parse
 
 struct ItemStore::Statements {
   explicit Statements(store::Database& db)
-      : get(db.prepare("SELECT item, size FROM ddb_items WHERE tbl = ? AND hash = ? AND range = ?")),
-        put(db.prepare("INSERT OR REPLACE INTO ddb_items(tbl, hash, range, token, item, size) "
-                       "VALUES (?, ?, ?, ?, ?, ?)")),
-        erase(db.prepare("DELETE FROM ddb_items WHERE tbl = ? AND hash = ? AND range = ?")),
+      : get(db.prepare("SELECT item, size FROM ddb_items "
+                       "WHERE tbl = ? AND token = ? AND hash = ? AND range = ?")),
+        put(db.prepare("INSERT INTO ddb_items(tbl, token, hash, range, item, size) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(tbl, token, hash, range) "
+                       "DO UPDATE SET item = excluded.item, size = excluded.size")),
+        erase(db.prepare("DELETE FROM ddb_items "
+                         "WHERE tbl = ? AND token = ? AND hash = ? AND range = ?")),
         count(db.prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ddb_items WHERE tbl = ?")) {}
   std::unique_ptr<store::Statement> get, put, erase, count;
 };
 
-ItemStore::ItemStore(store::Database& db) : db_(db) {
+ItemStore::ItemStore(store::Database& db, int stored_version) : db_(db) {
+  // Version 1's table (primary key on tbl, hash, range; index ddb_items_scan) is renamed, copied
+  // in key order and dropped with its index.
+  bool migrate = stored_version == 1;
+  if (migrate) db_.exec("ALTER TABLE ddb_items RENAME TO ddb_items_v1");
   db_.exec(R"(
     CREATE TABLE IF NOT EXISTS ddb_items(
-      tbl TEXT NOT NULL, hash BLOB NOT NULL, range BLOB NOT NULL, token INTEGER NOT NULL,
-      item TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(tbl, hash, range));
-    CREATE INDEX IF NOT EXISTS ddb_items_scan ON ddb_items(tbl, token, hash, range);
+      tbl TEXT NOT NULL, token INTEGER NOT NULL, hash BLOB NOT NULL, range BLOB NOT NULL,
+      item TEXT NOT NULL, size INTEGER NOT NULL);
+    CREATE UNIQUE INDEX IF NOT EXISTS ddb_items_key ON ddb_items(tbl, token, hash, range);
   )");
+  if (migrate)
+    db_.exec(
+        "INSERT INTO ddb_items(tbl, token, hash, range, item, size) "
+        "SELECT tbl, token, hash, range, item, size FROM ddb_items_v1 "
+        "ORDER BY tbl, token, hash, range; "
+        "DROP TABLE ddb_items_v1;");
   st_ = std::make_unique<Statements>(db_);
 }
 
@@ -49,7 +62,8 @@ std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredK
                                          bool parse) {
   auto& st = *st_->get;
   st.reset();
-  st.bind_text(1, table).bind_text(2, key.hash).bind_text(3, key.range);
+  st.bind_text(1, table).bind(2, std::int64_t{key.token}).bind_text(3, key.hash)
+      .bind_text(4, key.range);
   std::optional<StoredItem> out;
   if (st.step()) out = stored(key, st.column_int(1), st.column_text(0), parse);
   st.reset();
@@ -59,8 +73,8 @@ std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredK
 void ItemStore::put(const std::string& table, const StoredItem& item) {
   auto& st = *st_->put;
   st.reset();
-  st.bind_text(1, table).bind_text(2, item.key.hash).bind_text(3, item.key.range)
-      .bind(4, std::int64_t{item.key.token}).bind_text(5, item.item.dump()).bind(6, item.size);
+  st.bind_text(1, table).bind(2, std::int64_t{item.key.token}).bind_text(3, item.key.hash)
+      .bind_text(4, item.key.range).bind_text(5, item.item.dump()).bind(6, item.size);
   st.step();
   st.reset();
 }
@@ -68,7 +82,8 @@ void ItemStore::put(const std::string& table, const StoredItem& item) {
 void ItemStore::erase(const std::string& table, const StoredKey& key) {
   auto& st = *st_->erase;
   st.reset();
-  st.bind_text(1, table).bind_text(2, key.hash).bind_text(3, key.range);
+  st.bind_text(1, table).bind(2, std::int64_t{key.token}).bind_text(3, key.hash)
+      .bind_text(4, key.range);
   st.step();
   st.reset();
 }
@@ -84,8 +99,10 @@ std::vector<StoredItem> ItemStore::query(const std::string& table, const std::st
                                          const std::optional<RangeBound>& upper, bool forward,
                                          const std::optional<std::string>& start_after,
                                          std::size_t limit, bool parse) {
-  std::string sql = "SELECT range, item, size FROM ddb_items WHERE tbl = ? AND hash = ?";
-  std::vector<store::Value> args = {table, hash};
+  std::uint32_t token = token_of(hash);
+  std::string sql =
+      "SELECT range, item, size FROM ddb_items WHERE tbl = ? AND token = ? AND hash = ?";
+  std::vector<store::Value> args = {table, std::int64_t{token}, hash};
   if (lower) {
     sql += lower->inclusive ? " AND range >= ?" : " AND range > ?";
     args.push_back(lower->value);
@@ -103,7 +120,6 @@ std::vector<StoredItem> ItemStore::query(const std::string& table, const std::st
   auto& st = cached(sql);
   for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
   std::vector<StoredItem> out;
-  std::uint32_t token = token_of(hash);
   while (st.step())
     out.push_back(stored({hash, st.column_text(0), token}, st.column_int(2), st.column_text(1),
                          parse));

@@ -1,10 +1,13 @@
-// Where the items of every table live: one SQLite table, keyed by the table's name and the
+// Where the items of every table live: one SQLite rowid table with one unique index, on the
+// table's name, a 32-bit token of the hash key (the first bytes of its MD5), and the
 // order-preserving encodings of the item's hash and range key values (values.hpp,
-// encode_key_value), so a Query is a range scan of the primary key and its order is DynamoDB's.
+// encode_key_value). The token is a function of the hash, so one index serves all: a key lookup,
+// a Query (a range scan under one token and hash, in DynamoDB's order) and a Scan (token, then
+// hash, then range: stable, spread like DynamoDB's partitions, and what parallel Scan segments
+// divide). Items are stored as their JSON text in DynamoDB's wire form, with their size.
 //
-// Scan order is by a 32-bit token of the hash key (the first bytes of its MD5), then hash, then
-// range: stable, spread like DynamoDB's partitions, and what parallel Scan segments divide.
-// Items are stored as their JSON text in DynamoDB's wire form, with their size.
+// Schema version 1 (before) kept a primary key on (table, hash, range) and a second index for
+// Scan order: three b-trees written per item instead of two. ItemStore converts it on open.
 //
 // No semantics here (conditions, expressions, validation): the engine's. Not thread-safe.
 #pragma once
@@ -43,14 +46,16 @@ struct RangeBound {
 
 class ItemStore {
  public:
-  explicit ItemStore(store::Database& db);
+  // Creates the schema, or converts the one of `stored_version` (the "table" component's
+  // version in schema_versions, 0 for none); call it inside a transaction.
+  ItemStore(store::Database& db, int stored_version);
   ~ItemStore();
 
   static std::uint32_t token_of(const std::string& encoded_hash);
 
   // Without `parse`, the item comes as its `text`.
   std::optional<StoredItem> get(const std::string& table, const StoredKey& key, bool parse = true);
-  // Inserts or replaces.
+  // Inserts or replaces (in place: the row and its index entry stay where they are).
   void put(const std::string& table, const StoredItem& item);
   void erase(const std::string& table, const StoredKey& key);
   void drop(const std::string& table);

@@ -115,6 +115,43 @@ TEST_F(TableEngineTest, DeletionProtectionAndTags) {
   EXPECT_FALSE(engine.name_from_arn("arn:aws:dynamodb:us-east-1:000000000000:table/x/index/i"));
 }
 
+// A state file whose items are in schema version 1 (a primary key and a scan index) is brought
+// to version 2 on open, its items kept.
+TEST(TableEngineDurability, Version1ItemsAreConverted) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("serverlite-table-migrate-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  Json key{{"pk", {{"S", "a"}}}, {"sk", {{"N", "1"}}}};
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db);
+    ASSERT_TRUE(engine.create_table(request("kept")).ok());
+    Json item = key;
+    item["v"] = {{"S", "old"}};
+    ASSERT_TRUE(engine.put_item("kept", item, {}).ok());
+    db.exec(R"(
+      CREATE TABLE old(
+        tbl TEXT NOT NULL, hash BLOB NOT NULL, range BLOB NOT NULL, token INTEGER NOT NULL,
+        item TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(tbl, hash, range));
+      INSERT INTO old SELECT tbl, hash, range, token, item, size FROM ddb_items;
+      DROP TABLE ddb_items;
+      ALTER TABLE old RENAME TO ddb_items;
+      CREATE INDEX ddb_items_scan ON ddb_items(tbl, token, hash, range);
+    )");
+    db.set_schema_version("table", 1);
+  }
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db);
+    EXPECT_EQ(db.schema_version("table"), 2);
+    auto got = engine.get_item("kept", key, true);
+    ASSERT_TRUE(got.ok());
+    ASSERT_TRUE(got->item.has_value());
+    EXPECT_EQ((*got->item)["v"]["S"], "old");
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TableEngineDurability, TablesSurviveReopening) {
   auto dir = std::filesystem::temp_directory_path() /
              ("serverlite-table-test-" + std::to_string(::getpid()));
