@@ -247,8 +247,11 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
   const StoredKey& key = now->key;
   std::optional<Error> failed;
   WriteResult out;
+  // The old item is parsed only when something reads it; its size (capacity) is there either way.
+  bool read_old = options.condition || options.return_values == ReturnValues::AllOld ||
+                  needs_old_item(t);
   db_.transaction([&] {
-    auto old = items_->get(table, key);
+    auto old = items_->get(table, key, read_old);
     if (!condition_holds(old, options)) {
       failed = condition_failed(old, options);
       return;
