@@ -1,19 +1,23 @@
 #include "emulator/http/server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <optional>
 #include <set>
 #include <system_error>
 #include <vector>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -193,21 +197,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     write(Response::json(413, R"({"message":"Request Entity Too Large"})"));
   }
 
+  // The head is written by append_response_head, not Beast's serializer: its buffer sequences
+  // cost about a tenth of a small request's CPU. Head and body go out in one gather write.
   void write(Response res) {
-    auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
-    out->result(static_cast<unsigned>(res.status));
-    out->version(11);
-    for (auto& h : res.headers) out->insert(h.name, h.value);
-    out->body() = std::move(res.body);
-    out->keep_alive(keep_alive_ && !closing_);
-    out->prepare_payload();
-    bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
-                         self->busy_ = false;
-                         if (ec) return self->fail(ec);
-                         if (!out->keep_alive() || self->closing_) return self->close();
-                         self->read_header();
-                       });
+    bool keep = keep_alive_ && !closing_;
+    out_head_.clear();
+    append_response_head(res, keep, out_head_);
+    out_body_ = std::move(res.body);
+    if (!response_has_body(res.status)) out_body_.clear();
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(out_body_)};
+    asio::async_write(stream_, buffers,
+                      [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                        self->busy_ = false;
+                        if (ec) return self->fail(ec);
+                        if (!keep || self->closing_) return self->close();
+                        self->read_header();
+                      });
   }
 
   void fail(beast::error_code) { close(); }
@@ -225,6 +230,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_;
+  std::string out_head_, out_body_;  // the answer being written (one at a time)
   bool keep_alive_ = true;
   bool busy_ = false;
   bool closing_ = false;
@@ -234,6 +240,45 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 }  // namespace
+
+namespace {
+
+bool is_token_char(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+bool response_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
+
+void append_response_head(const Response& res, bool keep_alive, std::string& out) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(res.status)));
+  out += "\r\n";
+  for (const auto& h : res.headers) {
+    if (h.name.empty() || !std::all_of(h.name.begin(), h.name.end(), is_token_char)) continue;
+    if (iequals(h.name, "Content-Length") || iequals(h.name, "Transfer-Encoding") ||
+        iequals(h.name, "Connection"))
+      continue;
+    out += h.name;
+    out += ": ";
+    std::size_t at = out.size();
+    out += h.value;
+    std::replace_if(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
+                    [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    out += "\r\n";
+  }
+  if (response_has_body(res.status)) {
+    out += "Content-Length: ";
+    out += std::to_string(res.body.size());
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+}
 
 void Server::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {

@@ -97,6 +97,67 @@ TEST_F(ServerFixture, AnswersAndKeepsTheConnectionAlive) {
   EXPECT_NE(got.find("GET /c  "), std::string::npos);
 }
 
+// The answer's head, byte for byte: status line with its reason, the handler's headers in order,
+// the server's own framing, and nothing a handler could use to split the answer.
+TEST(ResponseHead, FramesTheAnswer) {
+  Response res = Response::json(200, R"({"a":1})");
+  res.add_header("x-amz-crc32", "123");
+  std::string out;
+  append_response_head(res, true, out);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-amz-crc32: 123\r\n"
+            "Content-Length: 7\r\n\r\n");
+
+  out.clear();
+  append_response_head(Response::text(404, ""), false, out);
+  EXPECT_EQ(out,
+            "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 0\r\n"
+            "Connection: close\r\n\r\n");
+
+  Response framed = Response::text(500, "body");
+  framed.add_header("Content-Length", "999");
+  framed.add_header("transfer-encoding", "chunked");
+  framed.add_header("Connection", "keep-alive");
+  framed.add_header("Bad Name", "x");
+  framed.add_header("X-Split", "a\r\nInjected: yes");
+  out.clear();
+  append_response_head(framed, true, out);
+  EXPECT_EQ(out,
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "X-Split: a  Injected: yes\r\nContent-Length: 4\r\n\r\n");
+}
+
+TEST(ResponseHead, NoContentAndNotModifiedHaveNoLength) {
+  for (int status : {204, 304}) {
+    Response res;
+    res.status = status;
+    res.body = "ignored";
+    std::string out;
+    append_response_head(res, true, out);
+    EXPECT_EQ(out.find("Content-Length"), std::string::npos) << out;
+    EXPECT_FALSE(response_has_body(status));
+  }
+  EXPECT_TRUE(response_has_body(200));
+  EXPECT_FALSE(response_has_body(101));
+}
+
+// A 204 goes out without a body, and the connection serves the next request.
+TEST_F(ServerFixture, NoContentKeepsTheConnectionInStep) {
+  Server server(io, [&](Request req, Responder respond) {
+    Response res = Response::text(req.path() == "/empty" ? 204 : 200, "after");
+    respond(std::move(res));
+  });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] {
+    return exchange(server.port(),
+                    "GET /empty HTTP/1.1\r\nHost: h\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n", 2);
+  });
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 204 No Content\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"))
+      << got;
+  EXPECT_NE(got.find("HTTP/1.1 200 OK"), std::string::npos);
+  EXPECT_TRUE(got.ends_with("\r\n\r\nafter")) << got;
+}
+
 TEST_F(ServerFixture, ARespondentMayAnswerLater) {
   boost::asio::steady_timer timer(io);
   Server server(io, [&](Request, Responder respond) {
