@@ -672,7 +672,8 @@ Json TableApi::describe_limits(Call&) {
 Json TableApi::put_item(Call& call) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
-  Json item = required_object(body, "Item");
+  required_object(body, "Item");
+  Json item = std::move(call.body["Item"]);  // nothing below reads it from the body
   Expressions ex(body);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
@@ -919,21 +920,27 @@ Json TableApi::batch_get_item(Call& call) {
 }
 
 Json TableApi::batch_write_item(Call& call) {
-  const Json& request_items = required_object(call.body, "RequestItems");
+  required_object(call.body, "RequestItems");
+  // The items are moved out of the request: nothing reads them after the engine.
+  Json& request_items = call.body["RequestItems"];
   std::vector<TableEngine::BatchWrite> writes;
-  for (const auto& [table, list] : request_items.items()) {
+  for (auto& [table, list] : request_items.items()) {
     if (!list.is_array() || list.empty())
       throw validation("1 validation error detected: Value null at 'requestItems." + table +
                        ".member' failed to satisfy constraint: Member must have length greater "
                        "than or equal to 1");
-    for (const auto& request : list) {
+    for (auto& request : list) {
       const Json* put = request.is_object() ? aws::optional_object(request, "PutRequest") : nullptr;
       const Json* del = request.is_object() ? aws::optional_object(request, "DeleteRequest") : nullptr;
       if ((put != nullptr) == (del != nullptr))
         throw validation("Supplied AttributeValue has more than one datatypes set, must contain "
                          "exactly one of the supported datatypes");
-      if (put) writes.push_back({table, required_object(*put, "Item"), std::nullopt});
-      else writes.push_back({table, std::nullopt, required_object(*del, "Key")});
+      if (put) {
+        required_object(*put, "Item");
+        writes.push_back({table, std::move(request["PutRequest"]["Item"]), std::nullopt});
+      } else {
+        writes.push_back({table, std::nullopt, required_object(*del, "Key")});
+      }
     }
   }
   if (writes.empty())
@@ -944,7 +951,7 @@ Json TableApi::batch_write_item(Call& call) {
                      "satisfy constraint: Map value must satisfy constraint: [Member must have "
                      "length less than or equal to 25, Member must have length greater than or "
                      "equal to 1]");
-  auto r = engine_.batch_write(writes);
+  auto r = engine_.batch_write(std::move(writes));
   unwrap(r);
   return {{"UnprocessedItems", Json::object()}};
 }

@@ -133,7 +133,7 @@ class TableEngine {
     std::optional<Json> put;  // an item
     std::optional<Json> key;  // a delete
   };
-  Result<Empty> batch_write(const std::vector<BatchWrite>& writes);
+  Result<Empty> batch_write(std::vector<BatchWrite> writes);  // the items are moved from
 
   // ---- time to live (ttl.cpp) ----
   // UpdateTimeToLive: on with an attribute name, or off. Turning it on indexes the expiry of

@@ -557,7 +557,7 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
   return out;
 }
 
-Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
+Result<Empty> TableEngine::batch_write(std::vector<BatchWrite> writes) {
   struct Prepared {
     std::string table;
     StoredKey key;
@@ -565,11 +565,11 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
     std::int64_t size = 0;
   };
   std::vector<Prepared> prepared;
-  for (const auto& w : writes) {
+  for (auto& w : writes) {
     auto found = find_for_items(w.table);
     if (!found) return found.error();
     if (w.put) {
-      auto now = new_item(**found, *w.put);
+      auto now = new_item(**found, std::move(*w.put));
       if (!now) return now.error();
       prepared.push_back({w.table, now->key, std::move(now->item), now->size});
     } else {
@@ -584,12 +584,12 @@ Result<Empty> TableEngine::batch_write(const std::vector<BatchWrite>& writes) {
           prepared[i].key.range == prepared[j].key.range)
         return validation("Provided list of item keys contains duplicates");
   db_.transaction([&] {
-    for (const auto& p : prepared) {
+    for (auto& p : prepared) {
       const Table& t = *tables_.at(p.table);
       bool read_old = needs_old_item(t);
       auto old = read_old ? items_->get(p.table, p.key) : std::nullopt;
       if (!read_old && !p.item) items_->erase(p.table, p.key);
-      else if (p.item) apply_change(t, p.key, old, StoredItem{p.key, *p.item, p.size});
+      else if (p.item) apply_change(t, p.key, old, StoredItem{p.key, std::move(*p.item), p.size});
       else if (old) apply_change(t, p.key, old, std::nullopt);
     }
   });
