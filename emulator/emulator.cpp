@@ -88,6 +88,7 @@ struct Emulator::Impl {
     auto failed = db->flush_group();
     auto answers = std::move(held_answers);
     held_answers.clear();
+    last_group_answers = answers.size();
     for (auto& [respond, res] : answers) {
       if (failed) {
         nlohmann::json body{{"__type", "InternalFailure"},
@@ -96,6 +97,20 @@ struct Emulator::Impl {
       }
       respond(std::move(res));
     }
+  }
+
+  // The cap on an idle-flushed group's age: one timer, re-armed only while groups stay open.
+  void arm_group_cap(std::chrono::steady_clock::time_point at) {
+    cap_armed = true;
+    group_cap.expires_at(at);
+    group_cap.async_wait([this, number = group_number, alive = std::weak_ptr<int>(alive)](
+                             boost::system::error_code) {
+      if (!alive.lock()) return;
+      cap_armed = false;
+      if (!db->group_open()) return;
+      if (group_number == number) return flush_group();
+      arm_group_cap(group_opened + options.group_commit_cap);  // a later group: its own deadline
+    });
   }
 
   void admin(http::Request request, http::Responder respond);
@@ -108,6 +123,12 @@ struct Emulator::Impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unique_ptr<store::Database> db;
   std::vector<std::pair<http::Responder, http::Response>> held_answers;  // until the group commits
+  bool idle_flush = false;      // enable_idle_flush(): the io loop commits when it runs dry
+  std::uint64_t group_number = 0;  // groups opened so far
+  std::chrono::steady_clock::time_point group_opened;
+  asio::steady_timer group_cap{io};  // options.group_commit_cap after the group opened
+  bool cap_armed = false;
+  std::size_t last_group_answers = 0;  // answers the last commit released
   std::shared_ptr<int> alive = std::make_shared<int>();  // posted flushes check it
   std::unique_ptr<queue::QueueEngine> queue_engine;  // uses db
   std::unique_ptr<queue::QueueApi> queue_api;        // uses queue_engine
@@ -165,6 +186,15 @@ Emulator::Emulator(asio::io_context& io, app::AppSpec& app, UpOptions options)
 
 Emulator::~Emulator() = default;
 
+void Emulator::enable_idle_flush() { impl_->idle_flush = true; }
+
+bool Emulator::flush_writes() {
+  auto& s = *impl_;
+  if (!s.db || !s.db->group_open()) return false;
+  s.flush_group();
+  return true;
+}
+
 std::vector<std::string> Emulator::start() {
   auto& s = *impl_;
   if (s.options.state_dir) {
@@ -173,8 +203,15 @@ std::vector<std::string> Emulator::start() {
     // Group commit: the writes of requests that arrive together share one SQLite commit,
     // made once the io thread has handled them all; their answers are sent after it.
     s.db->enable_group_commit([&s, alive = std::weak_ptr<int>(s.alive)] {
+      ++s.group_number;
+      s.group_opened = std::chrono::steady_clock::now();
       asio::post(s.io, [&s, alive] {
-        if (alive.lock()) s.flush_group();
+        if (!alive.lock() || !s.db->group_open()) return;
+        // One client at a time (the last group answered one request): commit now, as waiting
+        // for an idle loop would only add a poll to each request's time. Several: leave it to
+        // the idle flush, so that the requests arriving meanwhile join.
+        if (!s.idle_flush || s.last_group_answers <= 1) return s.flush_group();
+        if (!s.cap_armed) s.arm_group_cap(s.group_opened + s.options.group_commit_cap);
       });
     });
   } else {

@@ -33,6 +33,8 @@ struct UpOptions {
   // Kinesis's per-shard throughput limits (ProvisionedThroughputExceededException); off unless
   // `up --stream-throughput-limits`.
   bool stream_throughput_limits = false;
+  // How long a group of writes may wait for the io loop to run dry (Emulator::enable_idle_flush).
+  std::chrono::microseconds group_commit_cap{500};
 };
 
 // Evaluates what the app could not know before serverlite ran: CloudFormation functions in
@@ -51,6 +53,16 @@ class Emulator {
   std::vector<std::string> start();
   std::string aws_url() const;
   std::string gateway_url() const;
+
+  // Group commit (state on disk): a group of writes is committed once the work queued when it
+  // opened has run. A loop that knows when it has nothing to do may call enable_idle_flush()
+  // once, then flush_writes() each time it finds nothing to run: while requests come from
+  // several clients at once (the last commit answered more than one), a group then stays open
+  // until the loop runs dry, so that the writes of the requests arriving meanwhile share its
+  // commit; one open for UpOptions::group_commit_cap is committed anyway. flush_writes() returns
+  // whether it committed a group.
+  void enable_idle_flush();
+  bool flush_writes();
 
   // Serves one request as if it had arrived on the AWS endpoint / the gateway listener, without
   // a socket (replay). Call on the io thread; `respond` is called there.
