@@ -1,7 +1,8 @@
 #include "emulator/aws/json_protocol.hpp"
 
-#include <simdjson.h>
 #include <zlib.h>
+
+#include "emulator/fast_json.hpp"
 
 namespace serverlite::aws {
 
@@ -26,40 +27,6 @@ const json* member(const json& obj, std::string_view name) {
                             std::string(expected) + ".");
 }
 
-// simdjson's document as nlohmann's, typed as nlohmann's own parser types it: a non-negative
-// integer is unsigned, a duplicate member keeps its last value.
-json to_json(simdjson::dom::element e) {
-  using simdjson::dom::element_type;
-  switch (e.type()) {
-    case element_type::OBJECT: {
-      json out = json::object();
-      auto& members = out.get_ref<json::object_t&>();
-      for (auto [key, value] : simdjson::dom::object(e))
-        members.insert_or_assign(std::string(key), to_json(value));
-      return out;
-    }
-    case element_type::ARRAY: {
-      simdjson::dom::array items(e);
-      json out = json::array();
-      auto& values = out.get_ref<json::array_t&>();
-      values.reserve(items.size());
-      for (auto value : items) values.push_back(to_json(value));
-      return out;
-    }
-    case element_type::STRING: return std::string(std::string_view(e));
-    case element_type::INT64: {
-      std::int64_t v(e);
-      if (v >= 0) return static_cast<std::uint64_t>(v);
-      return v;
-    }
-    case element_type::UINT64: return std::uint64_t(e);
-    case element_type::DOUBLE: return double(e);
-    case element_type::BOOL: return bool(e);
-    case element_type::NULL_VALUE: return nullptr;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 std::string dump_json(const json& value) {
@@ -72,11 +39,9 @@ std::string dump_json(const json& value) {
 // 64 bits, nesting past 1,024 levels) and decides that a body is invalid.
 json parse_json_body(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(body.data(), body.size()).get(root) == simdjson::SUCCESS) {
-    if (!root.is_object()) throw serialization_error("The request body must be a JSON object.");
-    return to_json(root);
+  if (auto fast = parse_json_fast(body)) {
+    if (!fast->is_object()) throw serialization_error("The request body must be a JSON object.");
+    return std::move(*fast);
   }
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) throw serialization_error("The request body is not valid JSON.");

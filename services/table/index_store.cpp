@@ -1,4 +1,5 @@
 #include "services/table/index_store.hpp"
+#include "emulator/fast_json.hpp"
 
 namespace serverlite::table {
 
@@ -66,7 +67,7 @@ std::vector<IndexEntry> run(store::Statement& st) {
                         static_cast<std::uint32_t>(st.column_int(0))};
     e.position.item = {st.column_text(3), st.column_text(4),
                        ItemStore::token_of(st.column_text(3))};
-    e.item = Json::parse(st.column_text(5));
+    e.item = parse_json(st.column_text(5));
     e.size = st.column_int(6);
     out.push_back(std::move(e));
   }

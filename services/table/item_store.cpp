@@ -2,16 +2,18 @@
 
 #include <utility>
 
+#include "emulator/fast_json.hpp"
 #include "emulator/md5.hpp"
 
 namespace serverlite::table {
 
 namespace {
 
-// A row read: its item parsed from `text`, or left as the text (`parse` off).
+// A row read: its item parsed from `text` (by simdjson: nlohmann's parser was half the cost of
+// reading an item), or left as the text (`parse` off).
 StoredItem stored(StoredKey key, std::int64_t size, std::string text, bool parse) {
   StoredItem out{std::move(key), nullptr, size, std::move(text)};
-  if (parse) out.item = Json::parse(std::exchange(out.text, {}));
+  if (parse) out.item = parse_json(std::exchange(out.text, {}));
   return out;
 }
 

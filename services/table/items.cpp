@@ -1,6 +1,7 @@
 // The item operations of the table engine (see engine.hpp).
 #include "services/table/engine.hpp"
 #include "services/table/engine_support.hpp"
+#include "emulator/fast_json.hpp"
 
 namespace serverlite::table {
 
@@ -38,7 +39,7 @@ ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json
         if (unparsed(request)) {
           // Unparsed rows (ItemStore without parse): only the page's last one is read, for
           // its key.
-          if (last) last_item = Json::parse(row.text);
+          if (last) last_item = parse_json(row.text);
           out.raw_items.push_back(std::move(row.text));
           out.raw = true;
           if (last) break;

@@ -8,6 +8,7 @@
 #include "emulator/fnv.hpp"
 #include "emulator/http/base64.hpp"
 #include "emulator/time_format.hpp"
+#include "emulator/fast_json.hpp"
 
 namespace serverlite::table {
 
@@ -434,9 +435,9 @@ std::vector<StreamRecord> StreamLog::read_after(const StreamDescription& stream,
     r.event_id = st->column_text(2);
     r.event_name = st->column_text(3);
     r.by_ttl = st->column_int(4) != 0;
-    r.keys = Json::parse(st->column_text(5));
-    if (!st->column_is_null(6)) r.new_image = Json::parse(st->column_text(6));
-    if (!st->column_is_null(7)) r.old_image = Json::parse(st->column_text(7));
+    r.keys = parse_json(st->column_text(5));
+    if (!st->column_is_null(6)) r.new_image = parse_json(st->column_text(6));
+    if (!st->column_is_null(7)) r.old_image = parse_json(st->column_text(7));
     r.size_bytes = st->column_int(8);
     r.view = stream.view;
     out.push_back(std::move(r));
