@@ -13,10 +13,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -96,7 +96,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     buffer_.commit(n);
     std::string_view got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     auto k = std::min(got.size(), h2_preface.size());
-    if (got.substr(0, k) != h2_preface.substr(0, k)) return read_header();
+    if (got.substr(0, k) != h2_preface.substr(0, k)) return read_request();
     if (got.size() < h2_preface.size()) return sniff();
     hand_over_to_h2(got);
   }
@@ -118,48 +118,67 @@ class Connection : public std::enable_shared_from_this<Connection> {
     server.h2_connections.push_back(h2);
   }
 
-  void read_header() {
+  // Reads the next request: what is buffered is parsed at once (the body usually comes with the
+  // header), and the socket is read only when the parser needs more. Beast's async_read did the
+  // same through two composed operations, each completion posted once more to the io loop.
+  void read_request() {
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(64 * 1024);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->on_header(ec);
-                             });
+    parser_->eager(true);
+    header_seen_ = false;
+    parse_buffered();
   }
 
-  void on_header(beast::error_code ec) {
-    busy_ = true;
-    // A declared Content-Length over the limit is refused before the body is read.
-    if (ec == bhttp::error::body_limit) return refuse_too_large();
-    if (ec) return fail(ec);
-    auto& req = parser_->get();
-    // curl and others wait up to a second for this before sending a body.
-    if (auto it = req.find(bhttp::field::expect);
-        it != req.end() && beast::iequals(it->value(), "100-continue")) {
-      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
-                                                                         req.version());
-      bhttp::async_write(stream_, *cont,
-                         [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
-                           if (ec) return self->fail(ec);
-                           self->read_body();
-                         });
-      return;
+  void parse_buffered() {
+    while (buffer_.size() > 0) {
+      beast::error_code ec;
+      std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      // A declared Content-Length over the limit is refused before the body is read.
+      if (ec == bhttp::error::body_limit) return refuse_too_large();
+      if (ec) return fail(ec);
+      if (parser_->is_done()) return on_request();
+      if (parser_->is_header_done() && !header_seen_) {
+        header_seen_ = true;
+        busy_ = true;
+        if (expects_continue()) return;
+      }
+      if (used == 0) break;
     }
-    read_body();
+    read_more();
   }
 
-  void read_body() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_request(ec);
-                      });
+  void read_more() {
+    auto room = beast::read_size(buffer_, 65536);
+    if (room == 0) return fail(bhttp::error::buffer_overflow);
+    stream_.async_read_some(buffer_.prepare(room),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->fail(ec);  // EOF included: no request ends there
+                              self->buffer_.commit(n);
+                              self->parse_buffered();
+                            });
   }
 
-  void on_request(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) return refuse_too_large();
-    if (ec) return fail(ec);
+  // curl and others wait up to a second for "100 Continue" before sending a body. True when it
+  // is being written (reading resumes after it).
+  bool expects_continue() {
+    auto& req = parser_->get();
+    auto it = req.find(bhttp::field::expect);
+    if (it == req.end() || !beast::iequals(it->value(), "100-continue")) return false;
+    auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                       req.version());
+    bhttp::async_write(stream_, *cont,
+                       [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
+                         if (ec) return self->fail(ec);
+                         self->parse_buffered();
+                       });
+    return true;
+  }
 
+  void on_request() {
+    busy_ = true;
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     Request req;
@@ -211,7 +230,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         self->busy_ = false;
                         if (ec) return self->fail(ec);
                         if (!keep || self->closing_) return self->close();
-                        self->read_header();
+                        self->read_request();
                       });
   }
 
@@ -232,6 +251,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_;
   std::string out_head_, out_body_;  // the answer being written (one at a time)
   bool keep_alive_ = true;
+  bool header_seen_ = false;  // of the request being read
   bool busy_ = false;
   bool closing_ = false;
   bool closed_ = false;

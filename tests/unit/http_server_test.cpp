@@ -158,6 +158,55 @@ TEST_F(ServerFixture, NoContentKeepsTheConnectionInStep) {
   EXPECT_TRUE(got.ends_with("\r\n\r\nafter")) << got;
 }
 
+// A request that arrives in pieces (header alone, then the body in two parts) is read whole.
+TEST_F(ServerFixture, ARequestInPiecesIsReadWhole) {
+  std::string seen;
+  Server server(io, [&](Request req, Responder respond) {
+    seen = req.body;
+    respond(Response::text(200, "ok"));
+  });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server.port());
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return std::string();
+    for (std::string part : {"POST / HTTP/1.1\r\nHost: h\r\nContent-Le", "ngth: 10\r\n\r\n",
+                             "hello", "world"}) {
+      send(fd, part.data(), part.size(), 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::string out;
+    char buf[1024];
+    while (out.find("\r\n\r\nok") == std::string::npos) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fd);
+    return out;
+  });
+  EXPECT_EQ(seen, "helloworld");
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK")) << got;
+}
+
+// Bytes that are not HTTP close the connection without calling the handler.
+TEST_F(ServerFixture, GarbageClosesTheConnection) {
+  int calls = 0;
+  Server server(io, [&](Request, Responder respond) {
+    ++calls;
+    respond(Response::text(200, "ok"));
+  });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] { return exchange(server.port(), "\x01\x02 not http\r\n\r\n"); });
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(got, "");
+}
+
 TEST_F(ServerFixture, ARespondentMayAnswerLater) {
   boost::asio::steady_timer timer(io);
   Server server(io, [&](Request, Responder respond) {
