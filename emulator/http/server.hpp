@@ -1,9 +1,9 @@
 // An HTTP/1.1 and HTTP/2 server: one listener, keep-alive connections, handlers that may answer
-// later (long polls, function invocations). HTTP/1.1 requests are read by Beast's parser, answers
-// written by append_response_head; a connection that opens with
-// the HTTP/2 preface (cleartext, prior knowledge: what the JavaScript SDK's Kinesis client sends
-// to an http:// endpoint) is handed to nghttp2 (h2_connection.*). Beast, Asio and nghttp2 stay
-// inside the .cpp files.
+// later (long polls, function invocations). HTTP/1.1 requests are read by Beast's parser and
+// answers written by append_response_head; a connection that opens with the HTTP/2 preface
+// (cleartext, prior knowledge: what the JavaScript SDK's Kinesis client sends to an http://
+// endpoint) is handed to nghttp2 (h2_connection.*). Beast, Asio and nghttp2 stay inside the .cpp
+// files.
 //
 // Threading: everything runs on the io_context's single thread; Handler and Responder are called
 // there. A connection reads its next request only after the handler answered the current one.
