@@ -17,8 +17,8 @@ namespace serverlite::http {
 namespace {
 
 // Sends raw bytes and reads until `responses` complete HTTP responses (by Content-Length).
-std::string exchange(std::uint16_t port, const std::string& raw, int responses = 1,
-                     const std::string& after_first_read = {}) {
+// A blocking client socket connected to 127.0.0.1:port (reads time out after 5 s), or -1.
+int connect_to(std::uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -26,7 +26,15 @@ std::string exchange(std::uint16_t port, const std::string& raw, int responses =
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
   timeval tv{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "connect failed";
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+  close(fd);
+  return -1;
+}
+
+std::string exchange(std::uint16_t port, const std::string& raw, int responses = 1,
+                     const std::string& after_first_read = {}) {
+  int fd = connect_to(port);
+  if (fd < 0) return "connect failed";
   send(fd, raw.data(), raw.size(), 0);
   std::string got;
   int complete = 0;
@@ -167,14 +175,8 @@ TEST_F(ServerFixture, ARequestInPiecesIsReadWhole) {
   });
   server.listen("127.0.0.1", 0);
   auto got = run_client([&] {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(server.port());
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return std::string();
+    int fd = connect_to(server.port());
+    if (fd < 0) return std::string("connect failed");
     for (std::string part : {"POST / HTTP/1.1\r\nHost: h\r\nContent-Le", "ngth: 10\r\n\r\n",
                              "hello", "world"}) {
       send(fd, part.data(), part.size(), 0);
