@@ -243,8 +243,8 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
       if (dropped_response_header(name)) continue;
       fields.emplace_back(std::move(name), std::move(h.value));
     }
-    // 1xx, 204 and 304 carry no content (RFC 9110 §8.6); HEAD's length describes the GET body.
-    bool no_content = res.status < 200 || res.status == 204 || res.status == 304;
+    // HEAD's length describes the GET body.
+    bool no_content = !response_has_body(res.status);
     if (!no_content) {
       auto length = std::to_string(res.body.size());
       fields.emplace_back("content-length", stream.head ? head_length.value_or(length) : length);

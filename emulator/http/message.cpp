@@ -49,6 +49,8 @@ Response& Response::add_header(std::string name, std::string value) {
   return *this;
 }
 
+bool response_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
+
 Response Response::json(int status, std::string body) {
   Response r;
   r.status = status;

@@ -47,6 +47,9 @@ struct Response {
   static Response text(int status, std::string body);
 };
 
+// Whether an answer with this status carries content: 1xx, 204 and 304 never do (RFC 9110 §6.4.1).
+bool response_has_body(int status);
+
 // How a handler answers. Call it exactly once, at once or later, on the io thread.
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request, Responder)>;

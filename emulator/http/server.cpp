@@ -270,8 +270,6 @@ bool is_token_char(char c) {
 
 }  // namespace
 
-bool response_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
-
 void append_response_head(const Response& res, bool keep_alive, std::string& out) {
   out += "HTTP/1.1 ";
   out += std::to_string(res.status);

@@ -57,6 +57,5 @@ class Server {
 // "Connection: close" is added unless `keep_alive`. CR and LF inside a header value become spaces,
 // and a header whose name is not an HTTP token is left out, so a handler cannot split the answer.
 void append_response_head(const Response& res, bool keep_alive, std::string& out);
-bool response_has_body(int status);
 
 }  // namespace serverlite::http
