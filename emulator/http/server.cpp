@@ -181,6 +181,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     busy_ = true;
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
+    head_ = msg.method() == bhttp::verb::head;
     Request req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
@@ -213,6 +214,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void refuse_too_large() {
     keep_alive_ = false;
+    head_ = false;
     write(Response::json(413, R"({"message":"Request Entity Too Large"})"));
   }
 
@@ -223,7 +225,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out_head_.clear();
     append_response_head(res, keep, out_head_);
     out_body_ = std::move(res.body);
-    if (!response_has_body(res.status)) out_body_.clear();
+    // A HEAD answer keeps the Content-Length a GET would get and sends no body.
+    if (head_ || !response_has_body(res.status)) out_body_.clear();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(out_body_)};
     asio::async_write(stream_, buffers,
                       [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
@@ -252,6 +255,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_head_, out_body_;  // the answer being written (one at a time)
   bool keep_alive_ = true;
   bool header_seen_ = false;  // of the request being read
+  bool head_ = false;         // the request being answered is a HEAD
   bool busy_ = false;
   bool closing_ = false;
   bool closed_ = false;

@@ -16,7 +16,8 @@
 namespace serverlite::http {
 namespace {
 
-// Sends raw bytes and reads until `responses` complete HTTP responses (by Content-Length).
+// Sends raw bytes and reads until `responses` complete HTTP responses (by Content-Length; the
+// first `bodiless` of them answer HEAD requests, so their Content-Length announces no body).
 // A blocking client socket connected to 127.0.0.1:port (reads time out after 5 s), or -1.
 int connect_to(std::uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -32,7 +33,7 @@ int connect_to(std::uint16_t port) {
 }
 
 std::string exchange(std::uint16_t port, const std::string& raw, int responses = 1,
-                     const std::string& after_first_read = {}) {
+                     const std::string& after_first_read = {}, int bodiless = 0) {
   int fd = connect_to(port);
   if (fd < 0) return "connect failed";
   send(fd, raw.data(), raw.size(), 0);
@@ -60,7 +61,9 @@ std::string exchange(std::uint16_t port, const std::string& raw, int responses =
         continue;
       }
       auto cl = head.find("Content-Length: ");
-      std::size_t len = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 16));
+      std::size_t len = cl == std::string::npos || complete < bodiless
+                            ? 0
+                            : std::stoul(head.substr(cl + 16));
       if (got.size() < head_end + 4 + len) break;
       pos = head_end + 4 + len;
       ++complete;
@@ -164,6 +167,23 @@ TEST_F(ServerFixture, NoContentKeepsTheConnectionInStep) {
       << got;
   EXPECT_NE(got.find("HTTP/1.1 200 OK"), std::string::npos);
   EXPECT_TRUE(got.ends_with("\r\n\r\nafter")) << got;
+}
+
+// A HEAD request gets the head a GET would (Content-Length included) and no body, so a kept-alive
+// connection reads the next answer from its first byte.
+TEST_F(ServerFixture, HeadGetsNoBodyAndTheConnectionStaysInStep) {
+  Server server(io, [&](Request req, Responder respond) {
+    respond(Response::text(200, req.method == "HEAD" ? "hello" : "after"));
+  });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client([&] {
+    return exchange(server.port(),
+                    "HEAD /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n", 2,
+                    {}, 1);
+  });
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Length: 5\r\n\r\n";
+  EXPECT_EQ(got, head + head + "after");
 }
 
 // A request that arrives in pieces (header alone, then the body in two parts) is read whole.
