@@ -380,10 +380,15 @@ bool all_old_on_failure(const Json& body) {
 }
 
 // ReturnConsumedCapacity TOTAL or INDEXES: {TableName, CapacityUnits} (and Table for INDEXES).
+// Whether the answer carries ConsumedCapacity (ReturnConsumedCapacity other than NONE).
+bool reports_capacity(const Json& body) {
+  return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
+}
+
 void add_capacity(Json& out, const Json& body, const std::string& table, double units,
                   bool read) {
+  if (!reports_capacity(body)) return;
   auto mode = aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE");
-  if (mode == "NONE") return;
   Json c = {{"TableName", table}, {"CapacityUnits", units}};
   c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
   if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
@@ -678,7 +683,7 @@ Json TableApi::put_item(Call& call) {
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
-                       all_old_on_failure(body)};
+                       all_old_on_failure(body), reports_capacity(body)};
   auto r = engine_.put_item(table, std::move(item), options);
   return write_answer(unwrap(r), body, table);
 }

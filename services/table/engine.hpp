@@ -46,6 +46,9 @@ struct WriteOptions {
   const ConditionExpression* condition = nullptr;  // ConditionExpression (or translated Expected)
   ReturnValues return_values = ReturnValues::None;
   bool all_old_on_condition_failure = false;  // ReturnValuesOnConditionCheckFailure: ALL_OLD
+  // Whether the caller reports the capacity consumed. When it does not, a PutItem that needs
+  // nothing else of the old item does not look it up: the write replaces it either way.
+  bool capacity = true;
 };
 
 struct WriteResult {

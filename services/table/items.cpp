@@ -251,8 +251,9 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
   // The old item is parsed only when something reads it; its size (capacity) is there either way.
   bool read_old = options.condition || options.return_values == ReturnValues::AllOld ||
                   needs_old_item(t);
+  bool look_up = read_old || options.capacity;
   db_.transaction([&] {
-    auto old = items_->get(table, key, read_old);
+    auto old = look_up ? items_->get(table, key, read_old) : std::nullopt;
     if (!condition_holds(old, options)) {
       failed = condition_failed(old, options);
       return;

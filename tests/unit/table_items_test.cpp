@@ -224,6 +224,27 @@ TEST_F(TableItemsTest, RawReadsGiveTheSameItemsAndPagesAsParsedOnes) {
   EXPECT_EQ(sks(*filtered), (std::vector<std::string>{"3", "5"}));
 }
 
+// A put that reports no capacity skips looking the old item up; it replaces it all the same.
+// One that reports capacity charges the larger of the old and the new item.
+TEST_F(TableItemsTest, APutReplacesTheOldItemWhetherOrNotItReportsCapacity) {
+  auto item = [](const std::string& v) {
+    return Json{{"pk", S("a")}, {"sk", N("1")}, {"v", S(v)}};
+  };
+  WriteOptions quiet;
+  quiet.capacity = false;
+  ASSERT_TRUE(engine.put_item("items", item(std::string(3000, 'x')), quiet).ok());
+  ASSERT_TRUE(engine.put_item("items", item("second"), quiet).ok());
+  auto got = engine.get_item("items", {{"pk", S("a")}, {"sk", N("1")}}, false);
+  ASSERT_TRUE(got.ok() && got->item);
+  EXPECT_EQ((*got->item)["v"], S("second"));
+  EXPECT_EQ(query("pk = :p", {{":p", S("a")}}).items.size(), 1u);
+
+  ASSERT_TRUE(engine.put_item("items", item(std::string(3000, 'y')), {}).ok());
+  auto charged = engine.put_item("items", item("small"), {});
+  ASSERT_TRUE(charged.ok());
+  EXPECT_EQ(charged->capacity_units, 3);  // the old item's 3 KB, not the new one's
+}
+
 TEST_F(TableItemsTest, BatchWritesAreAllOrNothing) {
   std::vector<TableEngine::BatchWrite> writes = {
       {"items", Json{{"pk", S("b")}, {"sk", N("1")}}, std::nullopt},
