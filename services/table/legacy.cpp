@@ -1,5 +1,6 @@
 #include "services/table/legacy.hpp"
 
+#include <algorithm>
 #include <array>
 #include <compare>
 #include <map>
@@ -637,15 +638,34 @@ Translated attributes_to_get(const Json& names) {
 }
 
 std::optional<std::string> mixing_error(const Json& request) {
-  auto present = [&request](const char* key) { return member(request, key) != nullptr; };
+  static constexpr std::array<std::string_view, 7> kLegacy = {
+      "AttributeUpdates", "AttributesToGet",     "Expected",     "QueryFilter",
+      "ScanFilter",       "ConditionalOperator", "KeyConditions"};
+  static constexpr std::array<std::string_view, 5> kExpressions = {
+      "UpdateExpression", "ProjectionExpression", "ConditionExpression", "FilterExpression",
+      "KeyConditionExpression"};
+  auto listed = [](const auto& names, std::string_view key) {
+    return std::find(names.begin(), names.end(), key) != names.end();
+  };
+  // One pass over the request's few members settles the usual case: no mixing.
+  if (!request.is_object()) return std::nullopt;
+  bool any_legacy = false, any_expression = false;
+  for (auto it = request.begin(); it != request.end(); ++it) {
+    if (it->is_null()) continue;
+    any_legacy = any_legacy || listed(kLegacy, it.key());
+    any_expression = any_expression || listed(kExpressions, it.key());
+  }
+  if (!any_legacy || !any_expression) return std::nullopt;
+
+  auto present = [&request](std::string_view key) {
+    return member(request, std::string(key)) != nullptr;
+  };
   std::vector<std::string_view> legacy;
-  for (const char* key : {"AttributeUpdates", "AttributesToGet", "Expected", "QueryFilter",
-                          "ScanFilter", "ConditionalOperator"}) {
-    if (present(key)) legacy.push_back(key);
+  for (std::string_view key : kLegacy) {
+    if (key != "KeyConditions" && present(key)) legacy.push_back(key);
   }
   std::vector<std::string_view> expressions;
-  for (const char* key : {"UpdateExpression", "ProjectionExpression", "ConditionExpression",
-                          "FilterExpression", "KeyConditionExpression"}) {
+  for (std::string_view key : kExpressions) {
     if (present(key)) expressions.push_back(key);
   }
   if (present("KeyConditionExpression") && present("KeyConditions")) {

@@ -526,6 +526,8 @@ TEST(TableLegacy, MixingError) {
             "Can not use both expression and non-expression parameters in the same request: "
             "Non-expression parameters: {AttributeUpdates, Expected, ConditionalOperator} "
             "Expression parameters: {UpdateExpression, ConditionExpression}");
+  // A member sent as null is absent.
+  EXPECT_EQ(mixing_error(j(R"({"AttributesToGet":null,"ProjectionExpression":"a"})")), std::nullopt);
   // KeyConditions beside a FilterExpression is accepted; beside KeyConditionExpression it is not.
   EXPECT_EQ(mixing_error(j(R"({"KeyConditions":{},"FilterExpression":"x"})")), std::nullopt);
   EXPECT_EQ(mixing_error(j(R"({"KeyConditions":{},"KeyConditionExpression":"x",
