@@ -1,7 +1,6 @@
 #include "emulator/aws/api_error.hpp"
 
-#include <array>
-#include <cstdio>
+#include <cstdint>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -39,12 +38,16 @@ std::string new_request_id() {
   std::uint64_t hi = rng(), lo = rng();
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  std::array<char, 37> buf{};
-  std::snprintf(buf.data(), buf.size(), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return std::string(buf.data(), 36);
+  // 8-4-4-4-12 hex digits: hi gives the first three groups, lo the last two.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  std::size_t at = 0;
+  auto put = [&](std::uint64_t bits, int digits) {
+    for (int i = digits - 1; i >= 0; --i) id[at++] = kHex[(bits >> (4 * i)) & 0xf];
+  };
+  put(hi >> 32, 8), ++at, put(hi >> 16, 4), ++at, put(hi, 4), ++at;
+  put(lo >> 48, 4), ++at, put(lo, 12);
+  return id;
 }
 
 }  // namespace serverlite::aws

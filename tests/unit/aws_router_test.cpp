@@ -143,6 +143,13 @@ TEST(ApiErrorRendering, RequestIdsAreVersion4Uuids) {
   ASSERT_EQ(id.size(), 36u);
   EXPECT_EQ(id[14], '4');
   EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);
+  const std::string hex = "0123456789abcdef";
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23)
+      EXPECT_EQ(id[i], '-') << id;
+    else
+      EXPECT_NE(hex.find(id[i]), std::string::npos) << id;
+  }
   EXPECT_NE(new_request_id(), id);
 }
 
