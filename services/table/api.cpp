@@ -379,16 +379,16 @@ bool all_old_on_failure(const Json& body) {
   return v == "ALL_OLD";
 }
 
-// ReturnConsumedCapacity TOTAL or INDEXES: {TableName, CapacityUnits} (and Table for INDEXES).
 // Whether the answer carries ConsumedCapacity (ReturnConsumedCapacity other than NONE).
 bool reports_capacity(const Json& body) {
   return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
 }
 
+// ReturnConsumedCapacity TOTAL or INDEXES: {TableName, CapacityUnits} (and Table for INDEXES).
 void add_capacity(Json& out, const Json& body, const std::string& table, double units,
                   bool read) {
-  if (!reports_capacity(body)) return;
   auto mode = aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE");
+  if (mode == "NONE") return;
   Json c = {{"TableName", table}, {"CapacityUnits", units}};
   c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
   if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
