@@ -40,7 +40,8 @@ class RecordThenReplay(unittest.TestCase):
 
     def record_session(self):
         with Serverlite(self.config, "--record", self.recording) as sl:
-            self.assertIn("recording to", sl.stderr())
+            # stderr is read by a thread of its own: wait for the line rather than race it.
+            self.assertTrue(sl.wait_for_log(lambda l: "recording to" in l), sl.stderr())
             get = urllib.request.Request(sl.gateway_url + "/hello?name=rec",
                                          headers={"Authorization": "Bearer s3cret"})
             self.assertEqual(json.loads(urllib.request.urlopen(get, timeout=30).read()),

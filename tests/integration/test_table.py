@@ -159,8 +159,9 @@ class TableManagement(ServerTestCase):
         self.assertIn("ResourceNotFoundException", r.stderr)
 
     def test_properties_not_applied_yet_are_warned_about(self):
-        self.assertIn("serverless.yml: resources.Resources.Orders.Properties.SSESpecification: "
-                      "not supported yet, ignored", self.sl.stderr())
+        warning = ("serverless.yml: resources.Resources.Orders.Properties.SSESpecification: "
+                   "not supported yet, ignored")
+        self.assertTrue(self.sl.wait_for_log(lambda l: warning in l), self.sl.stderr())
         self.assertNotIn("StreamSpecification: not supported", self.sl.stderr())
 
     def test_resource_indexes_and_stream(self):
