@@ -236,19 +236,13 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
     std::vector<std::pair<std::string, std::string>> fields;
     fields.reserve(res.headers.size() + 2);
     fields.emplace_back(":status", std::to_string(res.status));
-    std::optional<std::string> head_length;
     for (auto& h : res.headers) {
       auto name = lower(h.name);
-      if (name == "content-length") head_length = h.value;
-      if (dropped_response_header(name)) continue;
+      if (dropped_response_header(name)) continue;  // content-length among them: set below
       fields.emplace_back(std::move(name), std::move(h.value));
     }
-    // HEAD's length describes the GET body.
     bool no_content = !response_has_body(res.status);
-    if (!no_content) {
-      auto length = std::to_string(res.body.size());
-      fields.emplace_back("content-length", stream.head ? head_length.value_or(length) : length);
-    }
+    if (!no_content) fields.emplace_back("content-length", content_length(res, stream.head));
     if (no_content || stream.head) res.body.clear();
 
     std::vector<nghttp2_nv> nva;

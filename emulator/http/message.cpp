@@ -51,6 +51,14 @@ Response& Response::add_header(std::string name, std::string value) {
 
 bool response_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
+std::string content_length(const Response& res, bool head) {
+  if (auto declared = res.header("Content-Length");
+      head && declared && !declared->empty() &&
+      std::all_of(declared->begin(), declared->end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::string(*declared);
+  return std::to_string(res.body.size());
+}
+
 Response Response::json(int status, std::string body) {
   Response r;
   r.status = status;

@@ -50,6 +50,11 @@ struct Response {
 // Whether an answer with this status carries content: 1xx, 204 and 304 never do (RFC 9110 §6.4.1).
 bool response_has_body(int status);
 
+// The Content-Length of an answer with content: the body's size. An answer to HEAD describes the
+// GET it stands for, so there a handler's own Content-Length header counts when it is a number
+// (the body, sent or not, may then be empty).
+std::string content_length(const Response& res, bool head);
+
 // How a handler answers. Call it exactly once, at once or later, on the io thread.
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request, Responder)>;

@@ -223,9 +223,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void write(Response res) {
     bool keep = keep_alive_ && !closing_;
     out_head_.clear();
-    append_response_head(res, keep, out_head_);
+    append_response_head(res, keep, out_head_, head_);
     out_body_ = std::move(res.body);
-    // A HEAD answer keeps the Content-Length a GET would get and sends no body.
+    // A HEAD answer keeps the Content-Length a GET would get (see content_length), no body.
     if (head_ || !response_has_body(res.status)) out_body_.clear();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(out_body_)};
     asio::async_write(stream_, buffers,
@@ -274,7 +274,7 @@ bool is_token_char(char c) {
 
 }  // namespace
 
-void append_response_head(const Response& res, bool keep_alive, std::string& out) {
+void append_response_head(const Response& res, bool keep_alive, std::string& out, bool head) {
   out += "HTTP/1.1 ";
   out += std::to_string(res.status);
   out += ' ';
@@ -295,7 +295,7 @@ void append_response_head(const Response& res, bool keep_alive, std::string& out
   }
   if (response_has_body(res.status)) {
     out += "Content-Length: ";
-    out += std::to_string(res.body.size());
+    out += content_length(res, head);
     out += "\r\n";
   }
   if (!keep_alive) out += "Connection: close\r\n";

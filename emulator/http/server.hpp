@@ -53,9 +53,11 @@ class Server {
 // The status line and header block of `res` as an HTTP/1.1 answer puts them on the wire, blank
 // line included, appended to `out`; the body goes after it unchanged. The server frames the
 // message: a handler's Content-Length, Transfer-Encoding and Connection headers are left out,
-// Content-Length is the body's size (none for 1xx, 204 and 304, which carry no body), and
-// "Connection: close" is added unless `keep_alive`. CR and LF inside a header value become spaces,
-// and a header whose name is not an HTTP token is left out, so a handler cannot split the answer.
-void append_response_head(const Response& res, bool keep_alive, std::string& out);
+// Content-Length is content_length(res, head) (none for 1xx, 204 and 304, which carry no body;
+// `head` when answering a HEAD request), and "Connection: close" is added unless `keep_alive`. CR
+// and LF inside a header value become spaces, and a header whose name is not an HTTP token is left
+// out, so a handler cannot split the answer.
+void append_response_head(const Response& res, bool keep_alive, std::string& out,
+                          bool head = false);
 
 }  // namespace serverlite::http

@@ -276,6 +276,21 @@ TEST_F(H2Fixture, HeadAndSplitCookies) {
   EXPECT_EQ(client.replies[head].header("content-length"), "10");  // what GET would send
 }
 
+// A handler that answers HEAD with no body may declare the GET's length itself.
+TEST_F(H2Fixture, HeadKeepsTheLengthTheHandlerDeclares) {
+  Server server(io, [&](Request, Responder respond) {
+    Response res = Response::text(200, "");
+    res.add_header("Content-Length", "1234");
+    respond(std::move(res));
+  });
+  server.listen("127.0.0.1", 0);
+  H2Client client(server.port());
+  auto head = client.submit("HEAD", "/");
+  ASSERT_TRUE(run_client([&] { return client.run_until_done(); }));
+  EXPECT_EQ(client.replies[head].status, 200);
+  EXPECT_EQ(client.replies[head].header("content-length"), "1234");
+}
+
 TEST_F(H2Fixture, LargeBodiesBothWays) {
   // A Kinesis PutRecords body may be 5 MB; it must pass the flow-control windows.
   std::string big(5 * 1024 * 1024 + 7, 'k');

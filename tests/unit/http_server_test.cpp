@@ -138,6 +138,22 @@ TEST(ResponseHead, FramesTheAnswer) {
             "X-Split: a  Injected: yes\r\nContent-Length: 4\r\n\r\n");
 }
 
+// An answer to HEAD may declare the length of the GET it stands for; a declared length that is
+// not a number, or one on an answer to anything else, gives way to the body's size.
+TEST(ResponseHead, AHeadAnswerKeepsTheLengthItDeclares) {
+  Response declared = Response::text(200, "");
+  declared.add_header("Content-Length", "42");
+  std::string out;
+  append_response_head(declared, true, out, /*head=*/true);
+  EXPECT_NE(out.find("\r\nContent-Length: 42\r\n"), std::string::npos) << out;
+  EXPECT_EQ(content_length(declared, false), "0");
+
+  Response odd = Response::text(200, "abc");
+  odd.add_header("Content-Length", "4 2");
+  EXPECT_EQ(content_length(odd, true), "3");
+  EXPECT_EQ(content_length(Response::text(200, "hello"), true), "5");
+}
+
 TEST(ResponseHead, NoContentAndNotModifiedHaveNoLength) {
   for (int status : {204, 304}) {
     Response res;
@@ -184,6 +200,21 @@ TEST_F(ServerFixture, HeadGetsNoBodyAndTheConnectionStaysInStep) {
   std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
                      "Content-Length: 5\r\n\r\n";
   EXPECT_EQ(got, head + head + "after");
+}
+
+// Over the wire too: a HEAD answer with no body keeps the length its handler declared.
+TEST_F(ServerFixture, HeadKeepsTheLengthTheHandlerDeclares) {
+  Server server(io, [&](Request, Responder respond) {
+    Response res = Response::text(200, "");
+    res.add_header("Content-Length", "1234");
+    respond(std::move(res));
+  });
+  server.listen("127.0.0.1", 0);
+  auto got = run_client(
+      [&] { return exchange(server.port(), "HEAD /a HTTP/1.1\r\nHost: h\r\n\r\n", 1, {}, 1); });
+  EXPECT_EQ(
+      got,
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 1234\r\n\r\n");
 }
 
 // A request that arrives in pieces (header alone, then the body in two parts) is read whole.
