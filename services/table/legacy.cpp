@@ -638,21 +638,22 @@ Translated attributes_to_get(const Json& names) {
 }
 
 std::optional<std::string> mixing_error(const Json& request) {
-  static constexpr std::array<std::string_view, 7> kLegacy = {
-      "AttributeUpdates", "AttributesToGet",     "Expected",     "QueryFilter",
-      "ScanFilter",       "ConditionalOperator", "KeyConditions"};
+  static constexpr std::array<std::string_view, 6> kLegacy = {
+      "AttributeUpdates", "AttributesToGet", "Expected",
+      "QueryFilter",      "ScanFilter",      "ConditionalOperator"};
   static constexpr std::array<std::string_view, 5> kExpressions = {
       "UpdateExpression", "ProjectionExpression", "ConditionExpression", "FilterExpression",
       "KeyConditionExpression"};
   auto listed = [](const auto& names, std::string_view key) {
     return std::find(names.begin(), names.end(), key) != names.end();
   };
-  // One pass over the request's few members settles the usual case: no mixing.
+  // One pass over the request's few members settles the usual case: no mixing. KeyConditions
+  // counts only beside KeyConditionExpression, which the full check below looks at.
   if (!request.is_object()) return std::nullopt;
   bool any_legacy = false, any_expression = false;
   for (auto it = request.begin(); it != request.end(); ++it) {
     if (it->is_null()) continue;
-    any_legacy = any_legacy || listed(kLegacy, it.key());
+    any_legacy = any_legacy || listed(kLegacy, it.key()) || it.key() == "KeyConditions";
     any_expression = any_expression || listed(kExpressions, it.key());
   }
   if (!any_legacy || !any_expression) return std::nullopt;
@@ -662,7 +663,7 @@ std::optional<std::string> mixing_error(const Json& request) {
   };
   std::vector<std::string_view> legacy;
   for (std::string_view key : kLegacy) {
-    if (key != "KeyConditions" && present(key)) legacy.push_back(key);
+    if (present(key)) legacy.push_back(key);
   }
   std::vector<std::string_view> expressions;
   for (std::string_view key : kExpressions) {
