@@ -248,7 +248,8 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
   const StoredKey& key = now->key;
   std::optional<Error> failed;
   WriteResult out;
-  // The old item is parsed only when something reads it; its size (capacity) is there either way.
+  // The old item is parsed only when something reads it, and looked up at all only for that or
+  // for its size (the capacity reported).
   bool read_old = options.condition || options.return_values == ReturnValues::AllOld ||
                   needs_old_item(t);
   bool look_up = read_old || options.capacity;
