@@ -9,6 +9,7 @@
 
 #include "emulator/http/base64.hpp"
 #include "emulator/replay/shapes.hpp"
+#include "emulator/time_format.hpp"
 
 namespace serverlite::replay {
 
@@ -604,70 +605,7 @@ std::vector<Case> load_cases(const std::filesystem::path& path) {
   return out;
 }
 
-std::optional<std::int64_t> parse_timestamp(const std::string& text) {
-  std::size_t i = 0;
-  auto digits = [&](std::size_t n, int& out) {
-    if (i + n > text.size()) return false;
-    out = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      char ch = text[i + k];
-      if (ch < '0' || ch > '9') return false;
-      out = out * 10 + (ch - '0');
-    }
-    i += n;
-    return true;
-  };
-  auto lit = [&](char ch) {
-    if (i < text.size() && text[i] == ch) {
-      ++i;
-      return true;
-    }
-    return false;
-  };
-  int y, mo, d, h = 0, mi = 0, s = 0;
-  if (!digits(4, y) || !lit('-') || !digits(2, mo) || !lit('-') || !digits(2, d))
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
-  std::int64_t millis = 0, offset_min = 0;
-  if (i < text.size()) {
-    if (!lit('T') && !lit('t') && !lit(' ')) return std::nullopt;
-    if (!digits(2, h) || !lit(':') || !digits(2, mi)) return std::nullopt;
-    if (lit(':')) {
-      if (!digits(2, s)) return std::nullopt;
-      if (lit('.') || lit(',')) {
-        std::size_t start = i;
-        std::int64_t scale = 100;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-          millis += (text[i] - '0') * scale;
-          scale /= 10;
-          ++i;
-        }
-        if (i == start) return std::nullopt;
-      }
-    }
-    if (h > 23 || mi > 59 || s > 60) return std::nullopt;
-    if (lit('Z') || lit('z')) {
-    } else if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-      int sign = text[i] == '-' ? -1 : 1;
-      ++i;
-      int oh, om = 0;
-      if (!digits(2, oh)) return std::nullopt;
-      lit(':');
-      if (i < text.size() && !digits(2, om)) return std::nullopt;
-      offset_min = sign * (oh * 60 + om);
-    }
-  }
-  if (i != text.size()) return std::nullopt;
-  // Days from the civil date (Howard Hinnant's algorithm).
-  int yy = mo <= 2 ? y - 1 : y;
-  int era = (yy >= 0 ? yy : yy - 399) / 400;
-  int yoe = yy - era * 400;
-  int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
-  return secs * 1000 + millis;
-}
+std::optional<std::int64_t> parse_timestamp(const std::string& text) { return parse_iso8601(text); }
 
 json to_wire_value(const json& v) {
   switch (v.type()) {
