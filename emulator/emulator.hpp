@@ -1,5 +1,6 @@
-// One running serverlite: the AWS endpoint, the gateway listener, the function pools and the
-// store, wired together. `serverlite up` is main() around this; tests may run it in-process.
+// One running serverlite: the AWS endpoint, the gateway listener, the function pools, the store,
+// the clock and the delivery by ARN, and the list of services (emulator/platform/service.hpp)
+// that plug into them. `serverlite up` is main() around this; tests may run it in-process.
 //
 // Threading: everything lives on the one io_context thread that runs it.
 #pragma once
@@ -16,26 +17,14 @@
 #include "emulator/app/app_spec.hpp"
 #include "emulator/http/message.hpp"
 #include "emulator/invoker/invoker.hpp"
+#include "emulator/platform/options.hpp"
+#include "emulator/platform/service.hpp"
 
 namespace boost::asio {
 class io_context;
 }
 
 namespace serverlite {
-
-struct UpOptions {
-  std::string host = "127.0.0.1";
-  std::uint16_t aws_port = 4566;
-  std::uint16_t gateway_port = 3000;
-  std::optional<std::filesystem::path> state_dir;  // nullopt: in memory (--ephemeral)
-  std::chrono::milliseconds gateway_timeout{29000};
-  std::chrono::milliseconds shutdown_grace{3000};
-  // Kinesis's per-shard throughput limits (ProvisionedThroughputExceededException); off unless
-  // `up --stream-throughput-limits`.
-  bool stream_throughput_limits = false;
-  // How long a group of writes may wait for the io loop to run dry (Emulator::enable_idle_flush).
-  std::chrono::microseconds group_commit_cap{500};
-};
 
 // Evaluates what the app could not know before serverlite ran: CloudFormation functions in
 // function environments (a queue's URL names the AWS endpoint). Returns warnings for what no
@@ -44,8 +33,10 @@ std::vector<std::string> prepare_app(app::AppSpec& app, const std::string& aws_e
 
 class Emulator {
  public:
-  // `app` is completed by start() (prepare_app) and read-only afterwards.
-  Emulator(boost::asio::io_context& io, app::AppSpec& app, UpOptions options);
+  // `app` is completed by start() (prepare_app) and read-only afterwards. `services` are the
+  // services it serves, in the order they open.
+  Emulator(boost::asio::io_context& io, app::AppSpec& app, UpOptions options,
+           platform::ServiceList services = builtin_services());
   ~Emulator();
 
   // Opens the store and both listeners, then prepares the app. Throws std::exception with a
@@ -81,16 +72,24 @@ class Emulator {
   std::string evaluate_arn(const std::string& json_text, const std::string& key_path);
   void set_invocation_observer(InvocationObserver observer);
 
+  // The clock every service reads (virtual with UpOptions::virtual_clock), and delivery by ARN
+  // to the services that claimed them (valid after start()).
+  platform::Clock& clock();
+  platform::Delivery& delivery();
+  // The virtual clock: moves it to `to`, running what falls due in time order and waiting, after
+  // each step, for the invocations it started to end; then calls `done` with nothing, or with why
+  // it could not (a real clock, a time before now, another advance under way). On the io thread.
+  void advance_clock(std::chrono::system_clock::time_point to,
+                     std::function<void(std::string error)> done);
+  // Every service's state emptied and serverless.yml's resources created again; warm workers
+  // stay. Returns warnings. On the io thread.
+  std::vector<std::string> reset();
+
   // Stops accepting, lets running invocations finish (up to the grace period), stops the
   // workers, closes connections; then calls `done`.
   void shutdown(std::function<void()> done);
 
  private:
-  void start_queue_triggers();
-  std::vector<std::string> start_stream_triggers();
-  bool send_failure_record(const std::string& arn, const std::string& body, std::string& error);
-  std::optional<std::string> table_stream_arn(const std::string& arn);
-
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -30,6 +30,7 @@
 #include "emulator/replay/recorder.hpp"
 #include "emulator/replay/runner.hpp"
 #include "emulator/samples/samples.hpp"
+#include "emulator/time_format.hpp"
 
 namespace {
 
@@ -404,6 +405,16 @@ int main(int argc, char** argv) {
   up_cmd->add_flag("--stream-throughput-limits", up.stream_throughput_limits,
                    "Enforce Kinesis's per-shard limits (1 MiB/s or 1000 records/s in, 2 MiB/s "
                    "out) with ProvisionedThroughputExceededException");
+  std::string clock_kind = "real";
+  up_cmd->add_option("--clock", clock_kind,
+                     "real, or virtual[=2026-01-01T00:00:00Z]: a clock that starts at that time "
+                     "(default: now) and moves only through POST /_serverlite/clock")
+      ->capture_default_str()
+      ->check([](const std::string& value) -> std::string {
+        if (value == "real" || value == "virtual") return "";
+        if (value.starts_with("virtual=") && parse_iso8601(value.substr(8))) return "";
+        return "expected real, virtual or virtual=ISO-8601-TIME, got " + value;
+      });
 
   RecordOptions record;
   up_cmd->add_option("--record", record.file,
@@ -462,6 +473,12 @@ int main(int argc, char** argv) {
 
   if (up_cmd->parsed()) {
     up.gateway_timeout = std::chrono::milliseconds(static_cast<long>(gateway_timeout_s * 1000));
+    if (clock_kind == "virtual")
+      up.virtual_clock = std::chrono::time_point_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now());
+    else if (clock_kind.starts_with("virtual="))
+      up.virtual_clock = std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(*parse_iso8601(clock_kind.substr(8))));
     return run_up(up_common, up, ephemeral, state, record);
   }
   if (invoke_cmd->parsed()) return run_invoke(invoke_common, function, event_path, aws_endpoint);

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <set>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "emulator/events/filter_pattern.hpp"
@@ -14,18 +12,17 @@
 
 namespace serverlite::events {
 
-namespace asio = boost::asio;
 using Json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 struct QueueTrigger::Impl {
-  explicit Impl(asio::io_context& io) : timer(io) {}
-  asio::steady_timer timer;
+  explicit Impl(platform::Clock& clock) : clock(clock), timer(clock) {}
+  platform::Clock& clock;
+  platform::ClockTimer timer;
 };
 
-QueueTrigger::QueueTrigger(asio::io_context& io, queue::QueueEngine& engine,
+QueueTrigger::QueueTrigger(platform::Clock& clock, queue::QueueEngine& engine,
                            invoker::Invoker& invoker, QueueTriggerSpec spec)
-    : impl_(std::make_unique<Impl>(io)), engine_(engine), invoker_(invoker), spec_(std::move(spec)) {}
+    : impl_(std::make_unique<Impl>(clock)), engine_(engine), invoker_(invoker), spec_(std::move(spec)) {}
 
 QueueTrigger::~QueueTrigger() = default;
 
@@ -75,32 +72,30 @@ void QueueTrigger::poll() {
       if (!reported_missing_queue_)
         log("sqs trigger: " + got.error().message + " (" + spec_.queue_arn + "); retrying");
       reported_missing_queue_ = true;
-      return wait_until(Clock::now() + std::chrono::seconds(1));
+      return wait_until(impl_->clock.now() + std::chrono::seconds(1));
     }
     reported_missing_queue_ = false;
     if (got->messages.empty()) break;
     if (batch_.empty())
-      window_ends_ = Clock::now() + std::chrono::seconds(spec_.event.maximum_batching_window_seconds);
+      window_ends_ = impl_->clock.now() + std::chrono::seconds(spec_.event.maximum_batching_window_seconds);
     std::vector<queue::ReceivedMessage> filtered_out;
     for (auto& m : got->messages)
       (passes_filters(m) ? batch_ : filtered_out).push_back(std::move(m));
     delete_messages(filtered_out);
   }
   bool full = static_cast<int>(batch_.size()) >= batch_size;
-  if (!batch_.empty() && (full || Clock::now() >= window_ends_)) return invoke();
+  if (!batch_.empty() && (full || impl_->clock.now() >= window_ends_)) return invoke();
   if (!batch_.empty()) return wait_until(window_ends_);
   // Nothing to do: wait for the next delayed or in-flight message, or a wake from the engine.
   auto next = engine_.next_visible_at(spec_.queue_name);
-  auto when = Clock::now() + std::chrono::seconds(20);
-  if (next)
-    when = std::min(when, Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                             *next - std::chrono::system_clock::now()));
+  auto when = impl_->clock.now() + std::chrono::seconds(20);
+  if (next) when = std::min(when, *next);
   wait_until(when);
 }
 
-void QueueTrigger::wait_until(Clock::time_point when) {
+void QueueTrigger::wait_until(platform::WallTime when) {
   impl_->timer.expires_at(when);
-  impl_->timer.async_wait([self = shared_from_this()](boost::system::error_code) {
+  impl_->timer.async_wait([self = shared_from_this()](bool) {
     if (!self->stopped_) self->poll();
   });
 }
@@ -132,7 +127,7 @@ void QueueTrigger::on_result(std::vector<queue::ReceivedMessage> batch,
       return poll();
     case InvokeStatus::Throttled:
       // Lambda backs off and retries; the messages stay in flight until their timeout.
-      return wait_until(Clock::now() + std::chrono::seconds(1));
+      return wait_until(impl_->clock.now() + std::chrono::seconds(1));
     case InvokeStatus::ShuttingDown:
       return;
   }

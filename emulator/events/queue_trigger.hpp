@@ -13,11 +13,8 @@
 
 #include "emulator/app/app_spec.hpp"
 #include "emulator/invoker/invoker.hpp"
+#include "emulator/platform/clock.hpp"
 #include "services/queue/engine.hpp"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace serverlite::events {
 
@@ -31,7 +28,7 @@ struct QueueTriggerSpec {
 
 class QueueTrigger : public std::enable_shared_from_this<QueueTrigger> {
  public:
-  QueueTrigger(boost::asio::io_context& io, queue::QueueEngine& engine, invoker::Invoker& invoker,
+  QueueTrigger(platform::Clock& clock, queue::QueueEngine& engine, invoker::Invoker& invoker,
                QueueTriggerSpec spec);
   ~QueueTrigger();
 
@@ -45,7 +42,7 @@ class QueueTrigger : public std::enable_shared_from_this<QueueTrigger> {
 
  private:
   void poll();
-  void wait_until(std::chrono::steady_clock::time_point when);
+  void wait_until(platform::WallTime when);
   void invoke();
   void on_result(std::vector<queue::ReceivedMessage> batch, invoker::InvokeResult result);
   void delete_messages(const std::vector<queue::ReceivedMessage>& messages);
@@ -58,7 +55,7 @@ class QueueTrigger : public std::enable_shared_from_this<QueueTrigger> {
   invoker::Invoker& invoker_;
   QueueTriggerSpec spec_;
   std::vector<queue::ReceivedMessage> batch_;
-  std::chrono::steady_clock::time_point window_ends_;
+  platform::WallTime window_ends_;
   bool in_flight_ = false;
   bool stopped_ = false;
   bool reported_missing_queue_ = false;

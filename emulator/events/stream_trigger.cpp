@@ -42,10 +42,8 @@ constexpr Clock::duration kFirstBackoff = 100ms;
 constexpr Clock::duration kMaxBackoff = 2s;
 constexpr int kSchemaVersion = 1;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 // FNV-1a: a stable hash, so a key always lands in the same lane.
@@ -416,6 +414,10 @@ struct StreamTrigger::Impl : std::enable_shared_from_this<Impl> {
     lane.batch = std::move(b);
     lane.backoff = kFirstBackoff;
     invoke(s, index);
+  }
+
+  std::int64_t now_ms() const {
+    return epoch_ms(spec.clock ? spec.clock() : std::chrono::system_clock::now());
   }
 
   bool too_old(const Batch& b) const {

@@ -14,6 +14,7 @@
 // Threading: owned by the io thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +37,9 @@ struct StreamTriggerSpec {
   app::StreamEventSpec event;
   // The on-failure destination's ARN, evaluated; empty when none.
   std::string on_failure_arn;
+  // The service clock: record ages and failure records' timestamps (the system clock if unset).
+  // The trigger's own pacing (polls, backoff, batching windows) stays on real time.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 // Delivers a failure record (JSON text) to a destination ARN (an SQS queue). Returns false, with

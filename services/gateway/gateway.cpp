@@ -225,7 +225,7 @@ void Gateway::Impl::dispatch(app::ApiKind kind, const RouteRef& ref, RouteInfo i
     context.extended_request_id = pending->extended_request_id;
     context.api_id = kind == app::ApiKind::Rest ? rest_api_id : http_api_id;
     context.domain_name = std::string(request.header("Host").value_or("localhost"));
-    context.time = std::chrono::system_clock::now();
+    context.time = options.clock ? options.clock() : std::chrono::system_clock::now();
     auto event = kind == app::ApiKind::Rest ? rest_event(request, rest_path, info, context)
                                             : http_api_event(request, info, context);
     // Header bytes that are not UTF-8 become U+FFFD rather than failing the request.

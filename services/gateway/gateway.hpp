@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,8 @@ namespace serverlite::gateway {
 
 struct GatewayOptions {
   std::chrono::milliseconds integration_timeout{29000};  // API Gateway's own limit
+  // The service clock, for the events' request times (the system clock when unset).
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 // Owned by the io thread: construct, call and destroy it there. `app` and `invoker` must outlive

@@ -340,8 +340,8 @@ std::vector<std::string> QueueApi::action_names() {
   return names;
 }
 
-QueueApi::QueueApi(asio::io_context& io, QueueEngine& engine, std::string endpoint_url)
-    : io_(io), engine_(engine), endpoint_url_(std::move(endpoint_url)) {}
+QueueApi::QueueApi(platform::Clock& clock, QueueEngine& engine, std::string endpoint_url)
+    : clock_(clock), engine_(engine), endpoint_url_(std::move(endpoint_url)) {}
 
 QueueApi::~QueueApi() = default;
 
@@ -632,13 +632,17 @@ Json received_json(const ReceiveMessageResult& res) {
 // A ReceiveMessage that found nothing and may wait: it is retried when the engine says a message
 // of its queue became receivable, when the next delayed or in-flight one is due, and at its end.
 struct QueueApi::Waiter {
-  Waiter(asio::io_context& io, std::shared_ptr<Call> call, ReceiveMessageRequest request,
+  Waiter(platform::Clock& clock, std::shared_ptr<Call> call, ReceiveMessageRequest request,
          std::chrono::steady_clock::time_point deadline)
-      : call(std::move(call)), request(std::move(request)), deadline(deadline), timer(io) {}
+      : call(std::move(call)), request(std::move(request)), deadline(deadline),
+        deadline_timer(clock.io()), visible_timer(clock) {}
   std::shared_ptr<Call> call;
   ReceiveMessageRequest request;
+  // WaitTimeSeconds is how long the client's connection stays open: real seconds, whichever
+  // clock the queue runs on. A message becoming visible is queue time: the service clock.
   std::chrono::steady_clock::time_point deadline;
-  asio::steady_timer timer;
+  asio::steady_timer deadline_timer;
+  platform::ClockTimer visible_timer;
   bool done = false;
 };
 
@@ -661,23 +665,23 @@ void QueueApi::receive_message(Call& call) {
   if (!res.messages.empty() || wait <= 0) return finish(call, received_json(res));
 
   auto waiter = std::make_shared<Waiter>(
-      io_, call.self.lock(), req, std::chrono::steady_clock::now() + std::chrono::seconds(wait));
+      clock_, call.self.lock(), req, std::chrono::steady_clock::now() + std::chrono::seconds(wait));
   waiters_[req.queue_name].push_back(waiter);
+  // Runs on expiry and on cancel (wake): either way, try again. `done` is checked first, so a
+  // waiter that outlives the API (shutdown) never touches it.
+  waiter->deadline_timer.expires_at(waiter->deadline);
+  waiter->deadline_timer.async_wait([this, waiter](boost::system::error_code) {
+    if (!waiter->done) retry(waiter);
+  });
   schedule(waiter);
 }
 
 void QueueApi::schedule(const std::shared_ptr<Waiter>& waiter) {
-  auto due = waiter->deadline;
-  if (auto next = engine_.next_visible_at(waiter->request.queue_name)) {
-    auto in = *next - std::chrono::system_clock::now();
-    due = std::min(due, std::chrono::steady_clock::now() +
-                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(in));
-  }
-  waiter->timer.expires_at(due);
-  // Runs on expiry and on cancel (wake): either way, try again. `done` is checked first, so a
-  // waiter that outlives the API (shutdown) never touches it.
-  waiter->timer.async_wait([this, waiter](boost::system::error_code) {
-    if (!waiter->done) retry(waiter);
+  auto next = engine_.next_visible_at(waiter->request.queue_name);
+  if (!next) return;  // the deadline, or a wake from the engine, retries it
+  waiter->visible_timer.expires_at(*next);
+  waiter->visible_timer.async_wait([this, waiter](bool cancelled) {
+    if (!cancelled && !waiter->done) retry(waiter);
   });
 }
 
@@ -686,6 +690,8 @@ void QueueApi::retry(const std::shared_ptr<Waiter>& waiter) {
   bool expired = std::chrono::steady_clock::now() >= waiter->deadline;
   if (result && result->messages.empty() && !expired) return schedule(waiter);
   waiter->done = true;
+  waiter->visible_timer.cancel();
+  waiter->deadline_timer.cancel();
   std::erase(waiters_[waiter->request.queue_name], waiter);
   if (!result) {
     const auto& e = result.error();
@@ -698,7 +704,8 @@ void QueueApi::retry(const std::shared_ptr<Waiter>& waiter) {
 void QueueApi::wake(const std::string& queue_name) {
   auto it = waiters_.find(queue_name);
   if (it == waiters_.end()) return;
-  for (auto& w : it->second) w->timer.cancel();  // each retries from its handler
+  // Each retries, after the work queued now (as a cancelled timer's handler would).
+  for (auto& w : it->second) w->deadline_timer.cancel();
 }
 
 void QueueApi::shutdown() {
@@ -708,7 +715,8 @@ void QueueApi::shutdown() {
     for (auto& w : list) {
       if (w->done) continue;
       w->done = true;
-      w->timer.cancel();
+      w->deadline_timer.cancel();
+      w->visible_timer.cancel();
       finish(*w->call, Json::object());  // an empty receive, as when the wait ends
     }
 }

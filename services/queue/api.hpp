@@ -2,8 +2,9 @@
 // current SDKs) and the query protocol (`Action=<Action>` forms, XML answers; older SDKs and
 // CLIs). Both decode into the engine's typed requests through one Input interface, run the same
 // operation from one dispatch table, and encode one JSON-shaped result, written as XML by rules
-// for the query protocol. Long polling (WaitTimeSeconds) waits here, on Asio timers and the
-// engine's on-visible hook, never by busy polling.
+// for the query protocol. Long polling (WaitTimeSeconds) waits here, on timers (the deadline in real
+// seconds, the next message's visibility on the service clock) and the engine's on-visible hook,
+// never by busy polling.
 //
 // Threading: owned by the io thread, like the engine.
 #pragma once
@@ -18,18 +19,15 @@
 
 #include "emulator/aws/api_error.hpp"
 #include "emulator/http/message.hpp"
+#include "emulator/platform/clock.hpp"
 #include "services/queue/engine.hpp"
-
-namespace boost::asio {
-class io_context;
-}
 
 namespace serverlite::queue {
 
 class QueueApi {
  public:
   // `endpoint_url` ("http://127.0.0.1:4566") is the base of the queue URLs answered.
-  QueueApi(boost::asio::io_context& io, QueueEngine& engine, std::string endpoint_url);
+  QueueApi(platform::Clock& clock, QueueEngine& engine, std::string endpoint_url);
   ~QueueApi();
 
   void handle_json(http::Request request, http::Responder respond);
@@ -80,7 +78,7 @@ class QueueApi {
   void schedule(const std::shared_ptr<Waiter>& waiter);
   void retry(const std::shared_ptr<Waiter>& waiter);
 
-  boost::asio::io_context& io_;
+  platform::Clock& clock_;
   QueueEngine& engine_;
   std::string endpoint_url_;
   std::map<std::string, std::vector<std::shared_ptr<Waiter>>> waiters_;  // by queue name

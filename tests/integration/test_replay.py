@@ -210,6 +210,22 @@ class ReplayThroughServices(unittest.TestCase):
         r = replay(app_path("demo"), path)  # max: back to back
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def test_timestamped_cases_run_on_the_clock_at_their_times(self):
+        # The gateway stamps the event with serverlite's clock, moved to each case's own time.
+        path = self.cases([
+            {"name": "at ten", "timestamp": "2026-01-01T10:00:00.000Z",
+             "http": {"method": "GET", "path": "/echo2/clock"},
+             "expect": {"status": 200, "body": {"event": {"requestContext": {
+                 "timeEpoch": 1767261600000}}}, "match": "subset"}},
+            {"name": "a minute later", "timestamp": "2026-01-01T10:01:00.000Z",
+             "http": {"method": "GET", "path": "/echo2/clock"},
+             "expect": {"status": 200, "body": {"event": {"requestContext": {
+                 "timeEpoch": 1767261660000}}}, "match": "subset"}},
+        ])
+        r = replay(app_path("demo"), path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("2 passed, 0 failed", r.stdout)
+
     def test_bad_case_files_exit_2_naming_the_line(self):
         path = self.cases([{"function": "hello", "event": {}},
                            {"function": "hello", "expct": {"status": 200}}])

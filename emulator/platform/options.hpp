@@ -1,0 +1,29 @@
+// What `serverlite up` is told on its command line, as every part of it reads it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace serverlite {
+
+struct UpOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t aws_port = 4566;
+  std::uint16_t gateway_port = 3000;
+  std::optional<std::filesystem::path> state_dir;  // nullopt: in memory (--ephemeral)
+  std::chrono::milliseconds gateway_timeout{29000};
+  std::chrono::milliseconds shutdown_grace{3000};
+  // Kinesis's per-shard throughput limits (ProvisionedThroughputExceededException); off unless
+  // `up --stream-throughput-limits`.
+  bool stream_throughput_limits = false;
+  // How long a group of writes may wait for the io loop to run dry (Emulator::enable_idle_flush).
+  std::chrono::microseconds group_commit_cap{500};
+  // `--clock virtual[=TIME]`: the virtual clock, starting at this time (the real time when the
+  // option names none). nullopt: the real clock.
+  std::optional<std::chrono::system_clock::time_point> virtual_clock;
+};
+
+}  // namespace serverlite
