@@ -1,4 +1,4 @@
-// `stream` events in serverless.yml (emulator/app/loader.cpp): Kinesis and DynamoDB stream
+// `stream` events in serverless.yml (emulator/app/loader_events.cpp): Kinesis and DynamoDB stream
 // triggers, in the Serverless Framework's forms.
 #include <filesystem>
 #include <fstream>
