@@ -1,0 +1,571 @@
+// The item operations of the DynamoDB front: PutItem, GetItem, DeleteItem, UpdateItem, Query,
+// Scan, BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems (see api.hpp).
+#include <deque>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/aws/api_error.hpp"
+#include "emulator/aws/json_protocol.hpp"
+#include "services/table/api.hpp"
+#include "services/table/api_support.hpp"
+#include "services/table/expression.hpp"
+#include "services/table/legacy.hpp"
+
+namespace serverlite::table {
+
+using aws::ApiError;
+using namespace front;
+
+namespace {
+
+// The expressions of one request, from their expression parameters or translated from the
+// legacy ones, sharing one ExpressionAttributeNames / Values context.
+class Expressions {
+ public:
+  explicit Expressions(const Json& body) : body_(body) {
+    if (auto e = mixing_error(body)) throw validation(*e);
+    names_ = body.contains("ExpressionAttributeNames") ? body["ExpressionAttributeNames"] : Json();
+    values_ = body.contains("ExpressionAttributeValues") ? body["ExpressionAttributeValues"]
+                                                         : Json();
+  }
+
+  // Legacy parameters are translated first (their placeholders go into the maps), then the
+  // context is built and every expression parsed.
+  std::optional<std::string> translate(const Translated& t) { return merge_into(t, names_, values_); }
+
+  ExpressionContext& context() {
+    if (!context_) context_.emplace(names_, values_);
+    return *context_;
+  }
+
+ private:
+  const Json& body_;
+  Json names_, values_;
+  std::optional<ExpressionContext> context_;
+};
+
+std::optional<std::string> text(const Json& body, std::string_view name) {
+  return aws::optional_string(body, name);
+}
+
+std::optional<std::string_view> conditional_operator(const Json& body) {
+  auto it = body.find("ConditionalOperator");
+  if (it == body.end() || !it->is_string()) return std::nullopt;
+  return it->get_ref<const std::string&>();
+}
+
+// The condition of a write: ConditionExpression, or Expected (+ ConditionalOperator).
+std::optional<ConditionExpression> write_condition(const Json& body, Expressions& ex) {
+  std::optional<std::string> condition = text(body, "ConditionExpression");
+  if (const Json* e = aws::optional_object(body, "Expected")) {
+    auto t = expected(*e, conditional_operator(body));
+    if (!t.expression.empty()) condition = ex.translate(t);
+  } else if (body.contains("ConditionalOperator")) {
+    check_conditional_operator(conditional_operator(body), 0);
+  }
+  if (!condition) return std::nullopt;
+  return parse_condition(*condition, ex.context(), ExpressionKind::Condition);
+}
+
+std::optional<ProjectionExpression> projection_of(const Json& body, Expressions& ex) {
+  std::optional<std::string> projection = text(body, "ProjectionExpression");
+  if (const Json* a = aws::optional_array(body, "AttributesToGet"))
+    projection = ex.translate(attributes_to_get(*a));
+  if (!projection) return std::nullopt;
+  return parse_projection(*projection, ex.context());
+}
+
+ReturnValues return_values_of(const Json& body, bool update) {
+  auto rv = aws::optional_string(body, "ReturnValues").value_or("NONE");
+  static const std::map<std::string, ReturnValues, std::less<>> all = {
+      {"NONE", ReturnValues::None},          {"ALL_OLD", ReturnValues::AllOld},
+      {"UPDATED_OLD", ReturnValues::UpdatedOld}, {"ALL_NEW", ReturnValues::AllNew},
+      {"UPDATED_NEW", ReturnValues::UpdatedNew}};
+  auto it = all.find(rv);
+  if (it == all.end())
+    throw validation("1 validation error detected: Value '" + rv +
+                     "' at 'returnValues' failed to satisfy constraint: Member must satisfy enum "
+                     "value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
+  if (!update && it->second != ReturnValues::None && it->second != ReturnValues::AllOld)
+    throw validation("Return values set to invalid value");
+  return it->second;
+}
+
+bool all_old_on_failure(const Json& body) {
+  auto v = aws::optional_string(body, "ReturnValuesOnConditionCheckFailure").value_or("NONE");
+  if (v != "NONE" && v != "ALL_OLD")
+    throw validation("1 validation error detected: Value '" + v +
+                     "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+                     "Member must satisfy enum value set: [ALL_OLD, NONE]");
+  return v == "ALL_OLD";
+}
+
+// Whether the answer carries ConsumedCapacity (ReturnConsumedCapacity other than NONE).
+bool reports_capacity(const Json& body) {
+  return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
+}
+
+// ReturnConsumedCapacity TOTAL or INDEXES: {TableName, CapacityUnits} (and Table for INDEXES).
+void add_capacity(Json& out, const Json& body, const std::string& table, double units,
+                  bool read) {
+  auto mode = aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE");
+  if (mode == "NONE") return;
+  Json c = {{"TableName", table}, {"CapacityUnits", units}};
+  c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
+  if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
+  out["ConsumedCapacity"] = c;
+}
+
+// The top-level attribute names a condition reads.
+void collect_names(const Operand& operand, std::set<std::string>& out) {
+  if (operand.kind == Operand::Kind::Path && !operand.path.empty()) out.insert(operand.path[0].name);
+  if (operand.size_of) collect_names(*operand.size_of, out);
+}
+
+void collect_names(const Condition& condition, std::set<std::string>& out) {
+  for (const auto& o : condition.operands) collect_names(o, out);
+  for (const auto& c : condition.children) collect_names(c, out);
+}
+
+// A Query's filter may not read the key: DynamoDB wants that in the key condition.
+void check_filter_keys(const ConditionExpression& filter, const KeySchema& key) {
+  std::set<std::string> names;
+  collect_names(filter.root, names);
+  for (const KeyElement* k : {&key.hash, key.range ? &*key.range : nullptr})
+    if (k && names.contains(k->name))
+      throw validation("Filter Expression can only contain non-primary key attributes: Primary "
+                       "key attribute: " + k->name);
+}
+
+// Whether a read of an index that does not project everything needs the table's items: a GSI
+// never reads them (asking for more than it projects is an error, as DynamoDB's), an LSI fetches
+// them when the read wants attributes it does not hold.
+bool index_needs_table(const IndexInfo& index, const KeySchema& table_key,
+                       const std::string& select,
+                       const std::optional<ProjectionExpression>& projection,
+                       const std::optional<ConditionExpression>& filter) {
+  std::set<std::string> wanted;
+  if (projection)
+    for (const auto& path : projection->paths) wanted.insert(path.front().name);
+  if (filter) collect_names(filter->root, wanted);
+  if (index.global) {
+    if (select == "ALL_ATTRIBUTES")
+      throw validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is "
+                       "not supported for global secondary index " + index.name +
+                       " because its projection type is not ALL");
+    if (projection)
+      for (const auto& path : projection->paths)
+        if (!index.projects(path.front().name, table_key))
+          throw validation("One or more parameter values were invalid: Global secondary index " +
+                           index.name + " does not project [" + path.front().name + "]");
+    return false;
+  }
+  if (select == "ALL_ATTRIBUTES") return true;
+  for (const auto& name : wanted)
+    if (!index.projects(name, table_key)) return true;
+  return false;
+}
+
+// PutItem's, DeleteItem's and UpdateItem's answer: Attributes per ReturnValues, and the capacity.
+Json write_answer(const WriteResult& result, const Json& body, const std::string& table) {
+  Json out = Json::object();
+  if (result.attributes) out["Attributes"] = *result.attributes;
+  add_capacity(out, body, table, result.capacity_units, false);
+  return out;
+}
+
+}  // namespace
+
+Json TableApi::put_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  required_object(body, "Item");
+  Json item = std::move(call.body["Item"]);  // nothing below reads it from the body
+  Expressions ex(body);
+  auto condition = write_condition(body, ex);
+  ex.context().check_all_used();
+  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
+                       all_old_on_failure(body), reports_capacity(body)};
+  auto r = engine_.put_item(table, std::move(item), options);
+  return write_answer(unwrap(r), body, table);
+}
+
+Json TableApi::get_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  const Json& key = required_object(body, "Key");
+  Expressions ex(body);
+  auto projection = projection_of(body, ex);
+  ex.context().check_all_used();
+  // A whole item goes out as the text it is stored as.
+  auto r = engine_.get_item(table, key, aws::optional_bool(body, "ConsistentRead").value_or(false),
+                            !projection);
+  auto& d = unwrap(r);
+  Json out = Json::object();
+  if (d.raw_item) call.raw_member.emplace("Item", std::move(*d.raw_item));
+  if (d.item) out["Item"] = projection ? projection->project(*d.item) : std::move(*d.item);
+  add_capacity(out, body, table, d.capacity_units, true);
+  return out;
+}
+
+Json TableApi::delete_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  const Json& key = required_object(body, "Key");
+  Expressions ex(body);
+  auto condition = write_condition(body, ex);
+  ex.context().check_all_used();
+  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
+                       all_old_on_failure(body)};
+  auto r = engine_.delete_item(table, key, options);
+  return write_answer(unwrap(r), body, table);
+}
+
+Json TableApi::update_item(Call& call) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  const Json& key = required_object(body, "Key");
+  Expressions ex(body);
+  std::optional<std::string> update_text = text(body, "UpdateExpression");
+  if (const Json* u = aws::optional_object(body, "AttributeUpdates")) {
+    auto t = attribute_updates(*u);
+    if (!t.expression.empty()) update_text = ex.translate(t);
+  }
+  auto condition = write_condition(body, ex);
+  std::optional<UpdateExpression> update;
+  if (update_text) update = parse_update(*update_text, ex.context());
+  ex.context().check_all_used();
+  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, true),
+                       all_old_on_failure(body)};
+  auto r = engine_.update_item(table, key, update ? &*update : nullptr, options);
+  return write_answer(unwrap(r), body, table);
+}
+
+Json TableApi::query(Call& call) { return read(call, true); }
+Json TableApi::scan(Call& call) { return read(call, false); }
+
+// Query and Scan share everything but the key condition and the segments.
+Json TableApi::read(Call& call, bool is_query) {
+  const Json& body = call.body;
+  std::string table = required(body, "TableName");
+  const TableInfo* info = engine_.table_info(table);
+  if (!info) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
+                            "Requested resource not found");
+  const IndexInfo* index = nullptr;
+  if (auto name = aws::optional_string(body, "IndexName")) {
+    for (const auto& x : info->indexes)
+      if (x.name == *name) index = &x;
+    if (!index) throw validation("The table does not have the specified index: " + *name);
+  }
+  // The key a Query matches and a filter may not touch: the index's when reading an index.
+  std::optional<KeySchema> key_schema = index ? index->key : info->key;
+  Expressions ex(body);
+  ReadRequest req;
+  if (index) req.index = index->name;
+  req.limit = aws::optional_int(body, "Limit");
+  if (req.limit && *req.limit < 1)
+    throw validation("1 validation error detected: Value '" + std::to_string(*req.limit) +
+                     "' at 'limit' failed to satisfy constraint: Member must have value greater "
+                     "than or equal to 1");
+  req.consistent = aws::optional_bool(body, "ConsistentRead").value_or(false);
+  if (index && index->global && req.consistent)
+    throw validation("Consistent reads are not supported on global secondary indexes");
+  req.forward = aws::optional_bool(body, "ScanIndexForward").value_or(true);
+  if (const Json* start = aws::optional_object(body, "ExclusiveStartKey")) req.exclusive_start_key = *start;
+
+  std::string filter_name = is_query ? "QueryFilter" : "ScanFilter";
+  std::optional<std::string> filter_text = text(body, "FilterExpression");
+  if (const Json* f = aws::optional_object(body, filter_name)) {
+    auto t = filter(*f, conditional_operator(body), filter_name);
+    if (!t.expression.empty()) filter_text = ex.translate(t);
+  }
+  auto projection = projection_of(body, ex);
+  std::optional<std::string> key_text = text(body, "KeyConditionExpression");
+  const Json* key_conditions_json = aws::optional_object(body, "KeyConditions");
+  if (is_query && key_conditions_json) key_text = ex.translate(key_conditions(*key_conditions_json));
+
+  std::optional<KeyCondition> key;
+  if (is_query) {
+    if (!key_text)
+      throw validation("Either the KeyConditions or KeyConditionExpression parameter must be "
+                       "specified in the request.");
+    if (key_conditions_json) {
+      check_key_conditions(*key_conditions_json, *key_schema);
+      if (const Json* qf = aws::optional_object(body, "QueryFilter")) check_query_filter(*qf, *key_schema);
+    }
+    key = parse_key_condition(*key_text, ex.context(), key_schema->hash.name,
+                              key_schema->range ? std::optional(key_schema->range->name)
+                                                : std::nullopt);
+    req.key = &*key;
+  } else {
+    auto segment = aws::optional_int(body, "Segment");
+    auto total = aws::optional_int(body, "TotalSegments");
+    if (segment && !total)
+      throw validation("The TotalSegments parameter is required but was not present in the "
+                       "request when Segment parameter is present");
+    if (total && !segment)
+      throw validation("The Segment parameter is required but was not present in the request "
+                       "when parameter TotalSegments is present");
+    if (total) {
+      if (*total < 1 || *total > 1000000)
+        throw validation("1 validation error detected: Value '" + std::to_string(*total) +
+                         "' at 'totalSegments' failed to satisfy constraint: Member must have "
+                         "value " + (*total < 1 ? "greater than or equal to 1"
+                                                : "less than or equal to 1000000"));
+      if (*segment < 0 || *segment >= *total)
+        throw validation("The Segment parameter is zero-based and must be less than parameter "
+                         "TotalSegments: Segment: " + std::to_string(*segment) +
+                         " is not less than TotalSegments: " + std::to_string(*total));
+      req.segment = static_cast<int>(*segment);
+      req.total_segments = static_cast<int>(*total);
+    }
+  }
+  std::optional<ConditionExpression> filter_expr;
+  if (filter_text) {
+    filter_expr = parse_condition(*filter_text, ex.context(), ExpressionKind::Filter);
+    if (is_query && body.contains("FilterExpression")) check_filter_keys(*filter_expr, *key_schema);
+  }
+  req.filter = filter_expr ? &*filter_expr : nullptr;
+  ex.context().check_all_used();
+
+  // Without Select or a projection, a table read returns whole items and an index read what
+  // the index projects.
+  std::string select = aws::optional_string(body, "Select")
+                           .value_or(projection ? "SPECIFIC_ATTRIBUTES"
+                                     : index    ? "ALL_PROJECTED_ATTRIBUTES"
+                                                : "ALL_ATTRIBUTES");
+  if (select == "ALL_PROJECTED_ATTRIBUTES" && !index)
+    throw validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  if (select == "SPECIFIC_ATTRIBUTES" && !projection)
+    throw validation("Must specify the AttributesToGet or ProjectionExpression when choosing to "
+                     "get SPECIFIC_ATTRIBUTES");
+  if (select != "SPECIFIC_ATTRIBUTES" && projection)
+    throw validation("Cannot specify the " +
+                     std::string(body.contains("AttributesToGet") ? "AttributesToGet"
+                                                                  : "ProjectionExpression") +
+                     " when choosing to get " + select);
+  if (index && index->projection.type != ProjectionType::All)
+    req.fetch_table_items = index_needs_table(*index, info->key, select, projection, filter_expr);
+  if (select != "ALL_ATTRIBUTES" && select != "SPECIFIC_ATTRIBUTES" && select != "COUNT" &&
+      select != "ALL_PROJECTED_ATTRIBUTES")
+    throw validation("1 validation error detected: Value '" + select +
+                     "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
+                     "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+
+  // Whole items of the table go out as the text they are stored as.
+  req.raw = !index && !projection && !filter_expr;
+  auto r = is_query ? engine_.query(table, req) : engine_.scan(table, req);
+  auto& d = unwrap(r);
+  Json out = {{"Count", d.raw ? d.raw_items.size() : d.items.size()}, {"ScannedCount", d.scanned}};
+  if (d.raw) {
+    if (select != "COUNT") {
+      std::size_t size = 2;
+      for (const auto& item : d.raw_items) size += item.size() + 1;
+      std::string items;
+      items.reserve(size);
+      items += '[';
+      for (std::size_t i = 0; i < d.raw_items.size(); ++i) {
+        if (i) items += ',';
+        items += d.raw_items[i];
+      }
+      items += ']';
+      call.raw_member.emplace("Items", std::move(items));
+    }
+  } else if (select != "COUNT") {
+    Json items = Json::array();
+    for (auto& item : d.items)
+      items.push_back(projection ? projection->project(item) : std::move(item));
+    out["Items"] = std::move(items);
+  }
+  if (d.last_evaluated_key) out["LastEvaluatedKey"] = *d.last_evaluated_key;
+  add_capacity(out, body, table, d.capacity_units, true);
+  return out;
+}
+
+Json TableApi::batch_get_item(Call& call) {
+  const Json& request_items = required_object(call.body, "RequestItems");
+  if (request_items.empty())
+    throw validation("1 validation error detected: Value '{}' at 'requestItems' failed to "
+                     "satisfy constraint: Member must have length greater than or equal to 1");
+  std::size_t keys = 0;
+  for (const auto& [table, spec] : request_items.items())
+    keys += spec.is_object() && spec.contains("Keys") && spec["Keys"].is_array()
+                ? spec["Keys"].size() : 0;
+  if (keys > 100)
+    throw validation("Too many items requested for the BatchGetItem call");
+  Json responses = Json::object();
+  Json capacity = Json::array();
+  for (const auto& [table, spec] : request_items.items()) {
+    if (!spec.is_object()) throw validation("Invalid RequestItems entry for table " + table);
+    const Json* key_list = aws::optional_array(spec, "Keys");
+    if (!key_list || key_list->empty())
+      throw validation("1 validation error detected: Value null at 'requestItems." + table +
+                       ".member.keys' failed to satisfy constraint: Member must not be null");
+    Expressions ex(spec);
+    auto projection = projection_of(spec, ex);
+    ex.context().check_all_used();
+    bool consistent = aws::optional_bool(spec, "ConsistentRead").value_or(false);
+    Json items = Json::array();
+    double units = 0;
+    for (std::size_t i = 0; i < key_list->size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if ((*key_list)[i] == (*key_list)[j])
+          throw validation("Provided list of item keys contains duplicates");
+    for (const auto& key : *key_list) {
+      auto r = engine_.get_item(table, key, consistent);
+      auto& d = unwrap(r);
+      units += d.capacity_units;
+      if (d.item) items.push_back(projection ? projection->project(*d.item) : *d.item);
+    }
+    responses[table] = std::move(items);
+    capacity.push_back({{"TableName", table}, {"CapacityUnits", units}});
+  }
+  Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
+  if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE")
+    out["ConsumedCapacity"] = capacity;
+  return out;
+}
+
+Json TableApi::batch_write_item(Call& call) {
+  required_object(call.body, "RequestItems");
+  // The items are moved out of the request: nothing reads them after the engine.
+  Json& request_items = call.body["RequestItems"];
+  std::vector<TableEngine::BatchWrite> writes;
+  for (auto& [table, list] : request_items.items()) {
+    if (!list.is_array() || list.empty())
+      throw validation("1 validation error detected: Value null at 'requestItems." + table +
+                       ".member' failed to satisfy constraint: Member must have length greater "
+                       "than or equal to 1");
+    for (auto& request : list) {
+      const Json* put = request.is_object() ? aws::optional_object(request, "PutRequest") : nullptr;
+      const Json* del = request.is_object() ? aws::optional_object(request, "DeleteRequest") : nullptr;
+      if ((put != nullptr) == (del != nullptr))
+        throw validation("Supplied AttributeValue has more than one datatypes set, must contain "
+                         "exactly one of the supported datatypes");
+      if (put) {
+        required_object(*put, "Item");
+        writes.push_back({table, std::move(request["PutRequest"]["Item"]), std::nullopt});
+      } else {
+        writes.push_back({table, std::nullopt, required_object(*del, "Key")});
+      }
+    }
+  }
+  if (writes.empty())
+    throw validation("1 validation error detected: Value '{}' at 'requestItems' failed to "
+                     "satisfy constraint: Member must have length greater than or equal to 1");
+  if (writes.size() > 25)
+    throw validation("1 validation error detected: Value '{...}' at 'requestItems' failed to "
+                     "satisfy constraint: Map value must satisfy constraint: [Member must have "
+                     "length less than or equal to 25, Member must have length greater than or "
+                     "equal to 1]");
+  auto r = engine_.batch_write(std::move(writes));
+  unwrap(r);
+  return {{"UnprocessedItems", Json::object()}};
+}
+
+// TransactWriteItems: each action carries its own expressions and placeholders.
+Json TableApi::transact_write_items(Call& call) {
+  const Json* list = &bounded_list(call.body, "TransactItems", 100);
+  std::deque<ConditionExpression> conditions;
+  std::deque<UpdateExpression> updates;
+  std::vector<TableEngine::TransactWrite> writes;
+  std::vector<std::string> tables;
+  using Kind = TableEngine::TransactWrite::Kind;
+  static const std::pair<const char*, Kind> kKinds[] = {{"ConditionCheck", Kind::ConditionCheck},
+                                                        {"Put", Kind::Put},
+                                                        {"Delete", Kind::Delete},
+                                                        {"Update", Kind::Update}};
+  for (const auto& entry : *list) {
+    const Json* action = nullptr;
+    Kind kind = Kind::Put;
+    int count = 0;
+    for (const auto& [name, k] : kKinds)
+      if (const Json* a = entry.is_object() ? aws::optional_object(entry, name) : nullptr) {
+        action = a;
+        kind = k;
+        ++count;
+      }
+    if (count != 1)
+      throw validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    TableEngine::TransactWrite w;
+    w.kind = kind;
+    w.table = required(*action, "TableName");
+    Expressions ex(*action);
+    if (kind == Kind::Put) w.item = required_object(*action, "Item");
+    else w.key = required_object(*action, "Key");
+    auto condition = text(*action, "ConditionExpression");
+    if (kind == Kind::ConditionCheck && !condition)
+      throw validation("The parameter 'ConditionExpression' is required but was not present in "
+                       "the request");
+    if (condition) {
+      conditions.push_back(parse_condition(*condition, ex.context(), ExpressionKind::Condition));
+      w.condition = &conditions.back();
+    }
+    if (kind == Kind::Update) {
+      auto update = text(*action, "UpdateExpression");
+      if (!update)
+        throw validation("The parameter 'UpdateExpression' is required but was not present in "
+                         "the request");
+      updates.push_back(parse_update(*update, ex.context()));
+      w.update = &updates.back();
+    }
+    ex.context().check_all_used();
+    w.all_old_on_condition_failure = all_old_on_failure(*action);
+    tables.push_back(w.table);
+    writes.push_back(std::move(w));
+  }
+  auto token = aws::optional_string(call.body, "ClientRequestToken");
+  if (token && (token->empty() || token->size() > 36))
+    throw validation("1 validation error detected: Value '" + *token +
+                     "' at 'clientRequestToken' failed to satisfy constraint: Member must have "
+                     "length " + (token->empty() ? "greater than or equal to 1"
+                                                 : "less than or equal to 36"));
+  auto r = engine_.transact_write(writes, token, call.body["TransactItems"].dump());
+  auto& units = unwrap(r);
+  Json out = Json::object();
+  if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE") {
+    std::map<std::string, double> by_table;
+    for (std::size_t i = 0; i < tables.size(); ++i) by_table[tables[i]] += units[i];
+    Json capacity = Json::array();
+    for (const auto& [table, u] : by_table)
+      capacity.push_back({{"TableName", table}, {"CapacityUnits", u}, {"WriteCapacityUnits", u}});
+    out["ConsumedCapacity"] = std::move(capacity);
+  }
+  return out;
+}
+
+Json TableApi::transact_get_items(Call& call) {
+  const Json* list = &bounded_list(call.body, "TransactItems", 100);
+  std::vector<TableEngine::TransactGet> gets;
+  std::vector<std::optional<ProjectionExpression>> projections;
+  for (const auto& entry : *list) {
+    const Json* get = entry.is_object() ? aws::optional_object(entry, "Get") : nullptr;
+    if (!get) throw validation("TransactItems can only contain Get");
+    Expressions ex(*get);
+    projections.push_back(projection_of(*get, ex));
+    ex.context().check_all_used();
+    gets.push_back({required(*get, "TableName"), required_object(*get, "Key")});
+  }
+  auto r = engine_.transact_get(gets);
+  auto& items = unwrap(r);
+  Json responses = Json::array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Json response = Json::object();
+    if (items[i])
+      response["Item"] = projections[i] ? projections[i]->project(*items[i]) : *items[i];
+    responses.push_back(std::move(response));
+  }
+  Json out = {{"Responses", std::move(responses)}};
+  if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE") {
+    std::map<std::string, double> by_table;
+    for (const auto& g : gets) by_table[g.table] += 2;
+    Json capacity = Json::array();
+    for (const auto& [table, u] : by_table)
+      capacity.push_back({{"TableName", table}, {"CapacityUnits", u}, {"ReadCapacityUnits", u}});
+    out["ConsumedCapacity"] = std::move(capacity);
+  }
+  return out;
+}
+
+}  // namespace serverlite::table
