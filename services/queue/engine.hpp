@@ -30,7 +30,7 @@
 namespace serverlite::queue {
 
 namespace detail {
-struct StoredMessage;  // a row of sqs_messages, private to engine.cpp
+struct StoredMessage;  // a row of sqs_messages, private to the engine (engine_internal.hpp)
 }
 
 struct EngineOptions {

@@ -109,7 +109,7 @@ class StreamEngine {
 
   const EngineOptions& options() const { return options_; }
 
-  struct Stream;  // a stream's cached rows; defined in engine.cpp
+  struct Stream;  // a stream's cached rows; defined in engine_internal.hpp
 
  private:
   struct Statements;
