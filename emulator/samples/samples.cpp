@@ -17,6 +17,7 @@
 #include "emulator/http/base64.hpp"
 #include "emulator/http/message.hpp"
 #include "emulator/http/route_matcher.hpp"
+#include "emulator/samples/samples_internal.hpp"
 #include "emulator/time_format.hpp"
 #include "services/gateway/events.hpp"
 #include "services/queue/lambda_event.hpp"
@@ -30,18 +31,12 @@
 
 namespace serverlite::samples {
 
-using Json = nlohmann::json;
-using TimePoint = std::chrono::system_clock::time_point;
+using namespace detail;
 
 namespace {
 
-const std::string kAccount(app::kAccountId);
-// The identity that "sent" a sample: the SQS engine's default SenderId, so samples and real
-// deliveries name the same principal.
-constexpr const char* kCallerId = "AIDAIT2UOQQY3AUEKVGXU";
 // fixed_clock: 2024-01-01T12:00:00.000Z.
 constexpr std::int64_t kFixedTimeMs = 1704110400000;
-constexpr std::uint64_t kFixedSeed = 0x5e7e1a7e5eedull;
 
 // ---- the option table -------------------------------------------------------------------------
 
@@ -157,45 +152,11 @@ const std::vector<SourceInfo> kSources = {
      }},
 };
 
-// ---- ids and time -----------------------------------------------------------------------------
+}  // namespace
 
-// Where a sample's ids come from: a fixed seed with fixed_clock, else the system's randomness.
-class Ids {
- public:
-  Ids(bool fixed, std::uint64_t salt)
-      : rng_(fixed ? kFixedSeed ^ salt : (std::uint64_t{std::random_device{}()} << 32) ^
-                                             std::random_device{}()) {}
+// ---- ids and time (Ids is in samples_internal.hpp) --------------------------------------------
 
-  std::string hex(int digits, bool upper = false) {
-    const char* alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    std::string out;
-    for (int i = 0; i < digits; ++i) out += alphabet[rng_() % 16];
-    return out;
-  }
-  // A version 4 UUID, as AWS writes message and event ids.
-  std::string uuid() {
-    std::string h = hex(32);
-    h[12] = '4';
-    h[16] = "89ab"[rng_() % 4];
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
-           h.substr(16, 4) + "-" + h.substr(20);
-  }
-  std::string alnum(int length) {
-    static constexpr std::string_view kAlphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    std::string out;
-    for (int i = 0; i < length; ++i) out += kAlphabet[rng_() % kAlphabet.size()];
-    return out;
-  }
-  std::string bytes(int count) {
-    std::string out;
-    for (int i = 0; i < count; ++i) out += static_cast<char>(rng_() & 0xff);
-    return out;
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
+namespace detail {
 
 std::int64_t epoch_ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -208,109 +169,23 @@ std::string iso_time(TimePoint t, bool millis, std::string_view suffix) {
   return out + std::string(suffix);
 }
 
-// ---- option access ----------------------------------------------------------------------------
+}  // namespace detail
 
-class Options {
- public:
-  Options(const SourceInfo& source, const std::map<std::string, std::string>& given)
-      : source_(source), given_(given) {
-    for (const auto& [name, value] : given) {
-      bool known = std::any_of(source.options.begin(), source.options.end(),
-                               [&](const OptionInfo& o) { return o.name == name; });
-      if (known) continue;
-      std::string list;
-      for (const auto& o : source.options) list += (list.empty() ? "" : ", ") + o.name;
-      throw SampleError("unknown option '" + name + "' for " + source.name + " (options: " +
-                        list + ")");
-    }
-  }
-
-  bool given(const std::string& name) const { return given_.contains(name); }
-
-  std::string text(const std::string& name) const {
-    if (auto it = given_.find(name); it != given_.end()) return it->second;
-    for (const auto& o : source_.options)
-      if (o.name == name) return o.default_value;
-    throw std::logic_error("samples: no option " + name);  // a bug in this file
-  }
-
-  [[noreturn]] void fail(const std::string& name, const std::string& why) const {
-    throw SampleError("option '" + name + "' of " + source_.name + ": " + why);
-  }
-
-  std::int64_t integer(const std::string& name, std::int64_t min, std::int64_t max) const {
-    std::string value = text(name);
-    std::int64_t out = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || out < min ||
-        out > max)
-      fail(name, "must be an integer from " + std::to_string(min) + " to " +
-                     std::to_string(max) + ", got '" + value + "'");
-    return out;
-  }
-
-  // JSON text; nullopt when the option is empty.
-  std::optional<Json> json(const std::string& name) const {
-    std::string value = text(name);
-    if (value.empty()) return std::nullopt;
-    Json out = Json::parse(value, nullptr, false);
-    if (out.is_discarded()) fail(name, "is not valid JSON: " + value);
-    return out;
-  }
-
-  Json object(const std::string& name) const {
-    auto value = json(name);
-    if (!value) return Json::object();
-    if (!value->is_object()) fail(name, "must be a JSON object");
-    return *value;
-  }
-
-  // Letters, digits and `extra`, 1..max_length characters.
-  std::string name_like(const std::string& name, std::string_view extra,
-                        std::size_t max_length) const {
-    std::string value = text(name);
-    bool ok = !value.empty() && value.size() <= max_length &&
-              std::all_of(value.begin(), value.end(), [&](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) ||
-                       extra.find(c) != std::string_view::npos;
-              });
-    if (!ok)
-      fail(name, "'" + value + "' is not a valid name (1-" + std::to_string(max_length) +
-                     " letters, digits or '" + std::string(extra) + "')");
-    return value;
-  }
-
-  std::string region() const {
-    std::string value = text("region");
-    // us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4 ...
-    bool ok = value.size() >= 6 && value.find('-') != std::string::npos &&
-              std::isdigit(static_cast<unsigned char>(value.back())) &&
-              std::all_of(value.begin(), value.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-              });
-    if (!ok) fail("region", "'" + value + "' is not a region name (e.g. us-east-1)");
-    return value;
-  }
-
- private:
-  const SourceInfo& source_;
-  const std::map<std::string, std::string>& given_;
-};
-
-struct Context {
-  const Options& options;
-  Ids& ids;
-  TimePoint time;
-  std::string region;
-};
+// ---- option access: Options and Context are in samples_internal.hpp.
 
 // ---- API Gateway ------------------------------------------------------------------------------
+
+namespace detail {
 
 std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
 }
+
+}  // namespace detail
+
+namespace {
 
 // An API id as AWS writes them (10 lower-case alphanumerics), stable per region and API kind.
 std::string api_id(const std::string& region, bool rest) {
@@ -630,193 +505,7 @@ Json dynamodb_stream(const Context& c) {
   return {{"Records", Json::array({table::lambda_stream_record(r, arn, c.region)})}};
 }
 
-// ---- EventBridge ------------------------------------------------------------------------------
-
-// The envelope every EventBridge event has ("Amazon EventBridge events" in the user guide):
-// version "0", a UUID id, time in whole seconds (UTC, 'Z').
-Json eventbridge_event(const Context& c, const std::string& source,
-                       const std::string& detail_type, Json resources, Json detail) {
-  return {
-      {"version", "0"},
-      {"id", c.ids.uuid()},
-      {"detail-type", detail_type},
-      {"source", source},
-      {"account", kAccount},
-      {"time", iso_time(c.time, false, "Z")},
-      {"region", c.region},
-      {"resources", std::move(resources)},
-      {"detail", std::move(detail)},
-  };
-}
-
-Json schedule(const Context& c) {
-  std::string rule = c.options.name_like("rule", "-_.", 64);
-  std::string arn = "arn:aws:events:" + c.region + ":" + kAccount + ":rule/" + rule;
-  return eventbridge_event(c, "aws.events", "Scheduled Event", Json::array({arn}),
-                           Json::object());
-}
-
-Json eventbridge(const Context& c) {
-  const Options& o = c.options;
-  std::string source = o.text("source");
-  if (source.empty() || source.size() > 256) o.fail("source", "must be 1-256 characters");
-  std::string detail_type = o.text("detail-type");
-  if (detail_type.empty() || detail_type.size() > 128)
-    o.fail("detail-type", "must be 1-128 characters");
-  Json resources = Json::array();
-  std::string list = o.text("resources");
-  for (std::size_t start = 0; start < list.size();) {
-    auto comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string arn = trim(std::string_view(list).substr(start, comma - start));
-    if (!arn.empty()) resources.push_back(arn);
-    start = comma + 1;
-  }
-  return eventbridge_event(c, source, detail_type, std::move(resources), o.object("detail"));
-}
-
-// ---- SNS --------------------------------------------------------------------------------------
-
-Json sns(const Context& c) {
-  const Options& o = c.options;
-  std::string topic = o.name_like("topic", "-_", 256);
-  std::string message = o.text("message");
-  std::string subject = o.text("subject");
-  Json attributes = Json::object();
-  Json given = o.object("message-attributes");  // items() does not keep a temporary alive
-  for (const auto& [key, value] : given.items()) {
-    if (value.is_string())
-      attributes[key] = {{"Type", "String"}, {"Value", value}};
-    else if (value.is_number())
-      attributes[key] = {{"Type", "Number"}, {"Value", value.dump()}};
-    else if (value.is_array())
-      attributes[key] = {{"Type", "String.Array"}, {"Value", value.dump()}};
-    else
-      o.fail("message-attributes", "attribute '" + key + "' must be a string, number or array");
-  }
-  std::string topic_arn = "arn:aws:sns:" + c.region + ":" + kAccount + ":" + topic;
-  std::string subscription_arn = topic_arn + ":" + c.ids.uuid();
-  std::string endpoint = "https://sns." + c.region + ".amazonaws.com";
-  // Lambda's SNS record spells the URLs SigningCertUrl / UnsubscribeUrl (SNS's own JSON says
-  // ...URL); Subject is null when the publisher gave none.
-  Json sns = {
-      {"Type", "Notification"},
-      {"MessageId", c.ids.uuid()},
-      {"TopicArn", topic_arn},
-      {"Subject", subject.empty() ? Json(nullptr) : Json(subject)},
-      {"Message", message},
-      {"Timestamp", iso_time(c.time, true, "Z")},
-      {"SignatureVersion", "1"},
-      // An RSA-2048 signature's size; serverlite signs nothing, so this verifies against nothing.
-      {"Signature", http::base64_encode(c.ids.bytes(256))},
-      {"SigningCertUrl", endpoint + "/SimpleNotificationService-" + c.ids.hex(32) + ".pem"},
-      {"UnsubscribeUrl",
-       endpoint + "/?Action=Unsubscribe&SubscriptionArn=" + subscription_arn},
-      {"MessageAttributes", attributes},
-  };
-  Json record = {
-      {"EventSource", "aws:sns"},
-      {"EventVersion", "1.0"},
-      {"EventSubscriptionArn", subscription_arn},
-      {"Sns", std::move(sns)},
-  };
-  return {{"Records", Json::array({std::move(record)})}};
-}
-
-// ---- S3 ---------------------------------------------------------------------------------------
-
-// S3 writes the key URL-encoded in events: form encoding (space as '+'), '/' left as is.
-std::string s3_event_key(std::string_view key) {
-  std::string out;
-  for (unsigned char ch : key) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '*' || ch == '/') {
-      out += static_cast<char>(ch);
-    } else if (ch == ' ') {
-      out += '+';
-    } else {
-      char buffer[4];
-      std::snprintf(buffer, sizeof buffer, "%%%02X", ch);
-      out += buffer;
-    }
-  }
-  return out;
-}
-
-Json s3(const Context& c) {
-  const Options& o = c.options;
-  std::string bucket = o.text("bucket");
-  bool bucket_ok = bucket.size() >= 3 && bucket.size() <= 63 &&
-                   std::isalnum(static_cast<unsigned char>(bucket.front())) &&
-                   std::isalnum(static_cast<unsigned char>(bucket.back())) &&
-                   std::all_of(bucket.begin(), bucket.end(), [](char ch) {
-                     return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-                            ch == '.';
-                   });
-  if (!bucket_ok)
-    o.fail("bucket", "'" + bucket + "' is not a bucket name (3-63 lower-case letters, digits, "
-                                    "'-' or '.')");
-  std::string key = o.text("key");
-  if (key.empty() || key.size() > 1024) o.fail("key", "must be 1-1024 bytes");
-  std::string event_name = o.text("event-name");
-  if (event_name.starts_with("s3:")) event_name.erase(0, 3);
-  static const std::vector<std::string> kCreated = {"ObjectCreated:Put", "ObjectCreated:Post",
-                                                    "ObjectCreated:Copy",
-                                                    "ObjectCreated:CompleteMultipartUpload"};
-  static const std::vector<std::string> kRemoved = {"ObjectRemoved:Delete",
-                                                    "ObjectRemoved:DeleteMarkerCreated"};
-  bool created = std::find(kCreated.begin(), kCreated.end(), event_name) != kCreated.end();
-  bool removed = std::find(kRemoved.begin(), kRemoved.end(), event_name) != kRemoved.end();
-  if (!created && !removed)
-    o.fail("event-name", "'" + o.text("event-name") +
-                             "' is not one of ObjectCreated:Put, ObjectCreated:Post, "
-                             "ObjectCreated:Copy, ObjectCreated:CompleteMultipartUpload, "
-                             "ObjectRemoved:Delete, ObjectRemoved:DeleteMarkerCreated");
-  auto size = o.integer("size", 0, 5LL * 1024 * 1024 * 1024 * 1024);
-  std::string version_id = o.text("version-id");
-  // A delete marker is a version: the event names it even when no version id was given.
-  if (version_id.empty() && event_name == "ObjectRemoved:DeleteMarkerCreated")
-    version_id = c.ids.alnum(32);
-  std::string source_ip = o.text("source-ip");
-  if (source_ip.empty()) o.fail("source-ip", "must not be empty");
-
-  Json object = {{"key", s3_event_key(key)}};
-  if (created) {
-    object["size"] = size;
-    std::string etag = o.text("etag");
-    object["eTag"] = etag.empty() ? queue::md5_hex(bucket + "/" + key + "/" + std::to_string(size))
-                                  : etag;
-  }
-  if (!version_id.empty()) object["versionId"] = version_id;
-  // Sequencers order the events of one key: hex, growing with time.
-  char sequencer[24];
-  std::snprintf(sequencer, sizeof sequencer, "00%016llX",
-                static_cast<unsigned long long>(epoch_ms(c.time)) * 1000ULL);
-  object["sequencer"] = sequencer;
-
-  Json record = {
-      // 2.1 for object-created and object-removed events (the S3 guide, "Event message
-      // structure"); 2.2 and 2.3 are for replication, lifecycle, tagging and ACL events.
-      {"eventVersion", "2.1"},
-      {"eventSource", "aws:s3"},
-      {"awsRegion", c.region},
-      {"eventTime", iso_time(c.time, true, "Z")},
-      {"eventName", event_name},
-      {"userIdentity", {{"principalId", std::string("AWS:") + kCallerId}}},
-      {"requestParameters", {{"sourceIPAddress", source_ip}}},
-      {"responseElements",
-       {{"x-amz-request-id", c.ids.hex(16, true)},
-        {"x-amz-id-2", http::base64_encode(c.ids.bytes(57))}}},
-      {"s3",
-       {{"s3SchemaVersion", "1.0"},
-        {"configurationId", c.ids.uuid()},
-        {"bucket",
-         {{"name", bucket},
-          {"ownerIdentity", {{"principalId", "A3NL1KOZZKEXAM"}}},
-          {"arn", "arn:aws:s3:::" + bucket}}},
-        {"object", std::move(object)}}},
-  };
-  return {{"Records", Json::array({std::move(record)})}};
-}
+// ---- EventBridge, SNS, S3: in notify_events.cpp.
 
 Json rest_api(const Context& c) { return api_gateway(c, true); }
 Json http_api(const Context& c) { return api_gateway(c, false); }
