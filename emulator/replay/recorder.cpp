@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/http/base64.hpp"
+#include "emulator/platform/clock.hpp"
 #include "emulator/replay/redact.hpp"
 #include "emulator/replay/shapes.hpp"
 #include "emulator/time_format.hpp"
@@ -16,13 +17,6 @@ namespace serverlite::replay {
 using json = nlohmann::json;
 
 namespace {
-
-// The case's timestamp, whose spacing `replay --speed 1x` keeps.
-std::string now_iso() {
-  return iso8601_millis(std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count());
-}
 
 // Headers a client's transport sets, which a replayed request gets anew.
 bool transport_header(std::string_view name) {
@@ -66,7 +60,16 @@ void Recorder::write(const json& line) {
   ++written_;
 }
 
+// The case's timestamp, on serverlite's clock: replay runs timestamped cases on the virtual
+// clock at these times, and `--speed 1x` keeps their spacing.
+std::string Recorder::now_iso() const {
+  auto now = clock_ ? clock_->now() : std::chrono::system_clock::now();
+  return iso8601_millis(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+}
+
 void Recorder::attach(Emulator& emulator) {
+  clock_ = &emulator.clock();
   emulator.set_gateway_observer([this](const http::Request& req, const http::Response& res) {
     json headers = json::object();
     for (const auto& h : req.headers) {

@@ -33,8 +33,10 @@ class Recorder {
 
  private:
   void write(const nlohmann::json& line);
+  std::string now_iso() const;
 
   std::FILE* out_ = nullptr;
+  const platform::Clock* clock_ = nullptr;  // the emulator's: cases carry serverlite's time
   std::set<std::string> headers_, fields_;
   std::size_t written_ = 0;
 };
