@@ -159,6 +159,25 @@ class VirtualClockTablesAndStreams(ClockMixin, ServerTestCase):
         self.assertGreaterEqual(created, now_s + 60)
         self.assertLess(created, now_s + 62)
 
+    def test_resources_show_tables_with_items_and_indexes_and_streams_with_shards(self):
+        self.ddb.put_item(TableName="orders", Item={
+            "customer": {"S": "c1"}, "placed": {"N": "1"}, "state": {"S": "new"}})
+        self.kinesis.create_stream(StreamName="described", ShardCount=2)
+        status, _, body = self.sl.request("GET", self.sl.aws_url + "/_serverlite/resources")
+        self.assertEqual(status, 200)
+        services = json.loads(body)["services"]
+        tables = {t["name"]: t for t in services["dynamodb"]}
+        orders = tables["orders"]
+        self.assertGreaterEqual(orders["items"], 1)
+        self.assertEqual({i["name"]: i["kind"] for i in orders["indexes"]},
+                         {"byState": "global", "byCustomerState": "local"})
+        self.assertTrue(orders["streamArn"].startswith(
+            "arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/"))
+        streams = {s["name"]: s for s in services["kinesis"]}
+        self.assertEqual(streams["described"]["openShards"], 2)
+        self.assertEqual([sh["shardId"] for sh in streams["described"]["shards"]],
+                         ["shardId-000000000000", "shardId-000000000001"])
+
     def test_a_kinesis_iterator_expires_after_five_minutes(self):
         self.kinesis.create_stream(StreamName="clocked", ShardCount=1)
         self.kinesis.put_record(StreamName="clocked", PartitionKey="k", Data=b"x")
