@@ -81,7 +81,7 @@ void Emulator::Impl::advance(platform::WallTime to, std::function<void(AdvanceRe
 }
 
 // One time at which something falls due, then its consequences; again until nothing is due
-// by `to` once everything has settled.
+// by `to` (each step follows the settling of the one before, so what that scheduled is seen).
 void Emulator::Impl::advance_step(std::shared_ptr<Advance> a) {
   auto finish = [this, a] {
     advancing_ = false;
@@ -94,8 +94,6 @@ void Emulator::Impl::advance_step(std::shared_ptr<Advance> a) {
     ++a->result.steps;
     return settle(a, [this, a] { advance_step(a); });
   }
-  auto due = clock_->next_due();
-  if (due && *due <= a->to) return advance_step(a);
   finish();
 }
 
