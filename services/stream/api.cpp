@@ -1,7 +1,6 @@
 #include "services/stream/api.hpp"
 
 #include <cmath>
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +8,7 @@
 #include "emulator/aws/cbor.hpp"
 #include "emulator/aws/json_protocol.hpp"
 #include "emulator/http/base64.hpp"
+#include "services/stream/arn_pattern.hpp"
 
 namespace serverlite::stream {
 
@@ -244,12 +244,21 @@ std::string StreamApi::stream_name(Call& call, bool required) {
   auto name = aws::optional_string(call.body, "StreamName");
   auto arn = aws::optional_string(call.body, "StreamARN");
   if (arn) {
-    static const std::regex pattern(R"(arn:aws.*:kinesis:.*:\d{12}:stream/\S+)");
-    if (!std::regex_match(*arn, pattern))
-      throw ApiError(400, "ValidationException",
-                     "1 validation error detected: Value '" + *arn +
-                         "' at 'streamARN' failed to satisfy constraint: Member must satisfy "
-                         "regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+");
+    // Kinesis's constraints on StreamARN: 1 to 2,048 characters, and its pattern (matched
+    // without std::regex, which recursed once per character and crashed on long input).
+    std::vector<std::string> violated;
+    if (arn->size() > 2048) violated.push_back("Member must have length less than or equal to 2048");
+    if (!matches_stream_arn_pattern(*arn))
+      violated.push_back("Member must satisfy regular expression pattern: "
+                         "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+");
+    if (!violated.empty()) {
+      std::string message = std::to_string(violated.size()) + " validation error" +
+                            (violated.size() > 1 ? "s" : "") + " detected: ";
+      for (std::size_t i = 0; i < violated.size(); ++i)
+        message += (i ? "; " : "") + std::string("Value '") + *arn +
+                   "' at 'streamARN' failed to satisfy constraint: " + violated[i];
+      throw ApiError(400, "ValidationException", message);
+    }
     auto from_arn = engine_.name_from_arn(*arn);
     if (!from_arn) {
       // Well formed, but another region's or account's: no such stream here.

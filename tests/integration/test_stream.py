@@ -856,6 +856,23 @@ class StreamArns(KinesisCase):
         self.assertIn(f"Value '{bad}' at 'streamARN' failed to satisfy constraint: Member must "
                       "satisfy regular expression pattern", msg)
 
+    def test_a_very_long_stream_arn_is_a_validation_error_not_a_crash(self):
+        # Reproduces a crash: std::regex recursed once per character of a 30,000+ character
+        # StreamARN and took serverlite down with SIGSEGV.
+        long_arn = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/" + "a" * 40000
+        msg = self.json_error("DescribeStreamSummary", {"StreamARN": long_arn},
+                              "ValidationException")
+        self.assertTrue(msg.startswith("1 validation error detected: Value 'arn:aws:kinesis"), msg[:80])
+        self.assertTrue(msg.endswith("' at 'streamARN' failed to satisfy constraint: Member must "
+                                     "have length less than or equal to 2048"), msg[-120:])
+        bad = "arn:aws:sqs:" + "x" * 40000
+        msg = self.json_error("PutRecord", {"StreamARN": bad, "Data": "eA==", "PartitionKey": "p"},
+                              "ValidationException")
+        self.assertTrue(msg.startswith("2 validation errors detected: "), msg[:80])
+        self.assertIn("regular expression pattern", msg)
+        status, _, _ = self.json_call("ListStreams", {})
+        self.assertEqual(status, 200)  # still serving
+
     def test_an_arn_of_another_account_names_no_stream(self):
         other = "arn:aws:kinesis:us-east-1:123456789012:stream/elsewhere"
         msg = self.json_error("DescribeStreamSummary", {"StreamARN": other},
