@@ -97,7 +97,11 @@ void Emulator::Impl::open_store() {
     db_ = std::make_unique<store::Database>(std::nullopt);
     return;
   }
-  std::filesystem::create_directories(*options_.state_dir);
+  // A state directory serverlite makes is its user's alone (0700); one that exists is left as
+  // its owner set it, but the files serverlite keeps in it are 0600 (store::Database).
+  if (std::filesystem::create_directories(*options_.state_dir))
+    std::filesystem::permissions(*options_.state_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
   db_ = std::make_unique<store::Database>(*options_.state_dir / "state.db");
   // Group commit: the writes of requests that arrive together share one SQLite commit, made
   // once the io thread has handled them all; their answers are sent after it.

@@ -1,5 +1,9 @@
 #include "emulator/store/database.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <utility>
@@ -71,6 +75,16 @@ bool Statement::column_is_null(int column) const {
 Database::Database(std::optional<std::filesystem::path> path, Durability durability)
     : in_memory_(!path) {
   std::string name = path ? path->string() : ":memory:";
+  if (path) {
+    // The state is the user's alone: the file is made (or kept) 0600, and SQLite gives its WAL
+    // the database file's mode.
+    int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::fchmod(fd, 0600);
+      ::close(fd);
+    }
+    ::chmod((name + "-wal").c_str(), 0600);  // one left by an earlier run, if any
+  }
   if (sqlite3_open_v2(name.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {

@@ -140,6 +140,22 @@ class StateDirectory(unittest.TestCase):
                 self.assertEqual(json.loads(raw)["state"], state)
             self.assertTrue(os.path.exists(os.path.join(state, "state.db")))
 
+    def test_the_state_is_its_users_alone(self):
+        # Was 0755 and 0644 (the umask's): any local user could read the app's state.
+        import stat
+        with tempfile.TemporaryDirectory() as tmp:
+            state = os.path.join(tmp, "state")
+            with Serverlite(app_path("queues"), "--state", state) as sl:
+                sqs = sl.boto3_client("sqs")
+                url = sqs.get_queue_url(QueueName="queues-jobs")["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody="private")
+                mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)
+                self.assertEqual(mode(state), 0o700)
+                files = [f for f in os.listdir(state) if f.startswith("state.db")]
+                self.assertIn("state.db-wal", files)
+                for f in files:
+                    self.assertEqual(mode(os.path.join(state, f)), 0o600, f)
+
 
 class Shutdown(unittest.TestCase):
     def test_sigterm_lets_in_flight_requests_finish_and_exits_0(self):
