@@ -27,12 +27,13 @@ def app_path(name):
 class Serverlite:
     """`serverlite up` in a child process. Use as a context manager."""
 
-    def __init__(self, app, *args, env=None, ready_timeout=60):
+    def __init__(self, app, *args, env=None, ready_timeout=60, preexec_fn=None):
         self.cmd = [BIN, "up", "-c", app, "--port", "0", "--gateway-port", "0", *args]
         if "--state" not in args:
             self.cmd.append("--ephemeral")
         self.env = dict(os.environ, **(env or {}))
         self.ready_timeout = ready_timeout
+        self.preexec_fn = preexec_fn  # runs in the child before serverlite (limits, ...)
         self.proc = None
         self.stderr_lines = []
         self.ready_line = None
@@ -48,7 +49,8 @@ class Serverlite:
     def start(self):
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL, env=self.env, text=True,
-                                     encoding="utf-8", errors="replace")
+                                     encoding="utf-8", errors="replace",
+                                     preexec_fn=self.preexec_fn)
         threading.Thread(target=self._pump_stderr, daemon=True).start()
         deadline = time.monotonic() + self.ready_timeout
         line_box = []

@@ -157,6 +157,18 @@ class StateDirectory(unittest.TestCase):
                     self.assertEqual(mode(os.path.join(state, f)), 0o600, f)
 
 
+class OpenFiles(unittest.TestCase):
+    def test_the_soft_limit_is_raised_to_the_hard_one(self):
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+        with Serverlite(app_path("demo"), preexec_fn=limit) as sl:
+            with open(f"/proc/{sl.proc.pid}/limits") as f:
+                line = next(l for l in f if l.startswith("Max open files"))
+            self.assertEqual(line.split()[3], str(hard) if hard != resource.RLIM_INFINITY
+                             else "unlimited")
+
+
 class Shutdown(unittest.TestCase):
     def test_sigterm_lets_in_flight_requests_finish_and_exits_0(self):
         sl = Serverlite(app_path("edge-cases"))
