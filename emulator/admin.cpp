@@ -35,10 +35,6 @@ constexpr Endpoint kEndpoints[] = {
 
 Json error_body(const std::string& message) { return Json{{"message", message}}; }
 
-std::int64_t epoch_ms(platform::WallTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 }  // namespace
 
 void Emulator::Impl::add_admin_routes() {

@@ -18,10 +18,6 @@ namespace {
 // `settled: false`.
 constexpr auto kSettleLimit = std::chrono::seconds(60);
 
-std::int64_t epoch_ms(platform::WallTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 }  // namespace
 
 std::vector<std::string> Emulator::Impl::reset() {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/emulator_impl.hpp"
+#include "emulator/platform/triggers.hpp"
 
 namespace serverlite {
 
@@ -204,12 +205,7 @@ void Emulator::handle_gateway(http::Request request, http::Responder respond) {
 }
 
 std::string Emulator::evaluate_arn(const std::string& json_text, const std::string& key_path) {
-  auto& s = *impl_;
-  auto value = app::evaluate_intrinsics(nlohmann::json::parse(json_text), key_path, s.app_, s.types_);
-  if (!value.is_string())
-    throw app::ConfigError(s.app_.config_file.filename().string(), key_path,
-                           "expected an ARN, got " + value.dump());
-  return value.get<std::string>();
+  return platform::evaluate_arn(*impl_, json_text, key_path);
 }
 
 void Emulator::set_gateway_observer(GatewayObserver observer) {

@@ -41,6 +41,11 @@ class OriginInvoker : public invoker::Invoker {
   std::string origin_;
 };
 
+// A time of the clock in epoch milliseconds, as the admin API and its messages write it.
+inline std::int64_t epoch_ms(platform::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 struct Emulator::Impl : platform::ServiceContext {
   Impl(boost::asio::io_context& io, app::AppSpec& app, UpOptions options,
        platform::ServiceList services);
@@ -63,7 +68,7 @@ struct Emulator::Impl : platform::ServiceContext {
 
   // ---- emulator.cpp ----
   void open_store();
-  std::vector<std::string> open_services();  // open + start_triggers, in list order
+  std::vector<std::string> open_services();  // each service's open(), in list order
   void serve_gateway(http::Request request, http::Responder respond);
   void serve_aws(http::Request request, http::Responder respond);
   void flush_group();

@@ -75,10 +75,4 @@ Delivered Delivery::deliver(std::string_view text, const Message& message) const
   return owner->deliver(*arn, message);
 }
 
-std::vector<std::string> Delivery::services() const {
-  std::vector<std::string> out;
-  for (const auto& [name, _] : owners_) out.push_back(name);
-  return out;
-}
-
 }  // namespace serverlite::platform

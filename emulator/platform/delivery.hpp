@@ -13,7 +13,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace serverlite::platform {
 
@@ -63,8 +62,6 @@ class Delivery {
   bool exists(std::string_view arn) const;
 
   Delivered deliver(std::string_view arn, const Message& message) const;
-
-  std::vector<std::string> services() const;
 
  private:
   struct Owner {

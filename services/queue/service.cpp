@@ -107,7 +107,7 @@ class QueueService : public platform::Service {
       nlohmann::json q = {{"type", "queue"},
                           {"name", name},
                           {"arn", engine_->queue_arn(name)},
-                          {"url", context_->aws_url() + "/" + std::string(app::kAccountId) + "/" + name}};
+                          {"url", api_->queue_url(name)}};
       auto count = [&](const char* attribute) -> long long {
         if (!got) return 0;
         auto it = got->attributes.find(attribute);
