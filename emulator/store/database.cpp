@@ -208,6 +208,11 @@ std::unique_ptr<Statement> Database::prepare(std::string_view sql) {
   return std::make_unique<Statement>(db_, sql);
 }
 
+Durability Database::durability() {
+  auto st = prepare("PRAGMA synchronous");
+  return st->step() && st->column_int(0) >= 2 ? Durability::Full : Durability::Normal;
+}
+
 int Database::changes() const { return sqlite3_changes(db_); }
 
 int Database::schema_version(std::string_view component) {

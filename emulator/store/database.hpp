@@ -92,6 +92,8 @@ class Database {
   std::optional<std::string> flush_group();
 
   bool in_memory() const { return in_memory_; }
+  // What SQLite's `synchronous` setting of this connection is: FULL (or EXTRA) is Full.
+  Durability durability();
 
  private:
   void begin();
