@@ -82,6 +82,7 @@ void Emulator::Impl::admin(http::Request request, http::Responder respond) {
         {"functions", app_.functions.size()},
         {"uptimeSeconds", uptime},
         {"state", options_.state_dir ? options_.state_dir->string() : ":memory:"},
+        {"durability", db_->durability() == store::Durability::Full ? "full" : "normal"},
     };
     return answer(stopping ? 503 : 200, body);
   }

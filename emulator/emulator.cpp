@@ -12,17 +12,49 @@ namespace serverlite {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// The names the listeners serve besides local ones: the address given to --host, and --allow-host.
+http::GuardOptions guard_options(const UpOptions& options) {
+  http::GuardOptions guard{.hosts = options.allow_hosts, .origins = options.allow_origins};
+  guard.hosts.push_back(options.host);
+  return guard;
+}
+
+std::optional<aws::SignatureVerifier> make_verifier(const UpOptions& options) {
+  if (!options.verify_signatures) return std::nullopt;
+  std::map<std::string, std::string, std::less<>> secrets(options.credentials.begin(),
+                                                          options.credentials.end());
+  return aws::SignatureVerifier(std::move(secrets));
+}
+
+// The admin API and LocalStack's health path are serverlite's own, called unsigned by scripts.
+bool is_admin_path(std::string_view path) {
+  return path.starts_with("/_serverlite/") || path.starts_with("/_localstack/");
+}
+
+// "POST / (DynamoDB_20120810.PutItem)", "GET /2015-03-31/functions", "POST / (Action=SendMessage)".
+std::string describe(const http::Request& request) {
+  std::string out = request.method + " " + std::string(request.path());
+  if (auto target = request.header("X-Amz-Target")) return out + " (" + std::string(*target) + ")";
+  return out;
+}
+
+}  // namespace
+
 Emulator::Impl::Impl(asio::io_context& io, app::AppSpec& app, UpOptions options,
                      platform::ServiceList services)
     : io_(io), app_(app), options_(std::move(options)),
       clock_(options_.virtual_clock ? platform::Clock::make_virtual(io, *options_.virtual_clock)
                                     : platform::Clock::real(io)),
       delivery_(app.region, std::string(app::kAccountId)), services_(std::move(services)),
+      aws_guard(guard_options(options_), "AWS endpoint"),
+      gateway_guard(guard_options(options_), "gateway"), verifier(make_verifier(options_)),
       aws_server(io, [this](http::Request r, http::Responder d) {
-        serve_aws(std::move(r), std::move(d));
+        screen_aws(std::move(r), std::move(d));
       }),
       gateway_server(io, [this](http::Request r, http::Responder d) {
-        serve_gateway(std::move(r), std::move(d));
+        screen_gateway(std::move(r), std::move(d));
       }) {}
 
 Emulator::Impl::~Impl() {
@@ -37,6 +69,57 @@ invoker::Invoker& Emulator::Impl::invoker(std::string_view origin) {
                            std::make_unique<OriginInvoker>(pools_, std::string(origin)))
              .first;
   return *it->second;
+}
+
+// A request from the network to the gateway: refused when its Host names no local listener.
+// (Requests replayed in-process come through serve_gateway directly.)
+void Emulator::Impl::screen_gateway(http::Request request, http::Responder respond) {
+  if (auto refusal = gateway_guard.check_host(request)) {
+    http::log_refusal(*refusal);
+    return respond(std::move(refusal->response));
+  }
+  serve_gateway(std::move(request), std::move(respond));
+}
+
+// A request from the network to the AWS endpoint: refused when its Host names no local listener
+// or it comes from a browser origin the user did not allow (a preflight from an allowed one is
+// answered here, and the answers to its requests get CORS headers), and with
+// --verify-signatures when it is not signed by a configured key.
+void Emulator::Impl::screen_aws(http::Request request, http::Responder respond) {
+  auto refusal = aws_guard.check_host(request);
+  if (!refusal) refusal = aws_guard.check_origin(request);
+  if (refusal) {
+    http::log_refusal(*refusal);
+    return respond(std::move(refusal->response));
+  }
+  if (auto answer = aws_guard.preflight(request)) return respond(std::move(*answer));
+  std::string origin(request.header("Origin").value_or(""));
+  if (verifier && !is_admin_path(request.path())) {
+    if (auto failure = verifier->verify(request, std::chrono::system_clock::now())) {
+      auto res = aws::render_auth_error(request, *failure);
+      std::string log = "refused " + describe(request) + ": " + failure->message;
+      if (!failure->canonical_request.empty()) {
+        log += " The canonical request serverlite computed:\n";
+        std::string_view rest = failure->canonical_request;
+        while (true) {
+          auto nl = rest.find('\n');
+          log += "    " + std::string(rest.substr(0, nl));
+          if (nl == std::string_view::npos) break;
+          log += "\n";
+          rest.remove_prefix(nl + 1);
+        }
+      }
+      http::log_refusal({{}, std::move(log), "signature " + failure->message});
+      aws_guard.add_cors(origin, res);
+      return respond(std::move(res));
+    }
+  }
+  if (origin.empty()) return serve_aws(std::move(request), std::move(respond));
+  serve_aws(std::move(request),
+            [this, origin = std::move(origin), respond = std::move(respond)](http::Response res) {
+              aws_guard.add_cors(origin, res);
+              respond(std::move(res));
+            });
 }
 
 // The gateway, with the observer (up --record) seeing each request and its response.
@@ -103,7 +186,9 @@ void Emulator::Impl::open_store() {
   if (std::filesystem::create_directories(*options_.state_dir))
     std::filesystem::permissions(*options_.state_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace);
-  db_ = std::make_unique<store::Database>(*options_.state_dir / "state.db");
+  db_ = std::make_unique<store::Database>(
+      *options_.state_dir / "state.db",
+      options_.durability_full ? store::Durability::Full : store::Durability::Normal);
   // Group commit: the writes of requests that arrive together share one SQLite commit, made
   // once the io thread has handled them all; their answers are sent after it.
   db_->enable_group_commit([this, alive = std::weak_ptr<int>(alive)] {
@@ -178,6 +263,8 @@ std::vector<std::string> Emulator::start() {
 
   invoker::InvokerOptions inv;
   inv.aws_endpoint_url = aws_url();
+  if (s.options_.verify_signatures && !s.options_.credentials.empty())
+    std::tie(inv.access_key_id, inv.secret_access_key) = s.options_.credentials.front();
   s.pools_ = std::make_unique<invoker::Pools>(s.io_, s.app_, inv);
 
   platform::Routes routes{s.router, s.gateway_handler};

@@ -15,7 +15,9 @@
 
 #include "emulator/app/intrinsics.hpp"
 #include "emulator/aws/router.hpp"
+#include "emulator/aws/sigv4_verify.hpp"
 #include "emulator/emulator.hpp"
+#include "emulator/http/request_guard.hpp"
 #include "emulator/http/server.hpp"
 #include "emulator/invoker/pools.hpp"
 #include "emulator/platform/clock.hpp"
@@ -69,6 +71,9 @@ struct Emulator::Impl : platform::ServiceContext {
   // ---- emulator.cpp ----
   void open_store();
   std::vector<std::string> open_services();  // each service's open(), in list order
+  // From the listeners: the Host, Origin and signature checks, then serve_*.
+  void screen_gateway(http::Request request, http::Responder respond);
+  void screen_aws(http::Request request, http::Responder respond);
   void serve_gateway(http::Request request, http::Responder respond);
   void serve_aws(http::Request request, http::Responder respond);
   void flush_group();
@@ -116,6 +121,9 @@ struct Emulator::Impl : platform::ServiceContext {
   std::shared_ptr<int> alive = std::make_shared<int>();  // posted work checks it
 
   aws::Router router;
+  http::RequestGuard aws_guard;      // Host and Origin on the AWS endpoint
+  http::RequestGuard gateway_guard;  // Host on the gateway
+  std::optional<aws::SignatureVerifier> verifier;  // up --verify-signatures
   http::Handler gateway_handler;  // set by the service that serves the gateway
   http::Server aws_server;
   http::Server gateway_server;

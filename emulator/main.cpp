@@ -427,6 +427,38 @@ int main(int argc, char** argv) {
         return "expected real, virtual or virtual=ISO-8601-TIME, got " + value;
       });
 
+  up_cmd->add_option("--allow-host", up.allow_hosts,
+                     "Also serve requests whose Host is NAME (besides localhost, *.localhost, IP "
+                     "addresses and --host); *.example.com for its subdomains, * for any "
+                     "(repeatable)")
+      ->option_text("NAME");
+  up_cmd->add_option("--allow-origin", up.allow_origins,
+                     "Let web pages from this browser origin (https://app.example.com) call the "
+                     "AWS endpoint, with CORS answers; * for any (repeatable). Requests from "
+                     "other origins are refused")
+      ->option_text("URL");
+  auto* verify_flag = up_cmd->add_flag("--verify-signatures", up.verify_signatures,
+                   "Check every AWS request's SigV4 signature against --credentials (default "
+                   "test:test) and refuse unsigned or wrongly signed ones as AWS does");
+  std::vector<std::string> credentials;
+  up_cmd->add_option("--credentials", credentials,
+                     "An access key id and its secret that --verify-signatures accepts "
+                     "(repeatable; handlers get the first)")
+      ->option_text("KEY:SECRET")
+      ->needs(verify_flag)
+      ->check([](const std::string& value) -> std::string {
+        auto colon = value.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == value.size())
+          return "expected ACCESS_KEY_ID:SECRET_ACCESS_KEY, got " + value;
+        return "";
+      });
+  std::string durability = "normal";
+  up_cmd->add_option("--durability", durability,
+                     "normal: a committed write survives a crash of serverlite; full: also a "
+                     "power loss or OS crash (SQLite synchronous=FULL, slower writes)")
+      ->check(CLI::IsMember({"normal", "full"}))
+      ->capture_default_str();
+
   RecordOptions record;
   up_cmd->add_option("--record", record.file,
                      "Append every gateway request and every other invocation to FILE as replay "
@@ -490,6 +522,12 @@ int main(int argc, char** argv) {
     else if (clock_kind.starts_with("virtual="))
       up.virtual_clock = std::chrono::system_clock::time_point(
           std::chrono::milliseconds(*parse_iso8601(clock_kind.substr(8))));
+    for (const auto& pair : credentials) {
+      auto colon = pair.find(':');
+      up.credentials.emplace_back(pair.substr(0, colon), pair.substr(colon + 1));
+    }
+    if (up.verify_signatures && up.credentials.empty()) up.credentials.emplace_back("test", "test");
+    up.durability_full = durability == "full";
     return run_up(up_common, up, ephemeral, state, record);
   }
   if (invoke_cmd->parsed()) return run_invoke(invoke_common, function, event_path, aws_endpoint);

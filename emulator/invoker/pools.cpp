@@ -108,6 +108,10 @@ FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
   };
   if (!context.options.aws_endpoint_url.empty())
     env["AWS_ENDPOINT_URL"] = context.options.aws_endpoint_url;
+  if (!context.options.access_key_id.empty()) {
+    env["AWS_ACCESS_KEY_ID"] = context.options.access_key_id;
+    env["AWS_SECRET_ACCESS_KEY"] = context.options.secret_access_key;
+  }
   if (auto exec_env = execution_env(fn); !exec_env.empty()) env["AWS_EXECUTION_ENV"] = exec_env;
   // Handlers need the machine's PATH to find interpreters and tools; nothing else of
   // serverlite's own environment leaks in, as on Lambda.

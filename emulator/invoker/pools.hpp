@@ -22,6 +22,9 @@ namespace serverlite::invoker {
 
 struct InvokerOptions {
   std::string aws_endpoint_url;  // AWS_ENDPOINT_URL inside handlers
+  // AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY inside handlers (up --verify-signatures: its
+  // first credentials); empty: a dummy pair.
+  std::string access_key_id, secret_access_key;
   // Lambda gives a runtime 10 s to initialise before the first invocation.
   std::chrono::milliseconds init_timeout{10000};
   // Synchronous invocations beyond reservedConcurrency wait in a line of this many per unit of

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/http/request_guard.hpp"
 #include "emulator/http/server.hpp"
 #include "emulator/invoker/function_pool.hpp"
 #include "emulator/invoker/lambda_log.hpp"
@@ -97,6 +98,12 @@ Worker::~Worker() {
 std::optional<std::string> Worker::start() {
   std::weak_ptr<Worker> weak = weak_from_this();
   impl_ = std::make_unique<Impl>(context_.io, [weak](http::Request req, http::Responder respond) {
+    // Handlers call 127.0.0.1:PORT; a web page reaching it through DNS rebinding names its own.
+    static const http::RequestGuard guard({}, "Runtime API");
+    if (auto refusal = guard.check_host(req)) {
+      http::log_refusal(*refusal);
+      return respond(std::move(refusal->response));
+    }
     if (auto self = weak.lock()) return self->on_runtime_request(std::move(req), respond);
     respond(runtime_error_response(410, "Gone", "worker stopped"));
   });

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace serverlite {
 
@@ -24,6 +26,15 @@ struct UpOptions {
   // `--clock virtual[=TIME]`: the virtual clock, starting at this time (the real time when the
   // option names none). nullopt: the real clock.
   std::optional<std::chrono::system_clock::time_point> virtual_clock;
+  // Host names served besides local ones and `host` (`--allow-host`), and browser origins allowed
+  // on the AWS endpoint (`--allow-origin`): http::RequestGuard.
+  std::vector<std::string> allow_hosts;
+  std::vector<std::string> allow_origins;
+  // `--verify-signatures`: SigV4 checked against `credentials` (access key id, secret).
+  bool verify_signatures = false;
+  std::vector<std::pair<std::string, std::string>> credentials;
+  // `--durability full`: SQLite synchronous=FULL (commits survive power loss) instead of NORMAL.
+  bool durability_full = false;
 };
 
 }  // namespace serverlite
