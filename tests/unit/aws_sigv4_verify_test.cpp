@@ -132,6 +132,39 @@ TEST(SigV4Verifier, RefusesAChangedBody) {
   EXPECT_EQ(e->failure, AuthFailure::BadSignature);
 }
 
+// x-amz-content-sha256: UNSIGNED-PAYLOAD signs that word instead of the body's hash; a header
+// claiming another body's hash does not make a changed body pass.
+TEST(SigV4Verifier, HonoursUnsignedPayloadAndChecksDeclaredHashes) {
+  auto sign = [](std::string declared) {
+    http::Request r;
+    r.method = "POST";
+    r.target = "/2015-03-31/functions/f/invocations?Qualifier=%24LATEST";
+    r.body = "{}";
+    r.headers = {{"Host", "localhost:4566"},
+                 {"X-Amz-Date", "20240102T030405Z"},
+                 {"X-Amz-Content-Sha256", declared},
+                 {"X-Amz-Security-Token", "session"}};
+    SigV4Credential c{"test", "20240102", "us-east-1", "lambda"};
+    SigningRequest s{"POST",
+                     canonical_uri(r.path()),
+                     canonical_query(r.query(), false),
+                     r.headers,
+                     {"host", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"},
+                     declared};
+    r.headers.push_back(
+        {"Authorization",
+         "AWS4-HMAC-SHA256 Credential=test/20240102/us-east-1/lambda/aws4_request,"
+         "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,Signature=" +
+             signature("test", c, "20240102T030405Z", canonical_request(s))});
+    return r;
+  };
+  EXPECT_FALSE(verifier().verify(sign("UNSIGNED-PAYLOAD"), kNow));
+  EXPECT_FALSE(verifier().verify(sign(sha256_hex("{}")), kNow));
+  auto lying = verifier().verify(sign(sha256_hex("{\"other\":1}")), kNow);
+  ASSERT_TRUE(lying);
+  EXPECT_EQ(lying->failure, AuthFailure::BadSignature);
+}
+
 TEST(SigV4Verifier, RefusesAnUnknownKey) {
   auto e = verifier().verify(signed_request("nobody", "test"), kNow);
   ASSERT_TRUE(e);
