@@ -62,7 +62,7 @@ std::optional<SigV4Credential> parse_sigv4_authorization(std::string_view header
     else if (name == "Signature")
       signature = value;
     // Unknown components are ignored: the format reserves no others, but rejecting them would
-    // buy nothing for an emulator that does not verify.
+    // buy nothing (the verifier, sigv4_verify.cpp, reads the header again itself).
   }
   if (!credential || !signed_headers || !signature || signed_headers->empty() || signature->empty())
     return std::nullopt;

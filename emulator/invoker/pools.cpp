@@ -97,7 +97,8 @@ FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
       {"_HANDLER", fn.handler},
       {"LAMBDA_TASK_ROOT", app.service_dir.string()},
       {"LAMBDA_RUNTIME_DIR", app.service_dir.string()},
-      // Dummy credentials: SDKs inside handlers sign requests, serverlite accepts any signature.
+      // Dummy credentials: SDKs inside handlers sign requests, and serverlite accepts any
+      // signature unless up --verify-signatures (then handlers get its first credentials, below).
       {"AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"},
       {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
       {"AWS_SESSION_TOKEN", "serverlite-session-token"},
