@@ -554,9 +554,18 @@ double thread_cpu_seconds() {
 
 // With no descriptor left, accept fails with EMFILE at once, and retrying at once spins. The
 // server waits instead, says so once, and serves the waiting client once descriptors free up.
-// Nothing between the exhaustion and its end may make a virtual call UBSan has not checked yet,
-// so the test checks nothing until the descriptors are back.
+// Nothing is checked until the descriptors are back.
+//
+// Not under the sanitizers: UBSan checks a vptr missing from its small cache by probing the
+// object's memory through a pipe, and with no descriptor free it reports "invalid vptr ...
+// memory cannot be printed" for a valid object (Asio's scheduler, Boost.System's categories).
+// Which checks miss depends on the addresses ASLR picks, so no warm-up makes it reliable.
+// serverlite itself stops accepting before its connections fill the table (ConnectionSlot),
+// which the integration test checks in every build.
 TEST_F(ServerFixture, OutOfDescriptorsTheAcceptLoopWaitsInsteadOfSpinning) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "UBSan cannot check a vptr while the descriptor table is full";
+#endif
   connection_cap();  // reads the open-files limit now, before the test lowers it
   Server server(io, [&](Request, Responder respond) { respond(Response::text(200, "back")); });
   server.listen("127.0.0.1", 0);
