@@ -133,6 +133,15 @@ class Timeouts(unittest.TestCase):
                 self.assertNotIn("x-amz-function-error", headers, body)
                 self.assertEqual(json.loads(body), {"slept": 0.9})
                 time.sleep(1.5)
+            # The Node runtime keeps its connection to the Runtime API alive between requests:
+            # once the idle timeout closed it, it connects again.
+            url = sl.aws_url + "/2015-03-31/functions/edge-dev-ctx/invocations"
+            for _ in range(2):
+                status, headers, body = sl.request("POST", url, "{}")
+                self.assertEqual(status, 200, body)
+                self.assertNotIn("x-amz-function-error", headers, body)
+                self.assertEqual(json.loads(body)["context"]["functionName"], "edge-dev-ctx")
+                time.sleep(1.5)
 
 
 class OutOfDescriptors(unittest.TestCase):
