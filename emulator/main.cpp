@@ -27,6 +27,7 @@
 
 #include "emulator/app/app_spec.hpp"
 #include "emulator/emulator.hpp"
+#include "emulator/http/limits.hpp"
 #include "emulator/invoker/pools.hpp"
 #include "emulator/replay/recorder.hpp"
 #include "emulator/replay/runner.hpp"
@@ -416,6 +417,29 @@ int main(int argc, char** argv) {
   up_cmd->add_flag("--stream-throughput-limits", up.stream_throughput_limits,
                    "Enforce Kinesis's per-shard limits (1 MiB/s or 1000 records/s in, 2 MiB/s "
                    "out) with ProvisionedThroughputExceededException");
+  // Timeouts and the request body budget of every listener (emulator/http/limits.hpp).
+  http::Limits limits;
+  double header_timeout_s = limits.header_timeout.count() / 1000.0;
+  double body_timeout_s = limits.body_timeout.count() / 1000.0;
+  double idle_timeout_s = limits.idle_timeout.count() / 1000.0;
+  std::size_t body_memory_mib = limits.body_memory / (1024 * 1024);
+  up_cmd->add_option("--header-timeout", header_timeout_s,
+                     "Seconds a client may take to send a request's header (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  up_cmd->add_option("--body-timeout", body_timeout_s,
+                     "Seconds a request's body may pause (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  up_cmd->add_option("--idle-timeout", idle_timeout_s,
+                     "Seconds a keep-alive connection may wait for its next request (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  up_cmd->add_option("--request-body-memory", body_memory_mib,
+                     "MiB that request bodies being received may hold in all; past it, 503")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024 * 1024));
+
   std::string clock_kind = "real";
   up_cmd->add_option("--clock", clock_kind,
                      "real, or virtual[=2026-01-01T00:00:00Z]: a clock that starts at that time "
@@ -515,6 +539,12 @@ int main(int argc, char** argv) {
   }
 
   if (up_cmd->parsed()) {
+    auto ms = [](double s) { return std::chrono::milliseconds(static_cast<long>(s * 1000)); };
+    limits.header_timeout = ms(header_timeout_s);
+    limits.body_timeout = ms(body_timeout_s);
+    limits.idle_timeout = ms(idle_timeout_s);
+    limits.body_memory = body_memory_mib * 1024 * 1024;
+    http::set_default_limits(limits);
     up.gateway_timeout = std::chrono::milliseconds(static_cast<long>(gateway_timeout_s * 1000));
     if (clock_kind == "virtual")
       up.virtual_clock = std::chrono::time_point_cast<std::chrono::milliseconds>(

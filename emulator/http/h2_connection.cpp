@@ -1,4 +1,5 @@
 #include "emulator/http/h2_connection.hpp"
+#include "emulator/http/limits.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <nghttp2/nghttp2.h>
 
@@ -25,7 +27,7 @@ namespace {
 
 // Flow-control windows we announce. nghttp2's defaults (64 KiB) make a client stop every 64 KiB
 // to wait for a WINDOW_UPDATE; a 5 MB Kinesis PutRecords body then needs dozens of round trips.
-// Bodies are buffered whole and capped by body_limit anyway, so a large window costs nothing.
+// Bodies are buffered whole, capped by body_limit and by the request body budget (limits.hpp).
 constexpr std::int32_t stream_window = 16 * 1024 * 1024;
 constexpr std::int32_t connection_window = 64 * 1024 * 1024;
 constexpr std::uint32_t max_concurrent_streams = 256;
@@ -58,7 +60,7 @@ nghttp2_nv make_nv(const std::string& name, const std::string& value) {
 class Session : public H2Connection, public std::enable_shared_from_this<Session> {
  public:
   Session(asio::io_context& io, std::shared_ptr<const Handler> handler, H2Options options)
-      : socket_(io), handler_(std::move(handler)), options_(std::move(options)),
+      : socket_(io), timer_(io), handler_(std::move(handler)), options_(std::move(options)),
         read_buffer_(64 * 1024) {}
 
   ~Session() override {
@@ -85,6 +87,7 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
     }
     receive(reinterpret_cast<const std::uint8_t*>(already_read.data()), already_read.size());
     if (!closed_) read();
+    update_timer(true);
     return true;
   }
 
@@ -104,10 +107,13 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
  private:
   struct Stream {
     Request request;
+    BodyCharge charge;  // request.body's share of the request body budget
     std::string authority;
     std::vector<std::string> cookies;
-    bool refused = false;  // answered 413 while the body was still arriving
+    bool refused = false;  // answered 413 or 503 while the body was still arriving
     bool head = false;
+    bool header_done = false;
+    bool complete = false;  // the request has all arrived, or was refused
     std::string body;      // the response body being sent
     std::size_t sent = 0;
   };
@@ -144,7 +150,9 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
                                                         std::size_t n) {
                               if (ec) return self->close();
                               self->receive(self->read_buffer_.data(), n);
-                              if (!self->closed_) self->read();
+                              if (self->closed_) return;
+                              self->read();
+                              self->update_timer(true);
                             });
   }
 
@@ -170,6 +178,7 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
     }
     if (out_.empty()) {
       if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) close();
+      update_timer(false);
       return;
     }
     writing_ = true;
@@ -185,9 +194,59 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
     if (closed_) return;
     closed_ = true;
     ready_.clear();
+    streams_.clear();  // their bodies, and their shares of the budget
+    options_.slot.release();
     boost::system::error_code ignored;
+    timer_.cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+  }
+
+  // --- timeouts ---
+
+  enum class Wait { none, header, body, idle };
+
+  // Which timeout applies now. `progress`: bytes just arrived, which restart the header and
+  // body timeouts (the longest pause while a request arrives); the idle timeout runs from when
+  // the last stream closed, whatever else (PING, SETTINGS) the client sends.
+  void update_timer(bool progress) {
+    if (closed_) return;
+    Wait w = Wait::none;
+    for (const auto& [id, stream] : streams_) {
+      if (stream.complete) continue;
+      if (!stream.header_done) {
+        w = Wait::header;
+        break;
+      }
+      w = Wait::body;
+    }
+    if (w == Wait::none && streams_.empty() && !writing_) w = Wait::idle;
+    auto d = w == Wait::header ? options_.header_timeout
+             : w == Wait::body ? options_.body_timeout
+             : w == Wait::idle ? options_.idle_timeout
+                               : std::chrono::milliseconds(0);
+    if (d.count() <= 0) w = Wait::none;
+    if (w == wait_ && !(progress && w != Wait::idle)) return;
+    wait_ = w;
+    if (w == Wait::none) return;
+    deadline_ = std::chrono::steady_clock::now() + d;
+    if (!timer_pending_ || deadline_ < timer_.expiry()) start_timer();
+  }
+
+  // One timer, waiting for deadline_; a later deadline lets it fire early and wait again.
+  void start_timer() {
+    timer_pending_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([weak = weak_from_this(), generation = ++timer_generation_](
+                          boost::system::error_code) {
+      auto self = weak.lock();
+      if (!self || generation != self->timer_generation_) return;
+      self->timer_pending_ = false;
+      if (self->closed_ || self->wait_ == Wait::none) return;
+      if (std::chrono::steady_clock::now() < self->deadline_) return self->start_timer();
+      if (self->wait_ == Wait::idle) return self->stop();  // GOAWAY, then close
+      self->close();
+    });
   }
 
   // --- requests and responses ---
@@ -201,6 +260,7 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
       if (closed_) return;
       auto it = streams_.find(id);
       if (it == streams_.end()) continue;  // reset by the client meanwhile
+      it->second.charge.release();  // the handler has the body now
       Request req = std::move(it->second.request);
       Responder respond = [weak = weak_from_this(), id,
                            answered = std::make_shared<bool>(false)](Response res) {
@@ -257,11 +317,23 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
                             stream.body.empty() ? nullptr : &provider);
   }
 
-  void refuse_too_large(std::int32_t id, Stream& stream) {
+  void refuse(std::int32_t id, Stream& stream, Response res) {
     stream.refused = true;
+    stream.complete = true;
     stream.request.body.clear();
     stream.request.body.shrink_to_fit();
-    submit(id, Response::json(413, R"({"message":"Request Entity Too Large"})"));
+    stream.charge.release();
+    submit(id, std::move(res));
+  }
+
+  void refuse_too_large(std::int32_t id, Stream& stream) {
+    refuse(id, stream, Response::json(413, R"({"message":"Request Entity Too Large"})"));
+  }
+
+  void refuse_busy(std::int32_t id, Stream& stream) {
+    auto res = Response::json(503, R"({"message":"Too many request bodies in flight, retry"})");
+    res.set_header("Retry-After", "1");
+    refuse(id, stream, std::move(res));
   }
 
   // --- nghttp2 callbacks (user_data is the Session) ---
@@ -312,6 +384,15 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
       self.refuse_too_large(stream_id, it->second);
       return 0;
     }
+    if (body.size() + len > body.capacity()) {
+      // Grown by doubling, as std::string would; the budget counts the capacity.
+      std::size_t want = std::max(body.size() + len, 2 * body.capacity());
+      if (!it->second.charge.hold(want)) {
+        self.refuse_busy(stream_id, it->second);
+        return 0;
+      }
+      body.reserve(want);
+    }
     body.append(reinterpret_cast<const char*>(data), len);
     return 0;
   }
@@ -326,6 +407,7 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
     auto& req = stream.request;
 
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      stream.header_done = true;
       if (!stream.cookies.empty()) {
         std::string joined;
         for (const auto& c : stream.cookies) joined += (joined.empty() ? "" : "; ") + c;
@@ -342,10 +424,12 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
           self.refuse_too_large(id, stream);
           return 0;
         }
-        if (ec == std::errc{} && declared > req.body.capacity()) req.body.reserve(declared);
       }
     }
-    if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) self.ready_.push_back(id);
+    if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+      stream.complete = true;
+      self.ready_.push_back(id);
+    }
     return 0;
   }
 
@@ -385,6 +469,7 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
   }
 
   tcp::socket socket_;
+  asio::steady_timer timer_;
   std::shared_ptr<const Handler> handler_;
   H2Options options_;
   nghttp2_session* session_ = nullptr;
@@ -392,6 +477,10 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
   std::string out_;                         // bytes being written; stable until the write ends
   std::map<std::int32_t, Stream> streams_;  // open streams, by id (never reused)
   std::vector<std::int32_t> ready_;         // complete requests not yet handed to the handler
+  Wait wait_ = Wait::none;
+  std::chrono::steady_clock::time_point deadline_;
+  std::uint64_t timer_generation_ = 0;
+  bool timer_pending_ = false;
   bool writing_ = false;
   bool stopping_ = false;
   bool closed_ = false;

@@ -10,11 +10,13 @@
 // there, never from inside the HTTP/2 library's callbacks.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "emulator/http/limits.hpp"
 #include "emulator/http/message.hpp"
 
 namespace boost::asio {
@@ -34,9 +36,18 @@ class H2Connection {
   virtual bool is_open() const = 0;
 };
 
+// Timeouts as for HTTP/1.1 (limits.hpp; zero turns one off), per connection: while a stream's
+// request is still arriving, the connection closes when no byte comes for header_timeout (some
+// stream's header is incomplete) or body_timeout; with no stream open at all it says GOAWAY and
+// closes after idle_timeout. Streams waiting for their handler, or whose answer is being sent,
+// keep it open as long as they take.
 struct H2Options {
   std::size_t body_limit = 16 * 1024 * 1024;  // larger request bodies get 413
   std::string remote_address;                 // becomes Request::remote_address
+  std::chrono::milliseconds header_timeout{0};
+  std::chrono::milliseconds body_timeout{0};
+  std::chrono::milliseconds idle_timeout{0};
+  ConnectionSlot slot;  // the connection's place in the count of open ones, held while open
 };
 
 // Serves HTTP/2 on `native_socket`, a connected TCP socket descriptor whose ownership passes to

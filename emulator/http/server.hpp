@@ -9,11 +9,13 @@
 // there. A connection reads its next request only after the handler answered the current one.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "emulator/http/limits.hpp"
 #include "emulator/http/message.hpp"
 
 namespace boost::asio {
@@ -22,8 +24,15 @@ class io_context;
 
 namespace serverlite::http {
 
+// A malformed request is answered 400 (431 for a header over 64 KiB, 413 for a body over
+// body_limit, 503 when the request body budget of limits.hpp is spent) with "Connection: close",
+// and its connection closed. The timeouts (see Limits; zero turns one off) close a connection
+// that stalls; they default to default_limits() at the time the options are made.
 struct ServerOptions {
   std::size_t body_limit = 16 * 1024 * 1024;  // larger bodies get 413
+  std::chrono::milliseconds header_timeout = default_limits().header_timeout;
+  std::chrono::milliseconds body_timeout = default_limits().body_timeout;
+  std::chrono::milliseconds idle_timeout = default_limits().idle_timeout;
 };
 
 class Server {
@@ -34,7 +43,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds host:port (port 0: any free port) and starts accepting.
-  // Throws std::system_error when the address cannot be bound.
+  // Throws std::system_error when the address cannot be bound. When accept fails for want of
+  // descriptors (EMFILE, ENFILE), it retries every 100 ms and says so once on stderr.
   void listen(const std::string& host, std::uint16_t port);
   std::uint16_t port() const;
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +22,8 @@
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
 
+#include "emulator/http/h2_connection.hpp"
+#include "emulator/http/limits.hpp"
 #include "emulator/http/server.hpp"
 
 namespace serverlite::http {
@@ -527,6 +531,120 @@ TEST_F(H2Fixture, NodeHttp2Client) {
   auto host = "127.0.0.1:" + std::to_string(server.port());
   EXPECT_EQ(out, "200 POST /1 v20 host=" + host + " x=n body=a|200 POST /2 v20 host=" + host +
                      " x=n body=b\n");
+}
+
+ServerOptions short_timeouts() {
+  using std::chrono::milliseconds;
+  return ServerOptions{.header_timeout = milliseconds(300),
+                       .body_timeout = milliseconds(300),
+                       .idle_timeout = milliseconds(300)};
+}
+
+// One HTTP/2 frame, written by hand (the client library would not leave a request half sent).
+std::string frame(std::uint8_t type, std::uint8_t flags, std::uint32_t stream,
+                  const std::string& payload) {
+  std::string f;
+  auto n = payload.size();
+  f += static_cast<char>((n >> 16) & 0xff);
+  f += static_cast<char>((n >> 8) & 0xff);
+  f += static_cast<char>(n & 0xff);
+  f += static_cast<char>(type);
+  f += static_cast<char>(flags);
+  for (int shift = 24; shift >= 0; shift -= 8) f += static_cast<char>((stream >> shift) & 0xff);
+  return f + payload;
+}
+
+// Sends `raw` after the preface and an empty SETTINGS frame, then reads until the server closes:
+// seconds that took, or -1 when it did not close within 5 s.
+double h2_seconds_until_closed(std::uint16_t port, const std::string& raw) {
+  int fd = connect_to(port);
+  std::string all = std::string(h2_preface) + frame(0x4, 0, 0, "") + raw;
+  send(fd, all.data(), all.size(), 0);
+  auto begin = std::chrono::steady_clock::now();
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+  }
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - begin;
+  close(fd);
+  return n == 0 || (n < 0 && errno == ECONNRESET) ? took.count() : -1;
+}
+
+TEST_F(H2Fixture, StalledConnectionsAreClosedAfterTheirTimeout) {
+  int calls = 0;
+  Server server(io, [&](Request, Responder respond) {
+    ++calls;
+    respond(Response::text(200, "ok"));
+  }, short_timeouts());
+  server.listen("127.0.0.1", 0);
+  // HPACK, static table only: :method POST, :scheme http, :path /.
+  const std::string block = "\x83\x86\x84";
+  const std::vector<std::pair<std::string, std::string>> stalls = {
+      {"nothing after the preface", ""},
+      {"half a header (no END_HEADERS)", frame(0x1, 0x0, 1, block)},
+      {"half a body (no END_STREAM)", frame(0x1, 0x4, 1, block) + frame(0x0, 0x0, 1, "abc")},
+  };
+  for (const auto& [what, raw] : stalls) {
+    double took = run_client([&] { return h2_seconds_until_closed(server.port(), raw); });
+    EXPECT_GE(took, 0.25) << what;
+    EXPECT_LT(took, 2.0) << what;
+  }
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(server.open_connections(), 0u);
+}
+
+TEST_F(H2Fixture, AnIdleConnectionGetsGoawayAfterTheIdleTimeout) {
+  Server server(io, [&](Request, Responder respond) { respond(Response::text(200, "hi")); },
+                short_timeouts());
+  server.listen("127.0.0.1", 0);
+  H2Client client(server.port());
+  auto id = client.submit("GET", "/");
+  ASSERT_TRUE(run_client([&] { return client.run_until_done(); }));
+  EXPECT_EQ(client.replies[id].status, 200);
+  auto begin = std::chrono::steady_clock::now();
+  EXPECT_TRUE(run_client([&] { return client.run_until_eof(); }));
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - begin;
+  EXPECT_TRUE(client.goaway);
+  EXPECT_GE(took.count(), 0.2);
+  EXPECT_LT(took.count(), 2.0);
+}
+
+TEST_F(H2Fixture, ASlowHandlerIsNotCut) {
+  boost::asio::steady_timer timer(io);
+  Server server(io, [&](Request, Responder respond) {
+    timer.expires_after(std::chrono::milliseconds(1000));
+    timer.async_wait([respond](auto) { respond(Response::text(200, "late")); });
+  }, short_timeouts());
+  server.listen("127.0.0.1", 0);
+  H2Client client(server.port());
+  auto id = client.submit("GET", "/next");
+  ASSERT_TRUE(run_client([&] { return client.run_until_done(); }));
+  EXPECT_EQ(client.replies[id].status, 200);
+  EXPECT_EQ(client.replies[id].body, "late");
+}
+
+TEST_F(H2Fixture, BodiesBeyondTheBudgetGet503AndTheBudgetIsGivenBack) {
+  Limits saved = default_limits();
+  Limits small = saved;
+  small.body_memory = 1024 * 1024;
+  set_default_limits(small);
+  int calls = 0;
+  Server server(io, [&](Request req, Responder respond) {
+    ++calls;
+    respond(Response::text(200, std::to_string(req.body.size())));
+  });
+  server.listen("127.0.0.1", 0);
+  H2Client client(server.port());
+  auto big = client.submit("POST", "/", {}, std::string(3000000, 'x'));
+  auto fits = client.submit("POST", "/", {}, std::string(1000, 'y'));
+  ASSERT_TRUE(run_client([&] { return client.run_until_done(); }));
+  set_default_limits(saved);
+  EXPECT_EQ(client.replies[big].status, 503);
+  EXPECT_EQ(client.replies[big].header("retry-after"), "1");
+  EXPECT_EQ(client.replies[fits].status, 200);
+  EXPECT_EQ(client.replies[fits].body, "1000");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(body_memory_in_use(), 0u);
 }
 
 }  // namespace
