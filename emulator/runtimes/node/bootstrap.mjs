@@ -83,14 +83,57 @@ function formatForLog(error) {
 // The invocation in flight; "undefined" in lines written during init, as in Lambda.
 let currentRequestId;
 
+// A handler may close its stdout (fs.closeSync(1), process.stdout.end()). The runtime keeps a
+// descriptor of its own on the same pipe (opened through /proc, as Node has no dup()), writes
+// there when process.stdout no longer takes writes, and gives fd 1 back after the invocation.
+// Errors of the handler's broken stdout or stderr stay its own: they do not end the runtime.
+let stdoutCopy = null;
+
+function keepStdout() {
+  try {
+    stdoutCopy = fs.openSync("/proc/self/fd/1", "w");
+  } catch {
+    stdoutCopy = null;
+  }
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
+}
+
+function restoreStdout() {
+  if (stdoutCopy === null) return;
+  try {
+    fs.fstatSync(1);
+  } catch {
+    try {
+      // The lowest free descriptor is 1 again (0 is open): this reopens the same pipe there.
+      const fd = fs.openSync(`/proc/self/fd/${stdoutCopy}`, "w");
+      if (fd !== 1) fs.closeSync(fd);
+    } catch {
+      // nothing better to do: lines go to stdoutCopy
+    }
+  }
+}
+
+function writeStdout(text) {
+  // Pipes are written synchronously on Linux, so nothing is lost if the process exits next.
+  if (process.stdout.writable || stdoutCopy === null) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    fs.writeSync(stdoutCopy, text);
+  } catch {
+    // the pipe is gone: serverlite has stopped
+  }
+}
+
 function patchConsole() {
   const levels = { log: "INFO", info: "INFO", warn: "WARN", error: "ERROR", debug: "DEBUG",
                    trace: "TRACE", fatal: "FATAL" };
   for (const [method, level] of Object.entries(levels)) {
     console[method] = (...args) => {
-      // Pipes are written synchronously on Linux, so nothing is lost if the process exits next.
-      process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t` +
-                           `${util.format(...args)}\n`);
+      writeStdout(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t` +
+                  `${util.format(...args)}\n`);
     };
   }
 }
@@ -365,6 +408,7 @@ process.on("unhandledRejection", (reason) => {
 // ---- main -------------------------------------------------------------------------------------
 
 async function main() {
+  keepStdout();
   patchConsole();
   if (!Number.isInteger(apiPort) || apiPort <= 0) {
     process.stderr.write("bootstrap.mjs: AWS_LAMBDA_RUNTIME_API is not set to host:port\n");
@@ -389,6 +433,7 @@ async function main() {
       return;
     }
     await invoke(handler, res);
+    restoreStdout();
   }
 }
 
