@@ -1,5 +1,7 @@
 #include "emulator/http/server.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -66,6 +68,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
+    if (server_->options.screen) {
+      auto local = stream_.socket().local_endpoint(ec);
+      refusal_ = server_->options.screen(ep.port(), ec ? 0 : local.port());
+    }
   }
 
   ~Connection() { server_->connections.erase(this); }
@@ -98,6 +104,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto k = std::min(got.size(), h2_preface.size());
     if (got.substr(0, k) != h2_preface.substr(0, k)) return read_request();
     if (got.size() < h2_preface.size()) return sniff();
+    if (refusal_) return close();
     hand_over_to_h2(got);
   }
 
@@ -191,6 +198,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       req.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     req.body = std::move(msg.body());
     req.remote_address = remote_;
+    if (refusal_) {
+      keep_alive_ = false;
+      return write(*refusal_);
+    }
 
     auto self = shared_from_this();
     auto answered = std::make_shared<bool>(false);
@@ -252,6 +263,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_;
+  std::optional<Response> refusal_;  // from ServerOptions::screen
   std::string out_head_, out_body_;  // the answer being written (one at a time)
   bool keep_alive_ = true;
   bool header_seen_ = false;  // of the request being read
@@ -306,6 +318,8 @@ void Server::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (self->stopped) return;
     if (!ec) {
+      // No handler process may inherit a connection (nor the listener, below).
+      ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
       socket.set_option(tcp::no_delay(true), ec);
       auto conn = std::make_shared<Connection>(std::move(socket), self);
       self->connections.insert(conn.get());
@@ -327,6 +341,7 @@ void Server::listen(const std::string& host, std::uint16_t port) {
   tcp::endpoint endpoint(address, port);
   auto& a = impl_->acceptor;
   a.open(endpoint.protocol(), ec);
+  if (!ec) ::fcntl(a.native_handle(), F_SETFD, FD_CLOEXEC);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);

@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "emulator/http/message.hpp"
@@ -24,6 +26,11 @@ namespace serverlite::http {
 
 struct ServerOptions {
   std::size_t body_limit = 16 * 1024 * 1024;  // larger bodies get 413
+  // Called once for each accepted connection with its TCP ports (the peer's, then the
+  // listener's). An answer returned is given to every request on that connection, which the
+  // handler then never sees (an HTTP/2 connection is closed instead).
+  std::function<std::optional<Response>(std::uint16_t peer_port, std::uint16_t local_port)>
+      screen;
 };
 
 class Server {
