@@ -134,7 +134,10 @@ Worker::Worker(PoolContext& context, FunctionPool& pool, const app::FunctionSpec
     : context_(context), pool_(pool), fn_(fn) {}
 
 Worker::~Worker() {
-  if (impl_ && impl_->process && !impl_->reaped) ::kill(-impl_->pid, SIGKILL);
+  if (impl_ && impl_->process && !impl_->reaped) {
+    ::kill(-impl_->pid, SIGKILL);
+    forget_worker(impl_->pid);  // nobody waits for it now: reap_adopted() will
+  }
 }
 
 std::optional<std::string> Worker::start() {
