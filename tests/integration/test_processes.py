@@ -230,6 +230,11 @@ class Output(unittest.TestCase):
                     self.assertEqual(out["closed"], None)
                 client.close()
                 self.assertNotIn("Runtime.ExitError", sl.stderr())
+                # The later invocations' lines reached the log too.
+                def logged():
+                    return [l for l in sl.stderr().splitlines() if "before closing stdout" in l]
+                wait_until(lambda: len(logged()) >= 4, timeout=5)
+                self.assertEqual(len(logged()), 4, logged())
 
     def test_a_large_output_is_streamed_to_the_log(self):
         with Serverlite(APP) as sl:

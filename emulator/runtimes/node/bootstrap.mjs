@@ -85,7 +85,7 @@ let currentRequestId;
 
 // A handler may close its stdout (fs.closeSync(1), process.stdout.end()). The runtime keeps a
 // descriptor of its own on the same pipe (opened through /proc, as Node has no dup()), writes
-// there when process.stdout no longer takes writes, and gives fd 1 back after the invocation.
+// console lines there, and gives fd 1 back after the invocation.
 // Errors of the handler's broken stdout or stderr stay its own: they do not end the runtime.
 let stdoutCopy = null;
 
@@ -114,17 +114,20 @@ function restoreStdout() {
   }
 }
 
+// Console lines go through the runtime's own descriptor (blocking, so written whole and in order
+// with the handler's own process.stdout writes, which Node makes synchronous on pipes), as the
+// handler may have ended process.stdout: after end() it fails every write with EPIPE.
 function writeStdout(text) {
-  // Pipes are written synchronously on Linux, so nothing is lost if the process exits next.
-  if (process.stdout.writable || stdoutCopy === null) {
-    process.stdout.write(text);
-    return;
+  if (stdoutCopy !== null) {
+    try {
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(stdoutCopy, bytes, at);
+      return;
+    } catch {
+      // fall back to process.stdout
+    }
   }
-  try {
-    fs.writeSync(stdoutCopy, text);
-  } catch {
-    // the pipe is gone: serverlite has stopped
-  }
+  process.stdout.write(text);
 }
 
 function patchConsole() {
