@@ -28,6 +28,7 @@
 #include "emulator/app/app_spec.hpp"
 #include "emulator/emulator.hpp"
 #include "emulator/http/limits.hpp"
+#include "emulator/invoker/leftovers.hpp"
 #include "emulator/invoker/pools.hpp"
 #include "emulator/replay/recorder.hpp"
 #include "emulator/replay/runner.hpp"
@@ -128,6 +129,11 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   if (!spec) return kExitConfig;
   if (!ephemeral)
     options.state_dir = state.empty() ? spec->service_dir / ".serverlite" : std::filesystem::path(state);
+  // What a run of this state directory that was killed (kill -9) left running ends before this
+  // one binds its ports (see invoker/leftovers.hpp).
+  if (options.state_dir)
+    if (int n = invoker::end_previous_run(*options.state_dir))
+      std::cerr << "serverlite: ended " << n << " process(es) left running by a previous run\n";
 
   boost::asio::io_context io(1);
   Emulator emulator(io, *spec, options);
@@ -140,6 +146,7 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
     std::cerr << "serverlite: error: " << e.what() << "\n";
     return kExitFailure;
   }
+  if (options.state_dir) invoker::record_run(*options.state_dir);
 
   std::unique_ptr<replay::Recorder> recorder;
   if (!record.file.empty()) {
@@ -173,6 +180,14 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
         });
       };
   signals.async_wait(on_signal);
+  // Orphans of handler processes are adopted (invoker::adopt_orphans): reap them as they end.
+  boost::asio::signal_set children(io, SIGCHLD);
+  std::function<void(boost::system::error_code, int)> on_child = [&](auto ec, int) {
+    if (ec) return;
+    invoker::reap_adopted();
+    children.async_wait(on_child);
+  };
+  children.async_wait(on_child);
 
   print_routes(*spec, emulator.gateway_url());
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
@@ -186,6 +201,9 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   // the io_context it belongs to.
   io.restart();
   io.poll();
+  // Nothing the app started outlives serverlite, in its process group or not.
+  invoker::end_processes(invoker::run_marker(), true);
+  if (options.state_dir) invoker::remove_run_record(*options.state_dir);
   std::cerr << "serverlite: stopped\n";
   return 0;
 }
@@ -384,10 +402,17 @@ struct GenerateEventCommand {
   }
 };
 
+// Nothing the app's handlers started outlives the command (see invoker/leftovers.hpp).
+int ending_app_processes(int code) {
+  if (invoker::run_marker_used()) invoker::end_processes(invoker::run_marker(), true);
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client or handler that goes away must not end serverlite
+  serverlite::invoker::adopt_orphans();
 
   CLI::App cli{
       "serverlite: run a serverless.yml app on this machine (Lambda, API Gateway, SQS, Kinesis)",
@@ -560,10 +585,11 @@ int main(int argc, char** argv) {
     up.durability_full = durability == "full";
     return run_up(up_common, up, ephemeral, state, record);
   }
-  if (invoke_cmd->parsed()) return run_invoke(invoke_common, function, event_path, aws_endpoint);
+  if (invoke_cmd->parsed())
+    return ending_app_processes(run_invoke(invoke_common, function, event_path, aws_endpoint));
   if (generate_event.command->parsed()) return generate_event.run();
   if (replay_cmd->parsed())
-    return run_replay(replay_common, replay_options, replay_inputs, replay_speed, replay_junit,
-                      replay_state);
+    return ending_app_processes(run_replay(replay_common, replay_options, replay_inputs,
+                                           replay_speed, replay_junit, replay_state));
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "emulator/http/server.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -125,6 +127,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
+    if (server_->options.screen) {
+      auto local = socket_.local_endpoint(ec);
+      refusal_ = server_->options.screen(ep.port(), ec ? 0 : local.port());
+    }
   }
 
   ~Connection() { server_->connections.erase(this); }
@@ -163,6 +169,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto k = std::min(got.size(), h2_preface.size());
     if (got.substr(0, k) != h2_preface.substr(0, k)) return read_request();
     if (got.size() < h2_preface.size()) return sniff();
+    if (refusal_) return close();
     hand_over_to_h2(got);
   }
 
@@ -286,6 +293,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     msg.body().charge.release();
     req.body = std::move(msg.body().data);
     req.remote_address = remote_;
+    if (refusal_) {
+      keep_alive_ = false;
+      return write(*refusal_);
+    }
 
     auto self = shared_from_this();
     auto answered = std::make_shared<bool>(false);
@@ -429,6 +440,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   std::string remote_;
+  std::optional<Response> refusal_;  // from ServerOptions::screen
   std::string out_head_, out_body_;  // the answer being written (one at a time)
   Wait wait_ = Wait::none;
   std::chrono::steady_clock::time_point deadline_;
@@ -494,6 +506,8 @@ void Server::Impl::accept() {
       std::fprintf(stderr, "serverlite: accepting connections again on port %u\n",
                    static_cast<unsigned>(self->port()));
     }
+    // No handler process may inherit a connection (nor the listener).
+    ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
     socket.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_shared<Connection>(std::move(socket), self);
     self->connections.insert(conn.get());
@@ -557,6 +571,7 @@ void Server::listen(const std::string& host, std::uint16_t port) {
   tcp::endpoint endpoint(address, port);
   auto& a = impl_->acceptor;
   a.open(endpoint.protocol(), ec);
+  if (!ec) ::fcntl(a.native_handle(), F_SETFD, FD_CLOEXEC);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);

@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "emulator/http/limits.hpp"
@@ -33,6 +35,11 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout = default_limits().header_timeout;
   std::chrono::milliseconds body_timeout = default_limits().body_timeout;
   std::chrono::milliseconds idle_timeout = default_limits().idle_timeout;
+  // Called once for each accepted connection with its TCP ports (the peer's, then the
+  // listener's). An answer returned is given to every request on that connection, which the
+  // handler then never sees (an HTTP/2 connection is closed instead).
+  std::function<std::optional<Response>(std::uint16_t peer_port, std::uint16_t local_port)>
+      screen;
 };
 
 class Server {

@@ -1,17 +1,22 @@
 #include "emulator/invoker/worker.hpp"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
+#include <linux/close_range.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <random>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -20,6 +25,7 @@
 #include "emulator/http/server.hpp"
 #include "emulator/invoker/function_pool.hpp"
 #include "emulator/invoker/lambda_log.hpp"
+#include "emulator/invoker/leftovers.hpp"
 #include "emulator/invoker/process_tree.hpp"
 #include "emulator/invoker/process_v2.hpp"
 
@@ -34,6 +40,40 @@ namespace {
 // Lambda's limit on a synchronous response payload.
 constexpr std::size_t kMaxResponseBytes = 6291556;
 constexpr std::string_view kRuntimePrefix = "/2018-06-01/runtime/";
+// A handler's output goes to the log line by line; a longer line is logged in pieces this long.
+constexpr std::size_t kMaxLogLine = 64 * 1024;
+// What of an invocation's log is kept for X-Amz-Log-Result (Lambda returns its last 4 KB).
+constexpr std::size_t kLogTailBytes = 4096;
+
+// Marks every descriptor from 3 up close-on-exec, so that a handler inherits none of serverlite's
+// (listeners, connections, other workers' pipes, the store): only stdin, stdout and stderr.
+// close_range(2) does it in one call (Linux 5.11); before that, /proc/self/fd is listed with
+// getdents64, which, unlike opendir, is safe between fork and exec.
+void close_on_exec_from_3() {
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return;
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, dir, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long at = 0; at < n;) {
+      // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[]
+      unsigned short reclen;
+      std::memcpy(&reclen, buf + at + 16, sizeof reclen);
+      const char* name = buf + at + 19;
+      int fd = 0;
+      bool number = *name != '\0';
+      for (const char* c = name; *c; ++c) {
+        if (*c < '0' || *c > '9') number = false;
+        else fd = fd * 10 + (*c - '0');
+      }
+      if (number && fd > 2 && fd != dir) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      at += reclen;
+    }
+  }
+  ::close(dir);
+}
 
 // Runs in the child between fork and exec. A process group of its own lets a timeout kill
 // whatever the handler started; PR_SET_PDEATHSIG makes the kernel kill the worker if serverlite
@@ -46,6 +86,7 @@ struct WorkerProcessSetup {
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // serverlite died before prctl took effect
+    close_on_exec_from_3();
     return {};
   }
 };
@@ -72,41 +113,57 @@ http::Response runtime_error_response(int status, std::string_view type, std::st
 }  // namespace
 
 struct Worker::Impl {
-  explicit Impl(asio::io_context& io, http::Handler handler)
-      : api(io, std::move(handler), http::ServerOptions{.body_limit = 64 * 1024 * 1024}),
-        out(io), err(io), timeout(io), memory(io), init(io) {}
+  Impl(asio::io_context& io, http::Handler handler, http::ServerOptions options)
+      : api(io, std::move(handler), std::move(options)),
+        out(io), err(io), output{asio::posix::stream_descriptor(io),
+                                 asio::posix::stream_descriptor(io)},
+        timeout(io), memory(io), init(io) {}
 
   http::Server api;
   std::optional<bp::process> process;
   pid_t pid = 0;
-  asio::readable_pipe out, err;
-  std::array<std::array<char, 8192>, 2> buffers{};
+  asio::readable_pipe out, err;  // the handler's stdout and stderr, until it is spawned
+  // The same pipes, then: waited on for readability and read here, never by Asio behind our
+  // back, so that drain_pipes() and the watch read in order.
+  std::array<asio::posix::stream_descriptor, 2> output;
   std::array<std::string, 2> partial;
   asio::steady_timer timeout, memory, init;
   bool reaped = false;
-
-  asio::readable_pipe& pipe(int which) { return which == 0 ? out : err; }
 };
 
 Worker::Worker(PoolContext& context, FunctionPool& pool, const app::FunctionSpec& fn)
     : context_(context), pool_(pool), fn_(fn) {}
 
 Worker::~Worker() {
-  if (impl_ && impl_->process && !impl_->reaped) ::kill(-impl_->pid, SIGKILL);
+  if (impl_ && impl_->process && !impl_->reaped) {
+    ::kill(-impl_->pid, SIGKILL);
+    forget_worker(impl_->pid);  // nobody waits for it now: reap_adopted() will
+  }
 }
 
 std::optional<std::string> Worker::start() {
   std::weak_ptr<Worker> weak = weak_from_this();
-  impl_ = std::make_unique<Impl>(context_.io, [weak](http::Request req, http::Responder respond) {
-    // Handlers call 127.0.0.1:PORT; a web page reaching it through DNS rebinding names its own.
-    static const http::RequestGuard guard({}, "Runtime API");
-    if (auto refusal = guard.check_host(req)) {
-      http::log_refusal(*refusal);
-      return respond(std::move(refusal->response));
-    }
-    if (auto self = weak.lock()) return self->on_runtime_request(std::move(req), respond);
-    respond(runtime_error_response(410, "Gone", "worker stopped"));
-  });
+  http::ServerOptions options{.body_limit = 64 * 1024 * 1024};
+  options.screen = [weak](std::uint16_t peer_port, std::uint16_t local_port) {
+    auto self = weak.lock();
+    return self ? self->screen_peer(peer_port, local_port)
+                : std::optional<http::Response>(
+                      runtime_error_response(410, "Gone", "worker stopped"));
+  };
+  impl_ = std::make_unique<Impl>(
+      context_.io,
+      [weak](http::Request req, http::Responder respond) {
+        // Handlers call 127.0.0.1:PORT; a web page reaching it through DNS rebinding names its
+        // own.
+        static const http::RequestGuard guard({}, "Runtime API");
+        if (auto refusal = guard.check_host(req)) {
+          http::log_refusal(*refusal);
+          return respond(std::move(refusal->response));
+        }
+        if (auto self = weak.lock()) return self->on_runtime_request(std::move(req), respond);
+        respond(runtime_error_response(410, "Gone", "worker stopped"));
+      },
+      std::move(options));
   spawned_at_ = Clock::now();
   try {
     impl_->api.listen("127.0.0.1", 0);
@@ -138,12 +195,14 @@ std::optional<std::string> Worker::start() {
 
     std::vector<std::string> env = pool_.environment();
     env.push_back("AWS_LAMBDA_RUNTIME_API=127.0.0.1:" + std::to_string(impl_->api.port()));
+    env.push_back(run_marker());  // inherited by all it starts: see leftovers.hpp
 
     impl_->process.emplace(context_.io, exe, args,
                            bp::process_stdio{nullptr, impl_->out, impl_->err},
                            bp::process_start_dir(context_.app.service_dir),
                            bp::process_environment(env), WorkerProcessSetup{});
     impl_->pid = impl_->process->id();
+    note_worker(impl_->pid);
   } catch (const std::exception& e) {
     state_ = State::Dead;
     impl_->api.stop();
@@ -152,8 +211,10 @@ std::optional<std::string> Worker::start() {
   }
   ++context_.live_workers;
   for (int which : {0, 1}) {
-    ::fcntl(impl_->pipe(which).native_handle(), F_SETFL,
-            ::fcntl(impl_->pipe(which).native_handle(), F_GETFL) | O_NONBLOCK);
+    int fd = (which == 0 ? impl_->out : impl_->err).release();
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    impl_->output[which].assign(fd);
     read_pipe(which);
   }
   impl_->process->async_wait([self = shared_from_this()](boost::system::error_code, int) {
@@ -190,6 +251,20 @@ double Worker::running_ms() const {
 void Worker::kill() {
   if (impl_ && impl_->process && !impl_->reaped) ::kill(-impl_->pid, SIGKILL);
   state_ = State::Dead;
+}
+
+std::optional<http::Response> Worker::screen_peer(std::uint16_t peer_port,
+                                                  std::uint16_t local_port) {
+  pid_t pid = impl_ && !impl_->reaped ? impl_->pid : 0;
+  if (pid > 0 && holds_socket(process_tree(pid), loopback_socket_inode(peer_port, local_port)))
+    return std::nullopt;
+  context_.log(fn_.key, "Runtime API: refused a connection from 127.0.0.1:" +
+                            std::to_string(peer_port) +
+                            ", which is not this function's process or one of its children");
+  return runtime_error_response(
+      403, "Forbidden",
+      "this Runtime API serves only the process serverlite started for the function (pid " +
+          std::to_string(pid) + ") and the processes it starts");
 }
 
 void Worker::on_runtime_request(http::Request req, http::Responder respond) {
@@ -400,10 +475,21 @@ void Worker::complete(InvokeStatus status, std::string payload, std::string erro
 void Worker::on_exit(int wait_status) {
   if (impl_->reaped) return;
   impl_->reaped = true;
+  forget_worker(impl_->pid);
   drain_pipes();
   impl_->init.cancel();
   bool expected = state_ == State::Dead;
   state_ = State::Dead;
+  // An invocation assigned to a warm worker that ended before asking for it was never seen by
+  // the handler: it goes to another worker, as Lambda gives work only to a runtime that polls.
+  std::optional<Invocation> untouched;
+  if (current_ && !delivered_ && init_duration_ms_ && !context_.shutting_down) {
+    context_.log(fn_.key, "worker exited (" + exit_description(wait_status) +
+                              ") between invocations; " + current_->id +
+                              " goes to another worker");
+    untouched = std::move(current_);
+    current_.reset();
+  }
   if (current_) {
     auto description = exit_description(wait_status);
     auto message = exit_message(current_->id, description);
@@ -415,80 +501,108 @@ void Worker::on_exit(int wait_status) {
     }
     complete(InvokeStatus::FunctionError, error_document("Runtime.ExitError", message),
              "Runtime.ExitError", "error");
-  } else if (!expected && !context_.shutting_down) {
+  } else if (!expected && !untouched && !context_.shutting_down) {
     context_.log(fn_.key, "worker exited (" + exit_description(wait_status) + ")");
   }
   impl_->api.stop();
   parked_next_.reset();
   auto self = shared_from_this();
   pool_.on_dead(*this);
+  if (untouched) pool_.submit(std::move(*untouched), false);
   context_.worker_reaped();
 }
 
 void Worker::read_pipe(int which) {
-  auto& pipe = impl_->pipe(which);
-  pipe.async_read_some(asio::buffer(impl_->buffers[which]),
-                       [self = shared_from_this(), which](boost::system::error_code ec,
-                                                          std::size_t n) {
-                         auto& partial = self->impl_->partial[which];
-                         partial.append(self->impl_->buffers[which].data(), n);
-                         std::size_t start = 0, nl;
-                         while ((nl = partial.find('\n', start)) != std::string::npos) {
-                           self->on_output_line(std::string_view(partial).substr(start, nl - start));
-                           start = nl + 1;
-                         }
-                         partial.erase(0, start);
-                         if (ec) {
-                           if (!partial.empty()) self->on_output_line(partial);
-                           partial.clear();
-                           return;
-                         }
-                         if (partial.size() > 64 * 1024) {  // a line that never ends
-                           self->on_output_line(partial);
-                           partial.clear();
-                         }
-                         self->read_pipe(which);
-                       });
+  impl_->output[which].async_wait(
+      asio::posix::descriptor_base::wait_read,
+      [self = shared_from_this(), which](boost::system::error_code ec) {
+        if (ec) return;  // closed
+        // At most 64 KB a turn, so one loud handler cannot hold the io thread.
+        if (self->read_output(which, 8)) return self->read_pipe(which);
+        // The handler closed this stream (or exited): what is left of a line is logged, and
+        // the worker goes on; its exit is told by the process, not by its output.
+        auto& partial = self->impl_->partial[which];
+        if (!partial.empty()) self->on_output_line(partial);
+        std::string().swap(partial);
+        boost::system::error_code ignored;
+        self->impl_->output[which].close(ignored);
+      });
+}
+
+bool Worker::read_output(int which, int max_reads) {
+  auto& stream = impl_->output[which];
+  if (!stream.is_open()) return false;
+  char buf[8192];
+  for (int i = 0; i < max_reads; ++i) {
+    ssize_t n = ::read(stream.native_handle(), buf, sizeof buf);
+    if (n > 0) {
+      take_output(which, buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+  return true;
+}
+
+// Logs each whole line of `data` as it comes, and keeps at most kMaxLogLine bytes of an
+// unfinished one: however much a handler writes, serverlite holds a bounded amount of it.
+void Worker::take_output(int which, const char* data, std::size_t n) {
+  auto& partial = impl_->partial[which];
+  while (n > 0) {
+    const char* nl = static_cast<const char*>(std::memchr(data, '\n', n));
+    std::size_t line = nl ? static_cast<std::size_t>(nl - data) : n;
+    std::size_t room = kMaxLogLine - partial.size();
+    if (line > room) {  // a piece of a long line
+      partial.append(data, room);
+      on_output_line(partial);
+      partial.clear();
+      data += room;
+      n -= room;
+      continue;
+    }
+    partial.append(data, line);
+    data += line;
+    n -= line;
+    if (nl) {
+      on_output_line(partial);
+      partial.clear();
+      ++data;
+      --n;
+    }
+  }
 }
 
 // Output a handler wrote before it posted its result is already in the pipe; read it now so it
-// lands in this invocation's log (and before END), not the next one's.
+// lands in this invocation's log (and before END), not the next one's. At most 1 MB a stream, in
+// case a child of the handler writes without pause.
 void Worker::drain_pipes() {
   if (!impl_) return;
-  char buf[8192];
-  for (int which : {0, 1}) {
-    auto& pipe = impl_->pipe(which);
-    if (!pipe.is_open()) continue;
-    auto& partial = impl_->partial[which];
-    for (;;) {
-      ssize_t n = ::read(pipe.native_handle(), buf, sizeof buf);
-      if (n <= 0) break;
-      partial.append(buf, static_cast<std::size_t>(n));
-    }
-    std::size_t start = 0, nl;
-    while ((nl = partial.find('\n', start)) != std::string::npos) {
-      on_output_line(std::string_view(partial).substr(start, nl - start));
-      start = nl + 1;
-    }
-    partial.erase(0, start);
-  }
+  for (int which : {0, 1}) read_output(which, 128);
 }
 
 void Worker::on_output_line(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   context_.log(fn_.key, line);
-  if (current_ && delivered_) {
-    invocation_log_.append(line);
-    invocation_log_.push_back('\n');
-  }
+  keep_in_tail(line);
 }
 
 void Worker::log_system(const std::string& line) {
   context_.log(fn_.key, line);
-  if (current_ && delivered_) {
+  keep_in_tail(line);
+}
+
+// The invocation's log is kept only as far as its tail can be asked for.
+void Worker::keep_in_tail(std::string_view line) {
+  if (!current_ || !delivered_) return;
+  if (line.size() >= kLogTailBytes) {
+    invocation_log_.assign(line.substr(line.size() - kLogTailBytes));
+  } else {
     invocation_log_.append(line);
-    invocation_log_.push_back('\n');
   }
+  invocation_log_.push_back('\n');
+  if (invocation_log_.size() > 4 * kLogTailBytes)
+    invocation_log_.erase(0, invocation_log_.size() - kLogTailBytes);
 }
 
 }  // namespace serverlite::invoker

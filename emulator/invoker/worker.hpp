@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -59,9 +60,16 @@ class Worker : public std::enable_shared_from_this<Worker> {
                 std::string report_status = {});
   void fail_and_kill(std::string error_type, std::string message, std::string report_status);
   void on_exit(int wait_status);
+  // The Runtime API answers only this worker's process and its descendants: nullopt for a
+  // connection from one of them, else the 403 its requests get.
+  std::optional<http::Response> screen_peer(std::uint16_t peer_port, std::uint16_t local_port);
   void read_pipe(int which);
+  // Reads what is in the pipe now, up to `max_reads` reads of 8 KB; false at its end (EOF).
+  bool read_output(int which, int max_reads);
+  void take_output(int which, const char* data, std::size_t n);
   void drain_pipes();
   void on_output_line(std::string_view line);
+  void keep_in_tail(std::string_view line);
   void sample_memory();
   void schedule_memory_sample();
   void log_system(const std::string& line);
@@ -79,7 +87,7 @@ class Worker : public std::enable_shared_from_this<Worker> {
   std::optional<http::Responder> parked_next_;
   std::chrono::steady_clock::time_point spawned_at_, started_at_;
   std::optional<double> init_duration_ms_;
-  std::string invocation_log_;
+  std::string invocation_log_;  // its last few KB, for X-Amz-Log-Result
   std::uint64_t max_rss_bytes_ = 0;
 };
 

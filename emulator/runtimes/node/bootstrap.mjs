@@ -83,14 +83,60 @@ function formatForLog(error) {
 // The invocation in flight; "undefined" in lines written during init, as in Lambda.
 let currentRequestId;
 
+// A handler may close its stdout (fs.closeSync(1), process.stdout.end()). The runtime keeps a
+// descriptor of its own on the same pipe (opened through /proc, as Node has no dup()), writes
+// console lines there, and gives fd 1 back after the invocation.
+// Errors of the handler's broken stdout or stderr stay its own: they do not end the runtime.
+let stdoutCopy = null;
+
+function keepStdout() {
+  try {
+    stdoutCopy = fs.openSync("/proc/self/fd/1", "w");
+  } catch {
+    stdoutCopy = null;
+  }
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
+}
+
+function restoreStdout() {
+  if (stdoutCopy === null) return;
+  try {
+    fs.fstatSync(1);
+  } catch {
+    try {
+      // The lowest free descriptor is 1 again (0 is open): this reopens the same pipe there.
+      const fd = fs.openSync(`/proc/self/fd/${stdoutCopy}`, "w");
+      if (fd !== 1) fs.closeSync(fd);
+    } catch {
+      // nothing better to do: lines go to stdoutCopy
+    }
+  }
+}
+
+// Console lines go through the runtime's own descriptor (blocking, so written whole and in order
+// with the handler's own process.stdout writes, which Node makes synchronous on pipes), as the
+// handler may have ended process.stdout: after end() it fails every write with EPIPE.
+function writeStdout(text) {
+  if (stdoutCopy !== null) {
+    try {
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(stdoutCopy, bytes, at);
+      return;
+    } catch {
+      // fall back to process.stdout
+    }
+  }
+  process.stdout.write(text);
+}
+
 function patchConsole() {
   const levels = { log: "INFO", info: "INFO", warn: "WARN", error: "ERROR", debug: "DEBUG",
                    trace: "TRACE", fatal: "FATAL" };
   for (const [method, level] of Object.entries(levels)) {
     console[method] = (...args) => {
-      // Pipes are written synchronously on Linux, so nothing is lost if the process exits next.
-      process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t` +
-                           `${util.format(...args)}\n`);
+      writeStdout(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t` +
+                  `${util.format(...args)}\n`);
     };
   }
 }
@@ -365,6 +411,7 @@ process.on("unhandledRejection", (reason) => {
 // ---- main -------------------------------------------------------------------------------------
 
 async function main() {
+  keepStdout();
   patchConsole();
   if (!Number.isInteger(apiPort) || apiPort <= 0) {
     process.stderr.write("bootstrap.mjs: AWS_LAMBDA_RUNTIME_API is not set to host:port\n");
@@ -389,6 +436,7 @@ async function main() {
       return;
     }
     await invoke(handler, res);
+    restoreStdout();
   }
 }
 

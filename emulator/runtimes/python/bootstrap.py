@@ -18,6 +18,7 @@ import base64
 import decimal
 import http.client
 import importlib
+import io
 import json
 import logging
 import os
@@ -69,6 +70,52 @@ def error_from_exception(exc, request_id=""):
     return make_error(str(exc), type(exc).__name__, traceback.format_list(tuples), request_id)
 
 
+# ---- the handler's stdout and stderr ----------------------------------------------------------
+
+
+class StdStreams:
+    """Keeps stdout and stderr usable by the runtime and the next invocation when a handler closes
+    them (os.close(1), sys.stdout.close()): private duplicates of both descriptors, not inherited
+    by the handler's children, put back after each invocation."""
+
+    def __init__(self):
+        self._copies = {}
+        for fd in (1, 2):
+            try:
+                self._copies[fd] = os.dup(fd)
+            except OSError:
+                pass
+
+    def restore(self):
+        for fd, copy in self._copies.items():
+            try:
+                os.fstat(fd)
+            except OSError:
+                os.dup2(copy, fd)
+        if sys.stdout is None or sys.stdout.closed:
+            sys.stdout = _text_stream(1)
+        if sys.stderr is None or sys.stderr.closed:
+            sys.stderr = _text_stream(2)
+
+
+def _text_stream(fd):
+    # As `python3 -u` makes them: unbuffered bytes, each text write passed on at once.
+    return io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                            errors="backslashreplace", write_through=True)
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """A logging handler that writes to whatever sys.stdout is now."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def log_error(error):
     """Lambda's text-format error record: "[ERROR] Type: message" and the traceback."""
     description = "[ERROR]"
@@ -81,8 +128,11 @@ def log_error(error):
     lines = [description, "Traceback (most recent call last):"]
     for element in error.get("stackTrace") or []:
         lines.extend(element.splitlines() or [""])
-    sys.stdout.write("\n".join(lines) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass  # the handler broke stdout; the error is still posted
 
 
 # ---- the Runtime API --------------------------------------------------------------------------
@@ -246,7 +296,7 @@ def setup_logging():
         "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
         "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(formatter)
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
@@ -325,7 +375,7 @@ def marshal(result):
         raise Fault("Runtime.MarshalError", "Unable to marshal response: %s" % e)
 
 
-def handle(api, handler, inv):
+def handle(api, handler, inv, streams):
     global _request_id
     _request_id = inv.request_id
     if inv.trace_id:
@@ -350,6 +400,7 @@ def handle(api, handler, inv):
     except Exception as e:  # user code may raise anything; SystemExit still ends the process
         error = error_from_exception(e, inv.request_id)
 
+    streams.restore()
     if error is not None:
         log_error(error)
         api.post_error(inv.request_id, error)
@@ -363,6 +414,7 @@ def main():
     except (KeyError, ValueError):
         sys.stderr.write("bootstrap.py: AWS_LAMBDA_RUNTIME_API is not set to host:port\n")
         return 2
+    streams = StdStreams()
     setup_logging()
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
 
@@ -384,7 +436,7 @@ def main():
 
     while True:
         try:
-            handle(api, handler, api.next())
+            handle(api, handler, api.next(), streams)
         except (OSError, http.client.HTTPException, RuntimeError):
             return 1  # the emulator has gone away: there is nobody left to serve
 
