@@ -369,6 +369,7 @@ def read_h2_statuses(sock, deadline, want, nudge_at=None):
                     statuses.append(status)
             elif kind == 7 and len(payload) >= 8:
                 goaway = int.from_bytes(payload[4:8], "big")
+                closed = True  # no more answers come on this connection
         if len(statuses) >= want or goaway is not None:
             break
         chunk = _recv(sock, deadline, nudge)
