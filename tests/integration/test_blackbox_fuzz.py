@@ -58,7 +58,7 @@ class FindsKnownFaults(unittest.TestCase):
         crash = crashes[0]
         self.assertEqual(crash["symptom"], "killed by SIGSEGV")
         self.assertEqual(list(crash["ops"]), ["PutRecord"])
-        self.assertEqual(crash["note"], "reproduced alone on a fresh server")
+        self.assertEqual(crash["note"], "reproduced alone on a fresh server, twice")
         self.assertIn("finding: crash kinesis: killed by SIGSEGV", self.fuzz_run.stdout)
         with open(crash["reproducers"][0], "rb") as f:
             self.assertIn(b"X-Amz-Target: Kinesis_20131202.PutRecord", f.read())
