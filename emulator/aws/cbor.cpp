@@ -6,6 +6,7 @@
 
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/json_protocol.hpp"
+#include "emulator/utf8.hpp"
 
 namespace serverlite::aws {
 
@@ -109,7 +110,12 @@ class Decoder {
       case 2:
       case 3: {
         std::string text = info == 31 ? chunks(major) : take(argument(info));
-        if (major == 3) return Json(std::move(text));
+        if (major == 3) {
+          // RFC 8949 §3.1: a text string is UTF-8. Kept as it came, it would make every later
+          // JSON encoding of the value (a Lambda event, an answer) throw.
+          if (!is_valid_utf8(text)) fail();
+          return Json(std::move(text));
+        }
         return Json::binary(std::vector<std::uint8_t>(text.begin(), text.end()));
       }
       case 4: {

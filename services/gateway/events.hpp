@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/http/message.hpp"
+#include "emulator/utf8.hpp"
 
 namespace serverlite::gateway {
 
@@ -59,7 +60,7 @@ EventBody encode_body(const http::Request& request);
 
 // text/*, JSON, XML, JavaScript, YAML, form and GraphQL media types (parameters ignored).
 bool is_text_media_type(std::string_view content_type);
-bool is_valid_utf8(std::string_view bytes);
+using serverlite::is_valid_utf8;
 
 // API Gateway's request time: "09/Apr/2015:12:34:56 +0000" (UTC, English month names).
 std::string format_request_time(std::chrono::system_clock::time_point time);

@@ -52,6 +52,22 @@ TEST(AwsCbor, EmptyBodyIsAnEmptyObjectAndGarbageIsASerializationError) {
   EXPECT_THROW(cbor_decode(bytes({0x83, 0x01, 0x02, 0x03})), ApiError);  // an array
 }
 
+// A text string that is not UTF-8 (here a Kinesis PartitionKey "a\xffz") was accepted, and the
+// Lambda event later built from the record threw while being encoded, ending serverlite.
+TEST(AwsCbor, TextThatIsNotUtf8IsASerializationError) {
+  try {
+    cbor_decode(bytes({0xa1, 0x6c, 'P', 'a', 'r', 't', 'i', 't', 'i', 'o', 'n', 'K', 'e', 'y', 0x63,
+                       'a', 0xff, 'z'}));
+    FAIL() << "expected an ApiError";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.http_status, 400);
+    EXPECT_EQ(e.code, "SerializationException");
+  }
+  // Map keys are text too; byte strings may hold anything.
+  EXPECT_THROW(cbor_decode(bytes({0xa1, 0x61, 0xc3, 0x01})), ApiError);
+  EXPECT_EQ(cbor_decode(bytes({0xa1, 0x61, 'b', 0x42, 0xff, 0xfe})).at("b").get_binary().size(), 2u);
+}
+
 TEST(AwsCbor, EncodesBlobsIntegersStringsAndTimestamps) {
   Json v = Json::object();
   v["Data"] = Json::binary({0xff});
