@@ -1,5 +1,6 @@
 #include "services/stream/api.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +65,14 @@ std::optional<TimePoint> optional_time(const Json& body, std::string_view name, 
     throw ApiError(400, std::string(aws::kSerializationException),
                    "Expected a timestamp (epoch seconds) for " + std::string(name));
   double seconds = cbor ? aws::cbor_timestamp_seconds(*it) : it->get<double>();
+  if (std::isnan(seconds))
+    throw ApiError(400, std::string(aws::kSerializationException),
+                   "Expected a timestamp (epoch seconds) for " + std::string(name));
+  // A time point counts nanoseconds in 64 bits: about 292 years either side of 1970. Times past
+  // that (a year 7600 timestamp, an infinity) are clamped to it rather than overflowing; they
+  // are refused as too late, or read as "before everything", all the same.
+  constexpr double kLimitSeconds = 9.0e9;
+  seconds = std::clamp(seconds, -kLimitSeconds, kLimitSeconds);
   return TimePoint(std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000))));
 }
 

@@ -525,6 +525,12 @@ class Records(KinesisCase):
             "The timestampInMillis parameter cannot be greater than the "
             f"currentTimestampInMillis. timestampInMillis: {int(future.timestamp()) * 1000}, "
             "currentTimestampInMillis: "), msg)
+        # A timestamp past what 64 bits of nanoseconds hold (year 7600) is refused the same way;
+        # its conversion overflowed, which the sanitizer build ends the process for.
+        status, _, res = self.json_call("GetShardIterator", {
+            "StreamName": "iters", "ShardId": shard, "ShardIteratorType": "AT_TIMESTAMP",
+            "Timestamp": 177767225600.5})
+        self.assertEqual((status, res.get("__type")), (400, "InvalidArgumentException"), res)
         latest = self.iterator("iters", shard, "LATEST")
         res = self.kinesis.get_records(ShardIterator=latest)
         self.assertEqual(res["Records"], [])
