@@ -272,7 +272,13 @@ Json TableApi::read(Call& call, bool is_query) {
   if (index && index->global && req.consistent)
     throw validation("Consistent reads are not supported on global secondary indexes");
   req.forward = aws::optional_bool(body, "ScanIndexForward").value_or(true);
-  if (const Json* start = aws::optional_object(body, "ExclusiveStartKey")) req.exclusive_start_key = *start;
+  if (const Json* start = aws::optional_object(body, "ExclusiveStartKey")) {
+    // Its values are attribute values like any other: checked (and numbers made canonical)
+    // before the key is encoded, which took "abc" as a number and failed with a 500.
+    Json key = *start;
+    if (auto e = validate_item(key)) throw ExpressionError(*e);
+    req.exclusive_start_key = std::move(key);
+  }
 
   std::string filter_name = is_query ? "QueryFilter" : "ScanFilter";
   std::optional<std::string> filter_text = text(body, "FilterExpression");

@@ -107,6 +107,21 @@ class TableItems(ServerTestCase):
         self.assertEqual(err["Message"], "Invalid UpdateExpression: Attribute name is a reserved "
                                          "keyword; reserved keyword: total")
 
+    def test_a_malformed_starting_key_is_refused_as_its_values_would_be(self):
+        self.table("badstart")
+        for action, extra in (("Query", {"KeyConditionExpression": "pk = :h",
+                                         "ExpressionAttributeValues": {":h": {"S": "a"}}}),
+                              ("Scan", {})):
+            status, res = self.raw(action, dict(extra, TableName="badstart", ExclusiveStartKey={
+                "pk": {"S": "a"}, "sk": {"N": "abc"}}))
+            self.assertEqual(status, 400, res)
+            self.assertTrue(res["__type"].endswith("#ValidationException"), res)
+            self.assertIn("numeric value", res["message"])
+            status, res = self.raw(action, dict(extra, TableName="badstart", ExclusiveStartKey={
+                "pk": {"S": {}}, "sk": {"N": "1"}}))
+            self.assertEqual(status, 400, res)
+            self.assertTrue(res["__type"].endswith("#SerializationException"), res)
+
     def test_query_scan_pages_and_filters(self):
         t = self.table("reads")
         with t.batch_writer() as batch:
