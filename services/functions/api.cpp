@@ -65,7 +65,23 @@ void LambdaApi::handle(http::Request request, http::Responder respond) {
 }
 
 const app::FunctionSpec& LambdaApi::resolve(Call& call) const {
-  auto resolution = catalog_.resolve(call.function_name, query_param(call.request, "Qualifier"));
+  std::string qualifier = query_param(call.request, "Qualifier");
+  // Lambda's Qualifier: 1 to 128 of [a-zA-Z0-9$_-].
+  if (qualifier.size() > 128)
+    throw ApiError(400, "ValidationException",
+                   "1 validation error detected: Value '" + qualifier +
+                       "' at 'qualifier' failed to satisfy constraint: Member must have length "
+                       "less than or equal to 128");
+  for (char c : qualifier) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '$' || c == '_' || c == '-';
+    if (!allowed)
+      throw ApiError(400, "ValidationException",
+                     "1 validation error detected: Value '" + qualifier +
+                         "' at 'qualifier' failed to satisfy constraint: Member must satisfy "
+                         "regular expression pattern: (|[a-zA-Z0-9$_-]+)");
+  }
+  auto resolution = catalog_.resolve(call.function_name, qualifier);
   if (auto* fn = std::get_if<const app::FunctionSpec*>(&resolution)) return **fn;
   if (auto* nf = std::get_if<NotFound>(&resolution))
     throw ApiError(404, "ResourceNotFoundException", "Function not found: " + nf->arn);
