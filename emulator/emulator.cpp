@@ -178,6 +178,8 @@ std::vector<std::string> Emulator::start() {
 
   invoker::InvokerOptions inv;
   inv.aws_endpoint_url = aws_url();
+  inv.max_concurrency = s.options_.function_concurrency;
+  inv.max_waiting = s.options_.function_queue_limit;
   s.pools_ = std::make_unique<invoker::Pools>(s.io_, s.app_, inv);
 
   platform::Routes routes{s.router, s.gateway_handler};

@@ -23,18 +23,24 @@ struct InvokeRequest {
 enum class InvokeStatus {
   Ok,             // payload is what the handler returned
   FunctionError,  // payload is a Lambda error document {"errorType","errorMessage",...}
-  Throttled,      // the function's concurrency and wait line are full; nothing ran
+  Throttled,      // not run: beyond reservedConcurrency, or the line of waiting invocations
+                  // is full; error_type says which
   ShuttingDown,   // the emulator is stopping; nothing ran
 };
 
 struct InvokeResult {
   InvokeStatus status = InvokeStatus::Ok;
   std::string payload;
-  std::string error_type;      // FunctionError: "Runtime.ExitError", "Sandbox.Timedout", ...
+  std::string error_type;      // FunctionError: "Runtime.ExitError", "Sandbox.Timedout", ...;
+                               // Throttled: the reason (kThrottle* below)
   std::string request_id;
   std::string log_tail;        // when asked for: this invocation's log, last 4 KiB, not encoded
   double duration_ms = 0;
 };
+
+// Why an invocation was throttled, as Lambda's TooManyRequestsException names it in `Reason`.
+inline constexpr const char* kThrottleReserved = "ReservedFunctionConcurrentInvocationLimitExceeded";
+inline constexpr const char* kThrottleQueueFull = "ConcurrentInvocationLimitExceeded";
 
 using InvokeCallback = std::function<void(InvokeResult)>;
 

@@ -138,10 +138,11 @@ void LambdaApi::invoke(Call& call) {
       case invoker::InvokeStatus::Throttled: {
         auto err = aws::render_rest_json_error(
             ApiError(429, "TooManyRequestsException", "Rate Exceeded."));
-        // Lambda says why it throttled, in a field of its own.
+        // Lambda says why it throttled, in a field of its own: beyond the function's reserved
+        // concurrency, or (the line of waiting invocations full) beyond the account's.
         auto body = nlohmann::json::parse(err.body);
-        body["Reason"] = "ReservedFunctionConcurrentInvocationLimitExceeded";
-        err.body = body.dump();
+        body["Reason"] = result.error_type.empty() ? invoker::kThrottleReserved : result.error_type;
+        err.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return respond(std::move(err));
       }
       case invoker::InvokeStatus::ShuttingDown:
@@ -196,8 +197,10 @@ void LambdaApi::get_function(Call& call) {
       {"Configuration", catalog_.configuration(fn)},
       {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + catalog_.app().service_dir.string()}}},
       {"Tags", nlohmann::json::object()},
-      {"Concurrency", {{"ReservedConcurrentExecutions", fn.reserved_concurrency}}},
   };
+  // Lambda shows Concurrency only for a function with reserved concurrency.
+  if (fn.reserved_concurrency)
+    body["Concurrency"] = {{"ReservedConcurrentExecutions", *fn.reserved_concurrency}};
   call.respond(http::Response::json(200, body.dump()));
 }
 
