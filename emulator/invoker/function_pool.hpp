@@ -73,7 +73,8 @@ class FunctionPool {
   std::shared_ptr<Worker> spawn(Invocation& fails);
   void spawn_for(Invocation invocation);
   void wait_in_line(Invocation invocation);  // stamped with when it began to wait
-  // The oldest waiting invocation, taken from the line; nullopt when none is left.
+  // The oldest waiting invocation, taken from the line; those whose start_by has passed are
+  // answered (Throttled, kThrottleNotStarted) and skipped. nullopt when none is left.
   std::optional<Invocation> take_next();
   void begin_episode_if_at_limit();
   void end_episode_if_drained();

@@ -2,7 +2,9 @@
 // `serverlite invoke`, and later the event pollers. Implemented by invoker::Pools.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace serverlite::invoker {
@@ -18,13 +20,17 @@ struct InvokeRequest {
   // Who asked ("gateway", "lambda", "trigger"), for observers that record invocations; running
   // the invocation does not depend on it.
   std::string origin;
+  // A synchronous invocation still waiting for a free worker at this time is not started: its
+  // caller has given up (the gateway's integration timeout). Once started, the function's own
+  // timeout applies, counted from then.
+  std::optional<std::chrono::steady_clock::time_point> start_by;
 };
 
 enum class InvokeStatus {
   Ok,             // payload is what the handler returned
   FunctionError,  // payload is a Lambda error document {"errorType","errorMessage",...}
-  Throttled,      // not run: beyond reservedConcurrency, or the line of waiting invocations
-                  // is full; error_type says which
+  Throttled,      // not run: beyond reservedConcurrency, the line of waiting invocations is
+                  // full, or it was not started by `start_by`; error_type says which
   ShuttingDown,   // the emulator is stopping; nothing ran
 };
 
@@ -41,6 +47,8 @@ struct InvokeResult {
 // Why an invocation was throttled, as Lambda's TooManyRequestsException names it in `Reason`.
 inline constexpr const char* kThrottleReserved = "ReservedFunctionConcurrentInvocationLimitExceeded";
 inline constexpr const char* kThrottleQueueFull = "ConcurrentInvocationLimitExceeded";
+// Not Lambda's: the caller's `start_by` passed while the invocation waited for a worker.
+inline constexpr const char* kThrottleNotStarted = "NotStartedInTime";
 
 using InvokeCallback = std::function<void(InvokeResult)>;
 

@@ -190,6 +190,15 @@ std::optional<Invocation> FunctionPool::take_next() {
     auto next = std::move(waiting_.front());
     waiting_.pop_front();
     if (next.request.type == InvocationType::RequestResponse) --waiting_sync_;
+    if (next.request.start_by && *next.request.start_by <= now) {
+      // Its caller has stopped waiting (and answered its client): running it would be for no one.
+      InvokeResult r;
+      r.status = InvokeStatus::Throttled;
+      r.error_type = kThrottleNotStarted;
+      r.request_id = next.id;
+      next.done(std::move(r));
+      continue;
+    }
     double waited_ms =
         std::chrono::duration<double, std::milli>(now - next.queued_at).count();
     episode_.longest_ms = std::max(episode_.longest_ms, waited_ms);

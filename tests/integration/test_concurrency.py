@@ -140,12 +140,12 @@ class QueueingPastTheLocalLimit(ServerTestCase):
 
 
 class LineLimitsAndDeadlines(unittest.TestCase):
-    """One worker and a line of 3."""
+    """One worker, a line of 3, a gateway that gives up after 1 s."""
 
     @classmethod
     def setUpClass(cls):
         cls.sl = Serverlite(app_path("concurrency"), "--function-concurrency", "1",
-                            "--function-queue-limit", "3").__enter__()
+                            "--function-queue-limit", "3", "--gateway-timeout", "1").__enter__()
 
     @classmethod
     def tearDownClass(cls):
@@ -170,6 +170,24 @@ class LineLimitsAndDeadlines(unittest.TestCase):
         self.assertTrue(self.sl.wait_for_log(
             lambda l: l.startswith("[nap] 3 invocations waiting for a free worker, the most "
                                    "allowed")), self.sl.stderr()[-3000:])
+
+    def test_a_call_the_gateway_gave_up_on_is_not_started(self):
+        # One worker: 3 gateway calls of 0.8 s at once. The first runs, the second starts at
+        # 0.8 s (timeout answer at 1 s; it runs on), the third would start at 1.6 s, after the
+        # gateway's answer: it never starts.
+        self.assertEqual(self.sl.gateway("POST", "/nap", '{"sleep": 0}')[0], 200)
+        before = sum(1 for l in self.sl.stderr_lines if l.startswith("[nap] START"))
+
+        def call(i):
+            return self.sl.gateway("POST", "/nap", json.dumps({"sleep": 0.8, "tag": i}))[0]
+
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            statuses = sorted(pool.map(call, range(3)))
+        self.assertEqual(statuses[0], 200)
+        self.assertEqual(statuses[1:], [503, 503])  # HTTP API's timeout answer
+        time.sleep(1.5)  # the second ends at 1.6 s; the third would have ended at 2.4 s
+        starts = sum(1 for l in self.sl.stderr_lines if l.startswith("[nap] START"))
+        self.assertEqual(starts - before, 2, self.sl.stderr()[-3000:])
 
 
 if __name__ == "__main__":
