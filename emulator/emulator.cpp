@@ -265,6 +265,8 @@ std::vector<std::string> Emulator::start() {
   inv.aws_endpoint_url = aws_url();
   if (s.options_.verify_signatures && !s.options_.credentials.empty())
     std::tie(inv.access_key_id, inv.secret_access_key) = s.options_.credentials.front();
+  inv.max_concurrency = s.options_.function_concurrency;
+  inv.max_waiting = s.options_.function_queue_limit;
   s.pools_ = std::make_unique<invoker::Pools>(s.io_, s.app_, inv);
 
   platform::Routes routes{s.router, s.gateway_handler};

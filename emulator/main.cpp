@@ -439,6 +439,16 @@ int main(int argc, char** argv) {
                      "Seconds before the gateway answers 504 (API Gateway: 29)")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 3600.0));
+  up_cmd->add_option("--function-concurrency", up.function_concurrency,
+                     "Invocations of one function that run at once, each in a warm worker; "
+                     "more wait for a free one, in order")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  up_cmd->add_option("--function-queue-limit", up.function_queue_limit,
+                     "Invocations of one function that may wait for a worker; more are "
+                     "throttled (429)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10000000}));
   up_cmd->add_flag("--stream-throughput-limits", up.stream_throughput_limits,
                    "Enforce Kinesis's per-shard limits (1 MiB/s or 1000 records/s in, 2 MiB/s "
                    "out) with ProvisionedThroughputExceededException");

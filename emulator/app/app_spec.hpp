@@ -107,7 +107,9 @@ struct FunctionSpec {
   std::map<std::string, Deferred> environment_intrinsics;
   int timeout_seconds = 6;
   int memory_mb = 1024;
-  int reserved_concurrency = 10;
+  // Lambda's reserved concurrency: invocations beyond it are throttled (429). Unset: none, and
+  // the invoker's local limit applies (invocations past it wait for a worker).
+  std::optional<int> reserved_concurrency;
   std::vector<HttpRoute> routes;
   std::vector<QueueEventSpec> queue_events;
   std::vector<StreamEventSpec> stream_events;

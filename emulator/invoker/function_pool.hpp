@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -47,9 +48,13 @@ class FunctionPool {
  public:
   FunctionPool(PoolContext& context, const app::FunctionSpec& fn);
 
-  // `may_wait`: synchronous invocations wait in a bounded line; asynchronous ones (Lambda's own
-  // event queue) in an unbounded one.
-  void submit(Invocation invocation, bool bounded);
+  // Why an invocation would be throttled now, or nullopt when it is taken. Synchronous ones are
+  // throttled beyond reservedConcurrency (running and waiting), asynchronous ones only with a
+  // reservedConcurrency of 0 (Lambda keeps their events until concurrency frees up); either
+  // when it would have to wait and the line holds max_waiting.
+  std::optional<const char*> throttle_reason(bool sync) const;
+  // Runs the invocation, or has it wait in line for a free worker. Call throttle_reason first.
+  void submit(Invocation invocation);
   void on_idle(Worker& worker);
   // An invocation ran for `duration_ms` (once per invocation, for the pool's growth).
   void on_finished(double duration_ms);
@@ -68,7 +73,13 @@ class FunctionPool {
   std::shared_ptr<Worker> spawn(Invocation& fails);
   void spawn_for(Invocation invocation);
   void wait_in_line(Invocation invocation);  // stamped with when it began to wait
+  // The oldest waiting invocation, taken from the line; those whose start_by has passed are
+  // answered (Throttled, kThrottleNotStarted) and skipped. nullopt when none is left.
+  std::optional<Invocation> take_next();
+  void begin_episode_if_at_limit();
+  void end_episode_if_drained();
   int live_workers() const;
+  int running() const;  // invocations held by a worker (started or about to be)
   bool may_grow(int live) const;
   // Growth: while the oldest waiting invocation has waited scale_up_after, one more worker.
   void schedule_growth();
@@ -79,6 +90,16 @@ class FunctionPool {
   const app::FunctionSpec& fn_;
   std::vector<std::shared_ptr<Worker>> workers_;
   std::deque<Invocation> waiting_;
+  int waiting_sync_ = 0;  // the synchronous ones among waiting_
+  int limit_;             // the local limit, lowered to reservedConcurrency
+  // An episode: from an invocation waiting with every worker the limit allows busy, until the
+  // line is empty again. Logged once when it begins and once when it ends.
+  struct Episode {
+    bool active = false;
+    std::size_t waited = 0;     // invocations that joined the line during it
+    double longest_ms = 0;      // the longest wait of those taken from the line
+    bool full_logged = false;   // the line reached max_waiting
+  } episode_;
   boost::asio::steady_timer grow_timer_;
   bool growth_scheduled_ = false;
   std::chrono::steady_clock::time_point last_growth_{};  // one worker per scale_up_after

@@ -82,7 +82,12 @@ std::string execution_env(const app::FunctionSpec& fn) {
 }  // namespace
 
 FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
-    : context_(context), fn_(fn), grow_timer_(context.io) {
+    : context_(context),
+      fn_(fn),
+      limit_(std::max(0, fn.reserved_concurrency
+                             ? std::min(*fn.reserved_concurrency, context.options.max_concurrency)
+                             : context.options.max_concurrency)),
+      grow_timer_(context.io) {
   const auto& app = context.app;
   std::map<std::string, std::string> env = {
       {"AWS_LAMBDA_FUNCTION_NAME", fn.name},
@@ -122,7 +127,20 @@ FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
   for (const auto& [k, v] : env) environment_.push_back(k + "=" + v);
 }
 
-void FunctionPool::submit(Invocation invocation, bool bounded) {
+std::optional<const char*> FunctionPool::throttle_reason(bool sync) const {
+  if (context_.shutting_down) return std::nullopt;  // submit answers ShuttingDown
+  if (const auto& reserved = fn_.reserved_concurrency) {
+    if (*reserved == 0 || (sync && running() + waiting_sync_ >= *reserved)) return kThrottleReserved;
+  }
+  if (waiting_.size() < context_.options.max_waiting) return std::nullopt;
+  // The line is full: only an invocation that would not join it is taken.
+  for (auto& w : workers_)
+    if (w->state() == Worker::State::Idle && !w->has_invocation()) return std::nullopt;
+  if (live_workers() < limit_) return std::nullopt;
+  return kThrottleQueueFull;
+}
+
+void FunctionPool::submit(Invocation invocation) {
   if (context_.shutting_down) {
     InvokeResult r;
     r.status = InvokeStatus::ShuttingDown;
@@ -133,32 +151,81 @@ void FunctionPool::submit(Invocation invocation, bool bounded) {
     if (w->state() == Worker::State::Idle && !w->has_invocation()) return w->assign(std::move(invocation));
   }
   int live = live_workers();
-  std::size_t bound =
-      static_cast<std::size_t>(context_.options.waiting_per_concurrency) * fn_.reserved_concurrency;
-  bool line_full = bounded && waiting_.size() >= bound;
-  if (live < fn_.reserved_concurrency) {
+  if (live < limit_) {
     // The first worker starts at once; later ones when a warm one does not free up soon (see
-    // grow()), or at once when the line is full: never throttled below the concurrency.
-    if (live == 0 || line_full || context_.options.scale_up_after.count() <= 0)
+    // grow()), or at once when the line is full: never throttled below the limit.
+    if (live == 0 || waiting_.size() >= context_.options.max_waiting ||
+        context_.options.scale_up_after.count() <= 0)
       return spawn_for(std::move(invocation));
     wait_in_line(std::move(invocation));
     if (may_grow(live)) schedule_growth();
     return;
   }
-  if (fn_.reserved_concurrency > 0 && !line_full) return wait_in_line(std::move(invocation));
-  InvokeResult r;
-  r.status = InvokeStatus::Throttled;
-  r.request_id = invocation.id;
-  invocation.done(std::move(r));
+  wait_in_line(std::move(invocation));
 }
 
 void FunctionPool::wait_in_line(Invocation invocation) {
   invocation.queued_at = std::chrono::steady_clock::now();
+  if (invocation.request.type == InvocationType::RequestResponse) ++waiting_sync_;
   waiting_.push_back(std::move(invocation));
+  if (episode_.active) ++episode_.waited;
+  begin_episode_if_at_limit();
+  if (waiting_.size() >= context_.options.max_waiting && episode_.active &&
+      !episode_.full_logged) {
+    episode_.full_logged = true;
+    context_.log(fn_.key, std::to_string(waiting_.size()) +
+                              " invocations waiting for a free worker, the most allowed: more "
+                              "are throttled (429) until the line shortens");
+  }
+}
+
+// Invocations wait while the pool has as many workers as the limit allows: an episode begins
+// (those that waited for the pool to grow to it count as its first).
+void FunctionPool::begin_episode_if_at_limit() {
+  if (episode_.active || waiting_.empty() || live_workers() < limit_) return;
+  episode_ = Episode{.active = true, .waited = waiting_.size()};
+  context_.log(fn_.key, "local limit of " + std::to_string(limit_) +
+                            (limit_ == 1 ? " worker" : " workers") +
+                            " reached: invocations wait for a free worker, in order");
+}
+
+std::optional<Invocation> FunctionPool::take_next() {
+  auto now = std::chrono::steady_clock::now();
+  while (!waiting_.empty()) {
+    auto next = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (next.request.type == InvocationType::RequestResponse) --waiting_sync_;
+    if (next.request.start_by && *next.request.start_by <= now) {
+      // Its caller has stopped waiting (and answered its client): running it would be for no one.
+      InvokeResult r;
+      r.status = InvokeStatus::Throttled;
+      r.error_type = kThrottleNotStarted;
+      r.request_id = next.id;
+      next.done(std::move(r));
+      continue;
+    }
+    double waited_ms =
+        std::chrono::duration<double, std::milli>(now - next.queued_at).count();
+    episode_.longest_ms = std::max(episode_.longest_ms, waited_ms);
+    return next;
+  }
+  return std::nullopt;
+}
+
+// The line is empty: the episode, if one began, ends with what it amounted to.
+void FunctionPool::end_episode_if_drained() {
+  if (!waiting_.empty() || !episode_.active) return;
+  char longest[32];
+  std::snprintf(longest, sizeof longest, "%.2f", episode_.longest_ms / 1000.0);
+  context_.log(fn_.key, std::to_string(episode_.waited) +
+                            (episode_.waited == 1 ? " invocation" : " invocations") +
+                            " waited for a free worker (local limit " + std::to_string(limit_) +
+                            "), the longest " + longest + " s");
+  episode_ = Episode{};
 }
 
 bool FunctionPool::may_grow(int live) const {
-  if (live >= fn_.reserved_concurrency) return false;
+  if (live >= limit_) return false;
   // Up to two workers per core (one runs while the other waits on its Runtime API round trip);
   // past that only handlers that run long (waiting on I/O) gain from more: those whose recent
   // invocations, or one running now, took twice the wait.
@@ -173,6 +240,12 @@ int FunctionPool::live_workers() const {
   int live = 0;
   for (auto& w : workers_) live += w->state() != Worker::State::Dead;
   return live;
+}
+
+int FunctionPool::running() const {
+  int n = 0;
+  for (auto& w : workers_) n += w->state() != Worker::State::Dead && w->has_invocation();
+  return n;
 }
 
 // Due when the oldest waiting invocation has waited scale_up_after, and no sooner than that
@@ -202,9 +275,17 @@ void FunctionPool::grow() {
   if (!may_grow(live_workers())) return;  // the next submit looks again
   last_growth_ = now;
   // A failure to start would meet every new worker: the oldest waiting invocation gets it.
+  // Otherwise it goes back to the front, and the new worker takes it on its first poll.
   auto oldest = std::move(waiting_.front());
   waiting_.pop_front();
-  if (spawn(oldest)) waiting_.push_front(std::move(oldest));
+  bool sync = oldest.request.type == InvocationType::RequestResponse;
+  if (spawn(oldest)) {
+    waiting_.push_front(std::move(oldest));
+    begin_episode_if_at_limit();
+  } else {
+    waiting_sync_ -= sync;
+    end_episode_if_drained();
+  }
   schedule_growth();
 }
 
@@ -236,27 +317,28 @@ void FunctionPool::on_finished(double duration_ms) {
 
 void FunctionPool::on_idle(Worker& worker) {
   if (waiting_.empty() || worker.state() != Worker::State::Idle || worker.has_invocation()) return;
-  auto next = std::move(waiting_.front());
-  waiting_.pop_front();
-  worker.assign(std::move(next));
+  auto next = take_next();
+  end_episode_if_drained();
+  if (!next) return;
+  worker.assign(std::move(*next));
   if (!waiting_.empty() && may_grow(live_workers())) schedule_growth();
 }
 
 void FunctionPool::on_dead(Worker& worker) {
   std::erase_if(workers_, [&](const auto& w) { return w.get() == &worker; });
   if (waiting_.empty() || context_.shutting_down) return;
-  int live = 0;
-  for (auto& w : workers_) live += w->state() != Worker::State::Dead;
-  if (live < fn_.reserved_concurrency) {
-    auto next = std::move(waiting_.front());
-    waiting_.pop_front();
-    spawn_for(std::move(next));
+  if (live_workers() < limit_) {
+    auto next = take_next();
+    end_episode_if_drained();
+    if (next) spawn_for(std::move(*next));
   }
 }
 
 void FunctionPool::fail_waiting(InvokeStatus status) {
   auto waiting = std::move(waiting_);
   waiting_.clear();
+  waiting_sync_ = 0;
+  episode_ = Episode{};
   for (auto& inv : waiting) {
     InvokeResult r;
     r.status = status;
@@ -339,20 +421,27 @@ void Pools::invoke(InvokeRequest request, InvokeCallback done) {
       if (next) next(std::move(r));
     };
   };
+  auto& pool = *it->second;
+  if (auto reason = pool.throttle_reason(!async)) {
+    InvokeResult r;
+    r.status = InvokeStatus::Throttled;
+    r.error_type = *reason;
+    r.request_id = inv.id;
+    if (async)
+      context_->log(inv.request.function, "asynchronous invocation " + inv.id +
+                                              " dropped: throttled (" + *reason + ")");
+    return observed(std::move(done))(std::move(r));
+  }
   if (async) {
     // Lambda queues the event and answers at once; failures show only in the log.
     InvokeResult accepted;
     accepted.request_id = inv.id;
-    std::string key = inv.request.function;
-    inv.done = observed([ctx = context_.get(), key](InvokeResult r) {
-      if (r.status == InvokeStatus::Throttled)
-        ctx->log(key, "asynchronous invocation " + r.request_id + " dropped: throttled");
-    });
-    it->second->submit(std::move(inv), false);
+    inv.done = observed([](InvokeResult) {});
+    pool.submit(std::move(inv));
     return done(std::move(accepted));
   }
   inv.done = observed(std::move(done));
-  it->second->submit(std::move(inv), true);
+  pool.submit(std::move(inv));
 }
 
 void Pools::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {

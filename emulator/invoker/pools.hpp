@@ -4,6 +4,7 @@
 // Threading: owned by the io thread; every method and callback runs there. No locks.
 #pragma once
 
+#include <cstddef>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -27,11 +28,15 @@ struct InvokerOptions {
   std::string access_key_id, secret_access_key;
   // Lambda gives a runtime 10 s to initialise before the first invocation.
   std::chrono::milliseconds init_timeout{10000};
-  // Synchronous invocations beyond reservedConcurrency wait in a line of this many per unit of
-  // concurrency; past it they are throttled (429).
-  int waiting_per_concurrency = 10;
+  // The local limit: how many invocations of one function run at once, each in a warm worker
+  // of its own (fewer when the function's reservedConcurrency is lower). Invocations past it wait
+  // in line for a free worker, in order of arrival.
+  int max_concurrency = 10;
+  // How many invocations of one function may wait in that line; past it they are throttled
+  // (429, reason ConcurrentInvocationLimitExceeded), as an account over its limit is.
+  std::size_t max_waiting = 10000;
   // When every warm worker is busy, an invocation waits this long for one to free up before
-  // the pool starts another process (up to reservedConcurrency). Past two workers per core the
+  // the pool starts another process (up to the local limit). Past two workers per core the
   // pool grows only for handlers that run at least twice this long (those that wait on I/O):
   // more processes than cores would only make short handlers fight for the CPU. 0: start one
   // at once, as Lambda does.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -18,6 +19,10 @@ struct UpOptions {
   std::optional<std::filesystem::path> state_dir;  // nullopt: in memory (--ephemeral)
   std::chrono::milliseconds gateway_timeout{29000};
   std::chrono::milliseconds shutdown_grace{3000};
+  // Invocations of one function that run at once (its warm workers), and how many may wait for
+  // one of them; see invoker::InvokerOptions.
+  int function_concurrency = 10;
+  std::size_t function_queue_limit = 10000;
   // Kinesis's per-shard throughput limits (ProvisionedThroughputExceededException); off unless
   // `up --stream-throughput-limits`.
   bool stream_throughput_limits = false;

@@ -65,7 +65,23 @@ void LambdaApi::handle(http::Request request, http::Responder respond) {
 }
 
 const app::FunctionSpec& LambdaApi::resolve(Call& call) const {
-  auto resolution = catalog_.resolve(call.function_name, query_param(call.request, "Qualifier"));
+  std::string qualifier = query_param(call.request, "Qualifier");
+  // Lambda's Qualifier: 1 to 128 of [a-zA-Z0-9$_-].
+  if (qualifier.size() > 128)
+    throw ApiError(400, "ValidationException",
+                   "1 validation error detected: Value '" + qualifier +
+                       "' at 'qualifier' failed to satisfy constraint: Member must have length "
+                       "less than or equal to 128");
+  for (char c : qualifier) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '$' || c == '_' || c == '-';
+    if (!allowed)
+      throw ApiError(400, "ValidationException",
+                     "1 validation error detected: Value '" + qualifier +
+                         "' at 'qualifier' failed to satisfy constraint: Member must satisfy "
+                         "regular expression pattern: (|[a-zA-Z0-9$_-]+)");
+  }
+  auto resolution = catalog_.resolve(call.function_name, qualifier);
   if (auto* fn = std::get_if<const app::FunctionSpec*>(&resolution)) return **fn;
   if (auto* nf = std::get_if<NotFound>(&resolution))
     throw ApiError(404, "ResourceNotFoundException", "Function not found: " + nf->arn);
@@ -122,10 +138,11 @@ void LambdaApi::invoke(Call& call) {
       case invoker::InvokeStatus::Throttled: {
         auto err = aws::render_rest_json_error(
             ApiError(429, "TooManyRequestsException", "Rate Exceeded."));
-        // Lambda says why it throttled, in a field of its own.
+        // Lambda says why it throttled, in a field of its own: beyond the function's reserved
+        // concurrency, or (the line of waiting invocations full) beyond the account's.
         auto body = nlohmann::json::parse(err.body);
-        body["Reason"] = "ReservedFunctionConcurrentInvocationLimitExceeded";
-        err.body = body.dump();
+        body["Reason"] = result.error_type.empty() ? invoker::kThrottleReserved : result.error_type;
+        err.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return respond(std::move(err));
       }
       case invoker::InvokeStatus::ShuttingDown:
@@ -180,8 +197,10 @@ void LambdaApi::get_function(Call& call) {
       {"Configuration", catalog_.configuration(fn)},
       {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + catalog_.app().service_dir.string()}}},
       {"Tags", nlohmann::json::object()},
-      {"Concurrency", {{"ReservedConcurrentExecutions", fn.reserved_concurrency}}},
   };
+  // Lambda shows Concurrency only for a function with reserved concurrency.
+  if (fn.reserved_concurrency)
+    body["Concurrency"] = {{"ReservedConcurrentExecutions", *fn.reserved_concurrency}};
   call.respond(http::Response::json(200, body.dump()));
 }
 

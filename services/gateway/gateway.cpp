@@ -249,6 +249,9 @@ void Gateway::Impl::dispatch(app::ApiKind kind, const RouteRef& ref, RouteInfo i
   invoker::InvokeRequest call;
   call.function = ref.function->key;
   call.payload = std::move(payload);
+  // A call still waiting for a free worker when the client has had its timeout answer is not
+  // started at all; one that started runs on, as Lambda does.
+  call.start_by = std::chrono::steady_clock::now() + options.integration_timeout;
   invoker.invoke(std::move(call), [pending](invoker::InvokeResult result) {
     pending->finish(integration_response(pending->kind, result));
   });

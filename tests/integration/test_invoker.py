@@ -90,7 +90,8 @@ class Workers(ServerTestCase):
             self.assertIn(name, blob)
 
     def test_concurrent_calls_run_in_parallel_workers(self):
-        # node-cb has the default reservedConcurrency (10): 4 calls run at once, not in turn.
+        # node-cb has no reservedConcurrency (the local limit is 10): 4 calls run at once, not in
+        # turn.
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda _: self.call("node-cb"), range(4)))
         status = json.loads(self.sl.request("GET", self.sl.aws_url + "/_serverlite/functions")[2])
@@ -99,7 +100,7 @@ class Workers(ServerTestCase):
 
 
     def test_handlers_that_wait_get_their_concurrency(self):
-        # `slow` sleeps as long as it is told (default reservedConcurrency: 10). A pool first
+        # `slow` sleeps as long as it is told (no reservedConcurrency: local limit 10). A pool first
         # lets a call wait briefly for a warm worker; for handlers that wait on I/O it must
         # still grow past two workers per core, so 8 calls of 0.8 s all run side by side.
         with concurrent.futures.ThreadPoolExecutor(8) as pool:

@@ -142,8 +142,8 @@ class LambdaApiWithBoto3(ServerTestCase):
         body = json.loads(res["Payload"].read())
         self.assertIn("functionName", json.dumps(body))
 
-    def test_throttling_past_the_wait_line(self):
-        # `busy` has reservedConcurrency 1 and sleeps 0.3 s: one runs, ten wait, the rest are 429.
+    def test_throttling_beyond_reserved_concurrency(self):
+        # `busy` has reservedConcurrency 1 and sleeps 0.3 s: one runs, the others are 429.
         def call(_):
             try:
                 res = self.client.invoke(FunctionName="edge-dev-busy", Payload=b"{}")

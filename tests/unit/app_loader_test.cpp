@@ -200,7 +200,7 @@ TEST(AppLoader, DefaultsAndDeployedNames) {
   EXPECT_EQ(f.name, "svc-dev-first");
   EXPECT_EQ(f.timeout_seconds, 6);
   EXPECT_EQ(f.memory_mb, 1024);
-  EXPECT_EQ(f.reserved_concurrency, 10);
+  EXPECT_FALSE(f.reserved_concurrency.has_value());
   EXPECT_TRUE(f.routes.empty());
   EXPECT_TRUE(f.environment.empty());
   EXPECT_EQ(app.functions[1].name, "custom-name");

@@ -47,6 +47,39 @@ TEST(AwsRouter, UnknownTargetIsUnknownOperation) {
   EXPECT_EQ(nlohmann::json::parse(res.body)["__type"], "UnknownOperationException");
 }
 
+// A target that is not UTF-8 is echoed in the message: the answer is still the 400, with the
+// bytes written as U+FFFD (encoding the error threw, and the client got a 500).
+TEST(AwsRouter, UnknownTargetThatIsNotUtf8IsStillUnknownOperation) {
+  Router router;
+  for (std::string target : {"\xff", "Nope_2020.\xc3\x28", "\xed\xa0\x80.Do"}) {
+    http::Response res;
+    router.handle(make("POST", "/", {{"X-Amz-Target", target}}), [&](http::Response r) { res = r; });
+    EXPECT_EQ(res.status, 400);
+    auto body = nlohmann::json::parse(res.body);
+    EXPECT_EQ(body["__type"], "UnknownOperationException");
+    EXPECT_NE(body["message"].get<std::string>().find("\xef\xbf\xbd"), std::string::npos);
+  }
+}
+
+TEST(AwsRouter, UnknownPathThatIsNotUtf8IsStill404) {
+  Router router;
+  http::Response res;
+  router.handle(make("GET", "/\xff\xfe"), [&](http::Response r) { res = r; });
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(nlohmann::json::parse(res.body)["Type"], "User");
+}
+
+TEST(AwsApiError, RenderersNeverThrowOnInvalidUtf8) {
+  ApiError error(400, "ValidationException", "Value '\xff\xc3\x28' is invalid");
+  http::Response rest, json;
+  ASSERT_NO_THROW(rest = render_rest_json_error(error));
+  ASSERT_NO_THROW(json = render_json_error(error, "", "application/x-amz-json-1.1"));
+  EXPECT_EQ(rest.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(rest.body)["message"], "Value '\xef\xbf\xbd\xef\xbf\xbd(' is invalid");
+  EXPECT_EQ(json.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(json.body)["message"], "Value '\xef\xbf\xbd\xef\xbf\xbd(' is invalid");
+}
+
 http::Request form(std::string body, std::vector<http::Header> headers = {}) {
   auto r = make("POST", "/", std::move(headers));
   r.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
