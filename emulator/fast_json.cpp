@@ -42,6 +42,25 @@ json to_json(simdjson::dom::element e) {
 
 }  // namespace
 
+bool json_nesting_exceeds(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::optional<json> parse_json_fast(std::string_view text) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;

@@ -1,7 +1,7 @@
 #include "emulator/app/intrinsics.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <charconv>
 
 #include "emulator/app/yaml_json.hpp"
 
@@ -35,6 +35,13 @@ std::string default_physical_name(const AppSpec& app, const ResourceSpec& resour
 }
 
 namespace {
+
+// A string index of Fn::Select: decimal digits whose value fits `out`. Read without std::regex,
+// which recursed once per character; std::stoul threw out_of_range past 64 bits.
+bool decimal_index(const std::string& text, std::size_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+}
 
 class Evaluator {
  public:
@@ -194,8 +201,7 @@ class Evaluator {
     std::size_t i = 0;
     if (index.is_number_unsigned() || index.is_number_integer()) {
       i = index.get<std::size_t>();
-    } else if (index.is_string() && std::regex_match(index.get<std::string>(), std::regex("\\d+"))) {
-      i = std::stoul(index.get<std::string>());
+    } else if (index.is_string() && decimal_index(index.get_ref<const std::string&>(), i)) {
     } else {
       fail(key_path_index(path, 0), "expected an index");
     }

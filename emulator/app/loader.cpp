@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <regex>
 #include <set>
 #include <string_view>
 
@@ -334,11 +333,15 @@ void Builder::read_runtime(FunctionSpec& fn, const Json& fn_json, const std::str
     error(path + ".runtime", "no runtime: set provider.runtime or " + path + ".runtime");
   }
   fn.runtime = string_at(*v, where);
-  static const std::regex kPython(R"(python3\.\d+)");
-  static const std::regex kNode(R"(nodejs\d+\.x)");
-  if (std::regex_match(fn.runtime, kPython)) {
+  // python3.N and nodejsN.x, read without std::regex (which recursed once per character).
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == s.npos;
+  };
+  std::string_view runtime = fn.runtime;
+  if (runtime.starts_with("python3.") && digits(runtime.substr(8))) {
     fn.family = RuntimeFamily::Python;
-  } else if (std::regex_match(fn.runtime, kNode)) {
+  } else if (runtime.starts_with("nodejs") && runtime.ends_with(".x") &&
+             runtime.size() > 8 && digits(runtime.substr(6, runtime.size() - 8))) {
     fn.family = RuntimeFamily::Node;
   } else if (fn.runtime == "provided" || fn.runtime == "provided.al2" ||
              fn.runtime == "provided.al2023") {

@@ -53,6 +53,12 @@ struct SyntaxError : std::runtime_error {
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_alnum(char c) { return is_lower(c) || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
+// Bounds on recursion: variables written inside variables (${self:a.${opt:b}}), and chains of
+// values that refer to further values (a: ${self:b}, b: ${self:c}, ...), each resolved while the
+// one that needs it waits.
+constexpr int kMaxVariableNesting = 32;
+constexpr std::size_t kMaxReferenceChain = 256;
+
 class Parser {
  public:
   explicit Parser(const std::string& s) : s_(s) {}
@@ -85,6 +91,15 @@ class Parser {
     std::size_t j = i;
     while (is_alnum(at(j))) ++j;
     if (at(j) != ':' && at(j) != '(') return std::nullopt;
+    // Each variable inside another is parsed (and later resolved) one level deeper.
+    if (depth_ >= kMaxVariableNesting)
+      throw SyntaxError("variables nested more than " + std::to_string(kMaxVariableNesting) +
+                        " deep");
+    struct Level {
+      int& depth;
+      explicit Level(int& d) : depth(++d) {}
+      ~Level() { --depth; }
+    } level(depth_);
 
     Variable v;
     v.begin = start;
@@ -222,6 +237,7 @@ class Parser {
   }
 
   const std::string& s_;
+  int depth_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -348,6 +364,9 @@ class Resolver {
       for (std::size_t j = i; j < stack_.size(); ++j) chain += stack_[j].label + " -> ";
       throw SourceError("circular reference: " + chain + label);
     }
+    if (stack_.size() >= kMaxReferenceChain)
+      throw SourceError("more than " + std::to_string(kMaxReferenceChain) +
+                        " values refer one to the next");
     std::string text = node.get<std::string>();
     std::vector<Variable> vars;
     stack_.push_back({key, label, root.is_main});

@@ -134,13 +134,26 @@ Json cloudformation_tag(const std::string& tag, Json value) {
 
 bool is_custom_tag(const std::string& tag) { return tag.size() > 1 && tag[0] == '!'; }
 
-Json convert(const YAML::Node& node);
+// What one document may expand to. yaml-cpp refuses nesting past about 500 levels while
+// parsing; the conversion recurses once per level too, and aliases (`*name`, merge keys) repeat a
+// subtree wherever they appear (or inside themselves: `a: &a [*a]`), so a few lines can stand
+// for billions of values, or infinitely many. Both are bounded.
+constexpr int kMaxYamlDepth = 256;
+constexpr std::size_t kMaxYamlValues = 200'000;
 
-void merge_into(Json& target, const YAML::Node& source) {
+struct Budget {
+  const std::string& file_label;
+  int depth = 0;
+  std::size_t values = 0;
+};
+
+Json convert(const YAML::Node& node, Budget& budget);
+
+void merge_into(Json& target, const YAML::Node& source, Budget& budget) {
   // Merge keys: keys already present (explicit, or from an earlier merge) win.
   auto merge_one = [&](const YAML::Node& map) {
     if (!map.IsMap()) return;
-    Json converted = convert(map);
+    Json converted = convert(map, budget);
     for (auto& [k, v] : converted.items()) {
       if (!target.contains(k)) target[k] = v;
     }
@@ -152,7 +165,20 @@ void merge_into(Json& target, const YAML::Node& source) {
   }
 }
 
-Json convert(const YAML::Node& node) {
+Json convert(const YAML::Node& node, Budget& budget) {
+  if (++budget.values > kMaxYamlValues)
+    throw ConfigError(budget.file_label, "",
+                      "the document expands to more than " + std::to_string(kMaxYamlValues) +
+                          " values (aliases repeat what they refer to)");
+  if (budget.depth >= kMaxYamlDepth)
+    throw ConfigError(budget.file_label, "",
+                      "the document nests more than " + std::to_string(kMaxYamlDepth) +
+                          " levels deep");
+  struct Level {
+    int& depth;
+    explicit Level(int& d) : depth(++d) {}
+    ~Level() { --depth; }
+  } level(budget.depth);
   const std::string& tag = node.Tag();
   Json out;
   switch (node.Type()) {
@@ -171,7 +197,7 @@ Json convert(const YAML::Node& node) {
       break;
     case YAML::NodeType::Sequence:
       out = Json::array();
-      for (const auto& item : node) out.push_back(convert(item));
+      for (const auto& item : node) out.push_back(convert(item, budget));
       break;
     case YAML::NodeType::Map: {
       out = Json::object();
@@ -183,9 +209,9 @@ Json convert(const YAML::Node& node) {
           merges.push_back(entry.second);
           continue;
         }
-        out[name] = convert(entry.second);
+        out[name] = convert(entry.second, budget);
       }
-      for (const auto& m : merges) merge_into(out, m);
+      for (const auto& m : merges) merge_into(out, m, budget);
       break;
     }
   }
@@ -206,7 +232,8 @@ Json yaml_to_json(const std::string& text, const std::string& file_label) {
   } catch (const YAML::Exception& e) {
     throw ConfigError(file_label, "", std::string("YAML error: ") + e.what());
   }
-  return convert(root);
+  Budget budget{file_label};
+  return convert(root, budget);
 }
 
 Json load_yaml_file(const std::filesystem::path& path, const std::string& file_label) {

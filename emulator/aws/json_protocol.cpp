@@ -36,12 +36,18 @@ std::string dump_json(const json& value) {
 
 // simdjson reads the text (several times faster than nlohmann's lexer, which was 40% of a
 // PutRecords of 500 records); nlohmann's parser settles what simdjson refuses (numbers beyond
-// 64 bits, nesting past 1,024 levels) and decides that a body is invalid.
-json parse_json_body(std::string_view body) {
+// 64 bits) and decides that a body is invalid. Nesting past simdjson's 1,024 levels is refused
+// before nlohmann's parser, which has no limit, builds a value too deep to walk.
+json parse_json_body(std::string_view body, const ApiError* too_deep) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
   if (auto fast = parse_json_fast(body)) {
     if (!fast->is_object()) throw serialization_error("The request body must be a JSON object.");
     return std::move(*fast);
+  }
+  if (json_nesting_exceeds(body)) {
+    if (too_deep) throw *too_deep;
+    throw serialization_error("The request body is nested more than " +
+                              std::to_string(kMaxJsonNesting) + " levels deep.");
   }
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) throw serialization_error("The request body is not valid JSON.");

@@ -48,8 +48,10 @@ inline constexpr std::string_view kSerializationException = "SerializationExcept
 
 // Parses a request body into a JSON object. An empty body (or only whitespace) is `{}`: the SDKs
 // send nothing for operations without input. Invalid JSON, or JSON that is not an object, throws
-// ApiError(400, kSerializationException, ...).
-nlohmann::json parse_json_body(std::string_view body);
+// ApiError(400, kSerializationException, ...). A body nested more than kMaxJsonNesting
+// (fast_json.hpp) levels deep is refused before it is parsed, with `too_deep` when given (DynamoDB
+// answers its nesting limit's ValidationException) and a SerializationException otherwise.
+nlohmann::json parse_json_body(std::string_view body, const ApiError* too_deep = nullptr);
 
 // Typed members of a request object `obj`. A member that is absent or null is "absent": optional
 // accessors return nullopt (or empty), required ones throw missing_parameter(name) (api_error.hpp).

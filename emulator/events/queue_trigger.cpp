@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/events/filter_pattern.hpp"
+#include "emulator/fast_json.hpp"
 #include "services/queue/lambda_event.hpp"
 
 namespace serverlite::events {
@@ -46,7 +47,11 @@ bool QueueTrigger::passes_filters(const queue::ReceivedMessage& m) const {
   if (spec_.event.filter_patterns.empty()) return true;
   // Lambda matches patterns against the record, with a JSON body as JSON.
   Json record = queue::sqs_record(m, spec_.queue_arn, spec_.region);
-  if (auto body = Json::parse(m.body, nullptr, false); !body.is_discarded()) record["body"] = body;
+  // A body nested deeper than a request body may be is matched as text: copying or matching a
+  // value 100,000 levels deep would overflow the stack.
+  if (!json_nesting_exceeds(m.body))
+    if (auto body = Json::parse(m.body, nullptr, false); !body.is_discarded())
+      record["body"] = std::move(body);
   for (const auto& text : spec_.event.filter_patterns) {
     try {
       if (matches_filter(Json::parse(text), record)) return true;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "emulator/fast_json.hpp"
 #include "emulator/http/base64.hpp"
 
 namespace serverlite::stream {
@@ -40,8 +41,12 @@ Json kinesis_filter_document(const Json& record) {
   if (auto data = kinesis->find("data"); data != kinesis->end() && data->is_string()) {
     if (auto bytes = http::base64_decode(data->get_ref<const std::string&>())) {
       // Lambda filters on `data` as JSON whenever it parses as JSON ("valid JSON" in its docs).
-      auto parsed = Json::parse(*bytes, nullptr, false);
-      if (!parsed.is_discarded()) *data = std::move(parsed);
+      // Data nested deeper than a request body may be stays text: copying or matching a value
+      // 100,000 levels deep would overflow the stack.
+      if (!json_nesting_exceeds(*bytes)) {
+        auto parsed = Json::parse(*bytes, nullptr, false);
+        if (!parsed.is_discarded()) *data = std::move(parsed);
+      }
     }
   }
   Json lifted = *kinesis;

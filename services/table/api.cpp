@@ -347,7 +347,10 @@ void TableApi::handle(http::Request request, http::Responder respond) {
   std::string target(request.header("X-Amz-Target").value_or(""));
   std::string action = target.substr(target.find('.') + 1);
   try {
-    Call call{aws::parse_json_body(request.body)};
+    // A body too deep to parse is refused as a value past the nesting limit would be.
+    static const ApiError too_deep = validation(
+        "One or more parameter values were invalid: Nesting Levels have exceeded supported limits");
+    Call call{aws::parse_json_body(request.body, &too_deep)};
     auto route = routes().find(action);
     if (route == routes().end())
       throw ApiError(400, "com.amazon.coral.service#UnknownOperationException", "");

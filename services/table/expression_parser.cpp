@@ -320,6 +320,38 @@ class Parser {
   std::size_t pos_ = 0;
 };
 
+// DynamoDB allows at most 300 operators and functions in one expression. The parser recurses once
+// per operator and per pair of parentheses, and the trees it builds are as deep, so both are
+// bounded before parsing: more operators is DynamoDB's "too many operators", and parentheses
+// nested deeper than there are operators to group are redundant ones, which DynamoDB refuses too.
+constexpr std::size_t kMaxOperators = 300;
+
+void check_operator_count(const std::vector<Token>& tokens, const std::string& prefix) {
+  std::size_t operators = 0, depth = 0, deepest = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (t.kind == Tok::Punct) {
+      if (t.text == "(") {
+        deepest = std::max(deepest, ++depth);
+        if (i > 0 && tokens[i - 1].kind == Tok::Name) ++operators;  // a function call
+      } else if (t.text == ")") {
+        if (depth > 0) --depth;
+      } else if (t.text != "," && t.text != "." && t.text != "[" && t.text != "]") {
+        ++operators;  // = <> < <= > >= + -
+      }
+    } else if (t.kind == Tok::Name && (iequals(t.text, "AND") || iequals(t.text, "OR") ||
+                                       iequals(t.text, "NOT") || iequals(t.text, "BETWEEN") ||
+                                       iequals(t.text, "IN"))) {
+      ++operators;
+    }
+  }
+  if (operators > kMaxOperators)
+    throw ExpressionError(prefix + "The expression contains too many operators; operator count: " +
+                          std::to_string(operators));
+  if (deepest > kMaxOperators + 1)
+    throw ExpressionError(prefix + "The expression has redundant parentheses;");
+}
+
 // Runs `body` with syntax failures turned into DynamoDB's message.
 template <typename F>
 auto with_syntax_errors(std::string_view text, ExpressionKind kind, F&& body) {
@@ -332,6 +364,7 @@ auto with_syntax_errors(std::string_view text, ExpressionKind kind, F&& body) {
                           "Expression size has exceeded the maximum allowed size; expression size: " +
                           std::to_string(text.size()));
   Parser parser(text);
+  check_operator_count(parser.tokens(), prefix);
   try {
     return body(parser, prefix);
   } catch (const SyntaxFailure& failure) {

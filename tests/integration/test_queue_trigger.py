@@ -102,6 +102,23 @@ class QueueTrigger(ServerTestCase):
             time.sleep(0.1)
         self.assertEqual(self.count("queues-filtered"), 0)  # the non-matching one was deleted
 
+    def test_a_body_nested_too_deep_for_filtering_is_matched_as_text(self):
+        # 100,000 levels: parsed as JSON for the filter, its copy recursed once per level and
+        # crashed serverlite. Past 1,024 levels it is text, which the pattern does not match.
+        filtered = self.url("queues-filtered")
+        self.sqs.send_message(QueueUrl=filtered, MessageBody="[" * 100_000 + "]" * 100_000)
+        self.sqs.send_message(QueueUrl=filtered, MessageBody=json.dumps({"kind": "keep", "n": 3}))
+        mine = lambda r: (r["function"] == "queues-dev-picky" and
+                          json.loads(r["record"]["body"]).get("n") == 3)
+        got = self.collect(mine, 1)
+        self.assertEqual(len(got), 1)
+        self.seen[:] = [r for r in self.seen if not mine(r)]  # not for the other filter test
+        self.assertIsNone(self.sl.proc.poll())
+        deadline = time.monotonic() + 5
+        while self.count("queues-filtered") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.count("queues-filtered"), 0)
+
     def test_a_disabled_trigger_leaves_its_queue_alone(self):
         idle = self.url("queues-dev-Idle")
         self.sqs.send_message(QueueUrl=idle, MessageBody="stay")

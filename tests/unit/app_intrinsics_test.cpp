@@ -62,6 +62,19 @@ TEST(Intrinsics, PseudoParameters) {
   EXPECT_EQ(eval(R"({"Ref": "AWS::StackName"})", app, none), "svc-dev");
 }
 
+// A string index is read without std::regex (which recursed once per character) or std::stoul
+// (which threw std::out_of_range, not a ConfigError, past 64 bits).
+TEST(Intrinsics, SelectIndexAsAString) {
+  auto app = sample_app();
+  auto types = queue_types(app);
+  EXPECT_EQ(eval(R"({"Fn::Select": ["1", ["a", "b"]]})", app, types), "b");
+  for (std::string index : {std::string("99999999999999999999999"), std::string("-1"),
+                            std::string("1x"), std::string(""), std::string(100000, '7')})
+    EXPECT_THROW(evaluate_intrinsics(Json{{"Fn::Select", {index, {"a", "b"}}}}, "x", app, types),
+                 ConfigError)
+        << index.substr(0, 30);
+}
+
 TEST(Intrinsics, SubJoinAndSelectCompose) {
   auto app = sample_app();
   auto types = queue_types(app);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,27 @@ TEST(AppLoaderStream, StringFormTakesTheTypeFromTheArnAndTheFrameworkDefaults) {
   EXPECT_EQ(k.on_failure_arn_json, "");
   EXPECT_EQ(events[1].type, StreamEventSpec::Type::DynamoDb);
   EXPECT_EQ(events[1].arn_json, "\"" + kDynamo + "\"");
+}
+
+// The type is read from the ARN without std::regex, which recursed once per character: an ARN of
+// 100,000 characters crashed the loader.
+TEST(AppLoaderStream, TypeFromArnsOfAnyLength) {
+  StreamApp a;
+  std::string long_name(100000, 'n');
+  AppSpec app = a.load("      - stream: arn:aws:kinesis:us-east-1:000000000000:stream/" + long_name +
+                       "\n      - stream: arn:aws-cn:dynamodb:r:1:table/T/stream/" + long_name +
+                       "\n");
+  ASSERT_EQ(app.functions[0].stream_events.size(), 2u);
+  EXPECT_EQ(app.functions[0].stream_events[0].type, StreamEventSpec::Type::Kinesis);
+  EXPECT_EQ(app.functions[0].stream_events[1].type, StreamEventSpec::Type::DynamoDb);
+  std::vector<std::string> bad = {
+      "arn:aws:kinesis:r:1:stream/",          "arn:aws:kinesis:r:stream/s",
+      "arn:aws:sqs:r:1:stream/s",             "arn:aws:dynamodb:r:1:table//stream/x",
+      "arn:aws:dynamodb:r:1:table/T/stream/", "arn:aws:dynamodb:r:1:table/T",
+      "arn:awsX:kinesis:r:1:stream/s",        "arn:aws:kinesis:r:1:1:stream/s",
+      "arn:aws:dynamodb:r:1:table/" + long_name};
+  for (const std::string& arn : bad)
+    EXPECT_CONTAINS(a.error(arn), "stream") << arn;
 }
 
 TEST(AppLoaderStream, ObjectFormReadsEverySetting) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -358,6 +359,27 @@ TEST(AppLoader, UnknownRuntime) {
   EXPECT_CONTAINS(t.error("service: svc\nprovider: {runtime: java17}\n"
                           "functions:\n  x: {handler: src/handler.main}\n"),
                   "serverless.yml: provider.runtime: unknown runtime \"java17\"");
+}
+
+// Runtimes are read without std::regex, which recursed once per character of a long one.
+TEST(AppLoader, RuntimeNamesOfAnyLength) {
+  TempApp t;
+  EXPECT_EQ(t.load(kHeader + "functions:\n  x: {handler: src/handler.main, runtime: nodejs20.x}\n")
+                .functions[0]
+                .family,
+            RuntimeFamily::Node);
+  std::vector<std::string> runtimes = {"python3.",   "python3.1a",   "nodejs.x",
+                                       "nodejs20.y", "nodejs20.x.x", "nodejs.xx",
+                                       "python3." + std::string(100000, '1') + "x"};
+  for (const std::string& bad : runtimes)
+    EXPECT_CONTAINS(t.error(kHeader + "functions:\n  x: {handler: src/handler.main, runtime: " +
+                            bad + "}\n"),
+                    "unknown runtime");
+  EXPECT_EQ(t.load(kHeader + "functions:\n  x: {handler: src/handler.main, runtime: python3." +
+                   std::string(100000, '1') + "}\n")
+                .functions[0]
+                .family,
+            RuntimeFamily::Python);
 }
 
 TEST(AppLoader, NoRuntimeAnywhere) {

@@ -380,5 +380,61 @@ TEST(AppVariables, SyntaxErrorIsReported) {
   EXPECT_NE(e.find("invalid variable syntax"), std::string::npos) << e;
 }
 
+// Recursion is bounded: in the YAML (nesting, and what aliases expand to), in variables written
+// inside variables, and in chains of values that refer to the next.
+TEST(Bounds, DeepYamlIsAConfigError) {
+  auto error = [](const std::string& yaml) {
+    try {
+      yaml_to_json(yaml, "serverless.yml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  auto block = [](int levels) {
+    std::string yaml;
+    for (int i = 0; i < levels; ++i) yaml += std::string(2 * i, ' ') + "k:\n";
+    return yaml + std::string(2 * levels, ' ') + "end\n";
+  };
+  EXPECT_EQ(error(block(250)), "");
+  EXPECT_EQ(error(block(300)), "serverless.yml: the document nests more than 256 levels deep");
+  // Past about 500 levels, yaml-cpp's own limit refuses the text while parsing.
+  EXPECT_EQ(error("a: " + std::string(200, '[') + std::string(200, ']')), "");
+  EXPECT_NE(error("a: " + std::string(100000, '[') + std::string(100000, ']')), "");
+  // Nine levels of ten aliases each stand for 10^9 values.
+  std::string laughs = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    std::string prev = "*l" + std::to_string(i - 1);
+    laughs += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) laughs += (k ? ", " : "") + prev;
+    laughs += "]\n";
+  }
+  EXPECT_EQ(error(laughs),
+            "serverless.yml: the document expands to more than 200000 values (aliases repeat "
+            "what they refer to)");
+  // An alias inside what it refers to.
+  EXPECT_NE(error("a: &a [*a]\nb: *a\n"), "");
+}
+
+TEST(Bounds, VariablesNestedOrChainedTooDeep) {
+  std::string nested = "x";
+  for (int i = 0; i < 40; ++i) nested = "${opt:a, " + nested + "}";
+  EXPECT_NE(resolve_error("v: \"" + nested + "\"\n").find("variables nested more than 32 deep"),
+            std::string::npos)
+      << resolve_error("v: \"" + nested + "\"\n");
+  std::string chain;
+  for (int i = 0; i < 300; ++i)
+    chain += "k" + std::to_string(i) + ": ${self:k" + std::to_string(i + 1) + "}\n";
+  chain += "k300: end\n";
+  EXPECT_NE(resolve_error(chain).find("more than 256 values refer one to the next"),
+            std::string::npos)
+      << resolve_error(chain);
+  std::string short_chain;
+  for (int i = 0; i < 100; ++i)
+    short_chain += "k" + std::to_string(i) + ": ${self:k" + std::to_string(i + 1) + "}\n";
+  short_chain += "k100: end\n";
+  EXPECT_EQ(resolve(short_chain)["k0"], "end");
+}
+
 }  // namespace
 }  // namespace serverlite::app

@@ -51,9 +51,9 @@ TEST(JsonBody, ParsesWhatTheJavaScriptSdkSends) {
 
 // The fast reader must type values exactly as nlohmann's parser does (the accessors look at
 // signed against unsigned), keep the last of duplicate members, and hand what it refuses
-// (integers past 64 bits, deep nesting) to nlohmann's parser.
+// (integers past 64 bits) to nlohmann's parser.
 TEST(JsonBody, ReadsAsNlohmannWould) {
-  std::string deep = std::string(1500, '[') + std::string(1500, ']');
+  std::string deep = std::string(1023, '[') + std::string(1023, ']');
   for (std::string text :
        {std::string(R"({"a":1,"b":-1,"c":1.5,"d":-0.0,"e":1e3,"f":18446744073709551615,)"
                     R"("g":-9223372036854775808,"h":true,"i":false,"j":null,"k":"\u00e9\ud83d\ude00",)"
@@ -71,6 +71,35 @@ TEST(JsonBody, ReadsAsNlohmannWould) {
   EXPECT_TRUE(body["a"].is_number_unsigned());
   EXPECT_FALSE(body["b"].is_number_unsigned());
   EXPECT_EQ(parse_json_body(R"({"dup":1,"dup":"last"})")["dup"], "last");
+}
+
+// Nesting past 1,024 levels is refused before anything builds or walks the value (nlohmann's
+// parser would build it, and a recursive copy, dump or check of 12,000 levels overflowed the
+// stack), whichever parser would have read it: simdjson refuses it, and so does the fallback for
+// a body it would otherwise take (a big integer).
+TEST(JsonBody, NestingPastTheLimitIsRefused) {
+  auto nested = [](std::size_t levels, std::string leaf) {
+    std::string text;
+    for (std::size_t i = 0; i < levels; ++i) text += "{\"a\":";
+    return text + leaf + std::string(levels, '}');
+  };
+  const std::string big = "123456789012345678901234567890";
+  EXPECT_NO_THROW(parse_json_body(nested(1024, big)));
+  const ApiError too_deep(400, "ValidationException", "too deep");
+  for (std::size_t levels : {1025, 12000, 100000}) {
+    for (const std::string& leaf : {big, std::string("1")}) {
+      auto e = error_of([&] { parse_json_body(nested(levels, leaf)); });
+      EXPECT_EQ(e.http_status, 400);
+      EXPECT_EQ(e.code, kSerializationException);
+      EXPECT_EQ(e.message(), "The request body is nested more than 1024 levels deep.");
+      auto own = error_of([&] { parse_json_body(nested(levels, leaf), &too_deep); });
+      EXPECT_EQ(own.code, "ValidationException");
+      EXPECT_EQ(own.message(), "too deep");
+    }
+  }
+  // Brackets inside strings are text, not nesting.
+  std::string brackets = R"({"a":")" + std::string(5000, '[') + R"(\"{{","n":)" + big + "}";
+  EXPECT_EQ(parse_json_body(brackets)["a"].get<std::string>().size(), 5003u);
 }
 
 TEST(JsonBody, MalformedBodiesAreSerializationErrors) {

@@ -31,5 +31,18 @@ TEST(FastJson, WhatSimdjsonRefusesGoesToNlohmann) {
   EXPECT_THROW(parse_json("{nope"), nlohmann::json::parse_error);
 }
 
+TEST(FastJson, NestingIsCountedWithoutParsing) {
+  EXPECT_FALSE(json_nesting_exceeds("[[]]", 2));
+  EXPECT_TRUE(json_nesting_exceeds("[[[]]]", 2));
+  EXPECT_TRUE(json_nesting_exceeds(R"({"a":[{"b":1}]})", 2));
+  EXPECT_FALSE(json_nesting_exceeds(R"({"a":"[[[{{{"})", 1));
+  // An escaped quote stays in the string.
+  EXPECT_FALSE(json_nesting_exceeds(R"({"a":"\"[[["})", 1));
+  EXPECT_FALSE(json_nesting_exceeds("[][][][]", 1));           // siblings, not nesting
+  EXPECT_TRUE(json_nesting_exceeds(std::string(100000, '[')));  // unclosed still counts
+  EXPECT_FALSE(json_nesting_exceeds(std::string(kMaxJsonNesting, '[')));
+  EXPECT_FALSE(json_nesting_exceeds(""));
+}
+
 }  // namespace
 }  // namespace serverlite

@@ -80,5 +80,18 @@ TEST(KinesisLambdaEvent, FilterDocumentKeepsDataThatIsNotJson) {
   EXPECT_FALSE(events::matches_filter(Json::parse(R"({"data":{"order":{"exists":true}}})"), doc));
 }
 
+// Data nested deeper than a request body may be stays text in the filter document: copying it,
+// or matching a pattern against it, would recurse once per level.
+TEST(KinesisLambdaEvent, FilterDocumentKeepsTooDeepDataAsText) {
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  Json r = kinesis_record(make_record(deep), "shardId-000000000000", "arn", "us-east-1");
+  Json doc = kinesis_filter_document(r);
+  EXPECT_TRUE(doc["kinesis"]["data"].is_string());
+  EXPECT_TRUE(doc["data"].is_string());
+  Json shallow = kinesis_filter_document(
+      kinesis_record(make_record("[[1]]"), "shardId-000000000000", "arn", "us-east-1"));
+  EXPECT_EQ(shallow["data"], Json::parse("[[1]]"));
+}
+
 }  // namespace
 }  // namespace serverlite::stream

@@ -262,6 +262,41 @@ TEST(ConditionExpressionErrors, InAcceptsAHundredOperands) {
             "operands: 101, maximum: 100");
 }
 
+// DynamoDB's 300 operators per expression bound the parser's recursion and the depth of the trees
+// it builds; parentheses nested deeper than that are redundant ones.
+TEST(ConditionExpressionErrors, AtMostThreeHundredOperators) {
+  auto chain = [](int comparisons, const char* op) {
+    std::string text = "a = :v";
+    for (int i = 1; i < comparisons; ++i) text += std::string(" ") + op + " a = :v";
+    return text;
+  };
+  // 150 comparisons and 149 ANDs: 299 operators.
+  EXPECT_EQ(condition_error(chain(150, "AND").c_str(), R"({":v": {"N": "1"}})"), "");
+  EXPECT_EQ(condition_error(chain(151, "OR").c_str(), R"({":v": {"N": "1"}})"),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 301");
+  std::string nots;
+  for (int i = 0; i < 700; ++i) nots += "NOT ";
+  EXPECT_EQ(condition_error((nots + "a = :v").c_str(), R"({":v": {"N": "1"}})"),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 701");
+  std::string sizes = "a = :v AND b = ";
+  for (int i = 0; i < 400; ++i) sizes += "size(";
+  sizes += "c" + std::string(400, ')');
+  EXPECT_EQ(condition_error(sizes.c_str(), R"({":v": {"N": "1"}})"),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 403");
+  std::string parens = std::string(2000, '(') + "a = :v" + std::string(2000, ')');
+  EXPECT_EQ(condition_error(parens.c_str(), R"({":v": {"N": "1"}})"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
+  std::string update = "SET a = " + std::string(1000, '(') + ":v" + std::string(1000, ')');
+  EXPECT_EQ(error_of([&] {
+              ExpressionContext ctx(Json(), j(R"({":v": {"N": "1"}})"));
+              parse_update(update, ctx);
+            }),
+            "Invalid UpdateExpression: The expression has redundant parentheses;");
+}
+
 TEST(ConditionExpressionErrors, ReservedWordsAndPlaceholders) {
   EXPECT_EQ(condition_error("status = :v", R"({":v": {"S": "x"}})"),
             "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved "
