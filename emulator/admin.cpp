@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/emulator_impl.hpp"
+#include "emulator/fast_json.hpp"
 #include "emulator/time_format.hpp"
 
 namespace serverlite {
@@ -135,6 +136,10 @@ void Emulator::Impl::admin(http::Request request, http::Responder respond) {
     };
     if (method == "GET") return answer(200, now_body());
     if (method != "POST") return answer(405, error_body("GET or POST"));
+    // Its bodies are a member or two: deeper nesting is refused before nlohmann builds (and the
+    // message below dumps, recursively) a value 50,000 levels deep.
+    if (json_nesting_exceeds(request.body, 16))
+      return answer(400, error_body("the body is nested more than 16 levels deep"));
     Json body = Json::parse(request.body, nullptr, false, true);
     if (!body.is_object() || (body.contains("advance") == body.contains("to")))
       return answer(400, error_body(

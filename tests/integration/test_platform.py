@@ -52,6 +52,15 @@ class VirtualClockQueues(ClockMixin, ServerTestCase):
         self.assertEqual(self.clock()["epochMillis"], first["epochMillis"])
         self.assertGreaterEqual(first["epochMillis"], START_MS)
 
+    def test_a_deeply_nested_advance_is_refused_and_the_clock_stays(self):
+        before = self.clock()["epochMillis"]
+        deep = "[" * 50000 + '"PT1S"' + "]" * 50000
+        status, _, body = self.sl.request("POST", self.sl.aws_url + "/_serverlite/clock",
+                                          '{"advance": ' + deep + "}")
+        self.assertEqual(status, 400, body)
+        self.assertIn("nested", json.loads(body)["message"])
+        self.assertEqual(self.clock()["epochMillis"], before)
+
     def test_a_received_message_is_visible_again_after_its_visibility_timeout(self):
         url = self.queue("vt", VisibilityTimeout=30)
         self.sqs.send_message(QueueUrl=url, MessageBody="once")
