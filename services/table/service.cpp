@@ -16,6 +16,11 @@ namespace serverlite::table {
 
 namespace {
 
+// How long one run of the periodic work may hold the io thread, and the rows one slice of a
+// table's deletion removes (each a transaction of its own).
+constexpr auto kSliceTime = std::chrono::milliseconds(5);
+constexpr std::size_t kDeleteSliceRows = 1000;
+
 class TableService : public platform::Service {
  public:
   std::string_view name() const override { return "dynamodb"; }
@@ -87,10 +92,22 @@ class TableService : public platform::Service {
     return {
         // Time to live: expired items are deleted by a sweep every second (DynamoDB takes up to
         // a few days; a laptop should not make anyone wait), a thousand at a time.
+        // Each run stops after ~5 ms, so that a mass expiry never holds the io thread: what is
+        // left waits for the next second.
         {"dynamodb ttl", std::chrono::seconds(1),
          [this] {
            if (!engine_) return;
-           while (engine_->expire_items(1000) == 1000) {
+           auto until = std::chrono::steady_clock::now() + kSliceTime;
+           while (engine_->expire_items(500) == 500 && std::chrono::steady_clock::now() < until) {
+           }
+         }},
+        // The rows of large deleted tables, removed ~5 ms at a time every 10 ms between requests.
+        {"dynamodb table deletion", std::chrono::milliseconds(10),
+         [this] {
+           if (!engine_ || !engine_->deletions_pending()) return;
+           auto until = std::chrono::steady_clock::now() + kSliceTime;
+           while (engine_->delete_slice(kDeleteSliceRows) &&
+                  std::chrono::steady_clock::now() < until) {
            }
          }},
         {"dynamodb streams retention", std::chrono::seconds(60),
