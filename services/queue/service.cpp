@@ -96,6 +96,30 @@ class QueueService : public platform::Service {
     return {};
   }
 
+  std::vector<platform::PeriodicWork> periodic_work() override {
+    using namespace std::chrono_literals;
+    // Each run stops after ~5 ms so that no request waits longer for the io thread.
+    auto for_a_while = [](auto&& step) {
+      auto until = std::chrono::steady_clock::now() + 5ms;
+      while (step() && std::chrono::steady_clock::now() < until) {
+      }
+    };
+    return {
+        // The messages of large purged or deleted queues, a slice at a time between requests.
+        {"sqs cleanup", 10ms,
+         [this, for_a_while] {
+           if (!engine_ || !engine_->cleanup_pending()) return;
+           for_a_while([this] { return engine_->cleanup_slice(1000); });
+         }},
+        // Messages past their retention period (a receive deletes them too, a slice at a time).
+        {"sqs retention", 1s,
+         [this, for_a_while] {
+           if (!engine_) return;
+           for_a_while([this] { return engine_->expire_messages(1000) == 1000; });
+         }},
+    };
+  }
+
   nlohmann::json describe() const override {
     nlohmann::json list = nlohmann::json::array();
     auto names = engine_->list_queues({});
