@@ -11,6 +11,7 @@
 #include "services/queue/api.hpp"
 #include "services/queue/engine.hpp"
 #include "services/queue/resources.hpp"
+#include "emulator/platform/slice_sizer.hpp"
 
 namespace serverlite::queue {
 
@@ -109,13 +110,20 @@ class QueueService : public platform::Service {
         {"sqs cleanup", 10ms,
          [this, for_a_while] {
            if (!engine_ || !engine_->cleanup_pending()) return;
-           for_a_while([this] { return engine_->cleanup_slice(1000); });
+           for_a_while([this] {
+             return cleanup_sizer_.run([this](std::size_t rows) {
+               return engine_->cleanup_slice(rows);
+             });
+           });
          }},
         // Messages past their retention period (a receive deletes them too, a slice at a time).
         {"sqs retention", 1s,
          [this, for_a_while] {
            if (!engine_) return;
-           for_a_while([this] { return engine_->expire_messages(1000) == 1000; });
+           for_a_while([this] {
+             return retention_sizer_.run(
+                 [this](std::size_t n) { return engine_->expire_messages(n) == n; });
+           });
          }},
     };
   }
@@ -160,6 +168,7 @@ class QueueService : public platform::Service {
 
  private:
   platform::ServiceContext* context_ = nullptr;
+  platform::SliceSizer cleanup_sizer_, retention_sizer_;
   std::unique_ptr<QueueEngine> engine_;
   std::unique_ptr<QueueApi> api_;
   std::vector<std::shared_ptr<events::QueueTrigger>> triggers_;

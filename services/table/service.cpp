@@ -7,6 +7,7 @@
 #include "emulator/platform/clock.hpp"
 #include "emulator/platform/triggers.hpp"
 #include "services/table/api.hpp"
+#include "emulator/platform/slice_sizer.hpp"
 #include "services/table/engine.hpp"
 #include "services/table/resources.hpp"
 #include "services/table/stream_source.hpp"
@@ -16,10 +17,8 @@ namespace serverlite::table {
 
 namespace {
 
-// How long one run of the periodic work may hold the io thread, and the rows one slice of a
-// table's deletion removes (each a transaction of its own).
+// How long one run of the periodic work may hold the io thread.
 constexpr auto kSliceTime = std::chrono::milliseconds(5);
-constexpr std::size_t kDeleteSliceRows = 1000;
 
 class TableService : public platform::Service {
  public:
@@ -98,7 +97,8 @@ class TableService : public platform::Service {
          [this] {
            if (!engine_) return;
            auto until = std::chrono::steady_clock::now() + kSliceTime;
-           while (engine_->expire_items(500) == 500 && std::chrono::steady_clock::now() < until) {
+           auto sweep = [this](std::size_t n) { return engine_->expire_items(n) == n; };
+           while (ttl_sizer_.run(sweep) && std::chrono::steady_clock::now() < until) {
            }
          }},
         // The rows of large deleted tables, removed ~5 ms at a time every 10 ms between requests.
@@ -106,8 +106,8 @@ class TableService : public platform::Service {
          [this] {
            if (!engine_ || !engine_->deletions_pending()) return;
            auto until = std::chrono::steady_clock::now() + kSliceTime;
-           while (engine_->delete_slice(kDeleteSliceRows) &&
-                  std::chrono::steady_clock::now() < until) {
+           auto slice = [this](std::size_t rows) { return engine_->delete_slice(rows); };
+           while (delete_sizer_.run(slice) && std::chrono::steady_clock::now() < until) {
            }
          }},
         {"dynamodb streams retention", std::chrono::seconds(60),
@@ -175,6 +175,7 @@ class TableService : public platform::Service {
   }
 
   platform::ServiceContext* context_ = nullptr;
+  platform::SliceSizer delete_sizer_, ttl_sizer_;
   std::unique_ptr<TableEngine> engine_;
   std::unique_ptr<TableApi> api_;
   std::unique_ptr<StreamsApi> streams_api_;
