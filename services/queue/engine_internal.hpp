@@ -229,10 +229,10 @@ struct QueueEngine::Statements {
           " md5_body, sent_at, visible_at, expires_at, receive_count, first_received_at, group_id,"
           " dedup_id, sequence_number, sender_id, dead_letter_source)"
           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    // At most a slice at a time: what a mass expiry leaves goes with the next receive or the
+    // At most a small slice at a time: what a mass expiry leaves goes with the next receive or the
     // retention sweep (expire_messages).
     delete_expired = p("DELETE FROM sqs_messages WHERE seq IN (SELECT seq FROM sqs_messages"
-                       " WHERE queue = ?1 AND expires_at <= ?2 LIMIT 1000)");
+                       " WHERE queue = ?1 AND expires_at <= ?2 LIMIT 200)");
     delete_expired_dedup = p("DELETE FROM sqs_dedup WHERE queue = ? AND expires_at <= ?");
     select_visible = p("SELECT " + cols +
                        " FROM sqs_messages WHERE queue = ?1 AND visible_at <= ?2"

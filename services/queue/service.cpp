@@ -99,31 +99,21 @@ class QueueService : public platform::Service {
 
   std::vector<platform::PeriodicWork> periodic_work() override {
     using namespace std::chrono_literals;
-    // Each run stops after ~5 ms so that no request waits longer for the io thread.
-    auto for_a_while = [](auto&& step) {
-      auto until = std::chrono::steady_clock::now() + 5ms;
-      while (step() && std::chrono::steady_clock::now() < until) {
-      }
-    };
+    // One slice per run, sized to take about 2 ms (platform::SliceSizer), so that its
+    // transaction and the group commit right after it are all a request may wait for; with
+    // group commit, slices run back to back would be committed together.
     return {
-        // The messages of large purged or deleted queues, a slice at a time between requests.
-        {"sqs cleanup", 10ms,
-         [this, for_a_while] {
+        // The messages of large purged or deleted queues, between requests.
+        {"sqs cleanup", 5ms,
+         [this] {
            if (!engine_ || !engine_->cleanup_pending()) return;
-           for_a_while([this] {
-             return cleanup_sizer_.run([this](std::size_t rows) {
-               return engine_->cleanup_slice(rows);
-             });
-           });
+           cleanup_sizer_.run([this](std::size_t rows) { return engine_->cleanup_slice(rows); });
          }},
-        // Messages past their retention period (a receive deletes them too, a slice at a time).
-        {"sqs retention", 1s,
-         [this, for_a_while] {
+        // Messages past their retention period (a receive deletes a few too).
+        {"sqs retention", 100ms,
+         [this] {
            if (!engine_) return;
-           for_a_while([this] {
-             return retention_sizer_.run(
-                 [this](std::size_t n) { return engine_->expire_messages(n) == n; });
-           });
+           retention_sizer_.run([this](std::size_t n) { return engine_->expire_messages(n) == n; });
          }},
     };
   }

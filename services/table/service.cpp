@@ -17,8 +17,6 @@ namespace serverlite::table {
 
 namespace {
 
-// How long one run of the periodic work may hold the io thread.
-constexpr auto kSliceTime = std::chrono::milliseconds(5);
 
 class TableService : public platform::Service {
  public:
@@ -89,26 +87,21 @@ class TableService : public platform::Service {
 
   std::vector<platform::PeriodicWork> periodic_work() override {
     return {
-        // Time to live: expired items are deleted by a sweep every second (DynamoDB takes up to
-        // a few days; a laptop should not make anyone wait), a thousand at a time.
-        // Each run stops after ~5 ms, so that a mass expiry never holds the io thread: what is
-        // left waits for the next second.
-        {"dynamodb ttl", std::chrono::seconds(1),
+        // One slice per run, sized to take about 2 ms (platform::SliceSizer), so that its
+        // transaction and the group commit right after it are all a request may wait for;
+        // with group commit, slices run back to back would be committed together.
+        // Time to live: expired items are deleted by a sweep every 100 ms (DynamoDB takes up to
+        // a few days; a laptop should not make anyone wait).
+        {"dynamodb ttl", std::chrono::milliseconds(100),
          [this] {
            if (!engine_) return;
-           auto until = std::chrono::steady_clock::now() + kSliceTime;
-           auto sweep = [this](std::size_t n) { return engine_->expire_items(n) == n; };
-           while (ttl_sizer_.run(sweep) && std::chrono::steady_clock::now() < until) {
-           }
+           ttl_sizer_.run([this](std::size_t n) { return engine_->expire_items(n) == n; });
          }},
-        // The rows of large deleted tables, removed ~5 ms at a time every 10 ms between requests.
-        {"dynamodb table deletion", std::chrono::milliseconds(10),
+        // The rows of large deleted tables, between requests.
+        {"dynamodb table deletion", std::chrono::milliseconds(5),
          [this] {
            if (!engine_ || !engine_->deletions_pending()) return;
-           auto until = std::chrono::steady_clock::now() + kSliceTime;
-           auto slice = [this](std::size_t rows) { return engine_->delete_slice(rows); };
-           while (delete_sizer_.run(slice) && std::chrono::steady_clock::now() < until) {
-           }
+           delete_sizer_.run([this](std::size_t rows) { return engine_->delete_slice(rows); });
          }},
         {"dynamodb streams retention", std::chrono::seconds(60),
          [this] {
