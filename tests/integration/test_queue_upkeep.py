@@ -79,7 +79,7 @@ class QueueCounts(ServerTestCase):
         url = self.sqs.create_queue(QueueName="deleted")["QueueUrl"]
         fill(self.sqs, url, 20000)
         self.sqs.delete_queue(QueueUrl=url)
-        # Its 20,000 messages go a slice at a time (5 ms of every 10), and its name comes back
+        # Its 20,000 messages go a slice of about 2 ms every 5 ms, and its name comes back
         # once they are gone: QueueDeletedRecently until then, as SQS answers.
         with self.assertRaises(self.sqs.exceptions.ClientError) as ctx:
             self.sqs.create_queue(QueueName="deleted")

@@ -108,8 +108,8 @@ class TableCounts(ServerTestCase):
         self.assertEqual(self.ddb.describe_table(TableName="doomed")["Table"]["ItemCount"], 12000)
         answer = self.ddb.delete_table(TableName="doomed")["TableDescription"]
         self.assertEqual(answer["TableStatus"], "DELETING")
-        # DELETING while its 24,000 rows (items and index entries) go a slice at a time (5 ms of
-        # every 10): its name is in use until then, and nothing reaches its items.
+        # DELETING while its 24,000 rows (items and index entries) go a slice of about 2 ms every
+        # 5 ms: its name is in use until then, and nothing reaches its items.
         self.assertEqual(self.ddb.describe_table(TableName="doomed")["Table"]["TableStatus"],
                          "DELETING")
         self.assertIn("doomed", self.ddb.list_tables()["TableNames"])
