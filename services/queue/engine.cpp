@@ -7,7 +7,8 @@ namespace serverlite::queue {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// Version 2: message counts kept in sqs_counts; messages stored under a storage key (upkeep.cpp).
+constexpr int kSchemaVersion = 2;
 
 }  // namespace
 
@@ -45,6 +46,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "AWS.SimpleQueueService.BatchRequestTooLong";
     case ErrorCode::PurgeQueueInProgress:
       return "AWS.SimpleQueueService.PurgeQueueInProgress";
+    case ErrorCode::QueueDeletedRecently:
+      return "AWS.SimpleQueueService.QueueDeletedRecently";
     case ErrorCode::OverLimit:
       return "OverLimit";
   }
@@ -83,6 +86,8 @@ std::string_view json_error_type(ErrorCode code) {
       return "BatchRequestTooLong";
     case ErrorCode::PurgeQueueInProgress:
       return "PurgeQueueInProgress";
+    case ErrorCode::QueueDeletedRecently:
+      return "QueueDeletedRecently";
     case ErrorCode::OverLimit:
       return "OverLimit";
   }
@@ -122,16 +127,20 @@ QueueEngine::QueueEngine(store::Database& db, EngineOptions options, Clock clock
         " queue TEXT NOT NULL REFERENCES sqs_queues(name) ON DELETE CASCADE,"
         " dedup_key TEXT NOT NULL, expires_at INTEGER NOT NULL, message_id TEXT NOT NULL,"
         " sequence_number TEXT, PRIMARY KEY (queue, dedup_key)) WITHOUT ROWID;");
-    if (db_.schema_version("queue") < kSchemaVersion)
-      db_.set_schema_version("queue", kSchemaVersion);
+    int stored = db_.schema_version("queue");
+    open_upkeep(stored);
+    if (stored < kSchemaVersion) db_.set_schema_version("queue", kSchemaVersion);
   });
   st_ = std::make_unique<Statements>(db_);
+  finish_cleanup();
 
   auto queues =
       db_.prepare("SELECT name, fifo, created_at, modified_at, next_sequence FROM sqs_queues");
   while (queues->step()) {
     auto q = std::make_unique<Queue>();
     q->name = queues->column_text(0);
+    if (is_storage_name(q->name)) continue;  // where a purged queue's new messages go
+    q->storage = q->name;
     q->fifo = queues->column_int(1) != 0;
     q->created_ms = queues->column_int(2);
     q->modified_ms = queues->column_int(3);
@@ -146,6 +155,7 @@ QueueEngine::QueueEngine(store::Database& db, EngineOptions options, Clock clock
   while (tags->step())
     if (auto* q = find(tags->column_text(0))) q->tags[tags->column_text(1)] = tags->column_text(2);
   for (auto& [name, q] : queues_) apply_attributes(*q);
+  load_storage();
 }
 
 QueueEngine::~QueueEngine() = default;

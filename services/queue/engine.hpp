@@ -99,6 +99,18 @@ class QueueEngine {
   std::string queue_arn(std::string_view queue_name) const;
   const EngineOptions& options() const { return options_; }
 
+  // ---- upkeep (upkeep.cpp) ----
+  // PurgeQueue and DeleteQueue of more than this many messages answer at once and leave the
+  // messages to cleanup_slice(); fewer are deleted by the call itself.
+  static constexpr std::int64_t kInlineDeleteRows = 2000;
+  // Deletes up to `rows` messages of a purged or deleted queue, in one transaction. Returns
+  // whether any remain to delete.
+  bool cleanup_slice(std::size_t rows);
+  bool cleanup_pending() const { return !cleanup_.empty(); }
+  // Deletes up to `rows` messages whose retention period has passed, of every queue. Returns
+  // how many it deleted.
+  std::size_t expire_messages(std::size_t rows);
+
  private:
   struct Queue;
   struct Statements;
@@ -121,6 +133,17 @@ class QueueEngine {
   void delete_expired(const Queue& queue, std::int64_t now);
   std::uint64_t next_sequence(Queue& queue);
   void notify(const std::string& queue_name);
+  // upkeep.cpp
+  void open_upkeep(int stored_version);
+  void load_storage();
+  void finish_cleanup();
+  std::int64_t stored_messages(const std::string& storage);
+  // Takes `storage`'s messages out of sight in the caller's transaction: deleted when few, else
+  // listed for cleanup_slice(). `drop_row`: its sqs_queues row goes too once it is empty.
+  // Returns whether it was listed.
+  bool retire_storage(const std::string& storage, bool drop_row);
+  // A new, empty storage for `queue` (after a large purge).
+  void new_storage(Queue& queue);
 
   store::Database& db_;
   EngineOptions options_;
@@ -128,6 +151,10 @@ class QueueEngine {
   std::function<void(const std::string&)> on_visible_;
   std::map<std::string, std::unique_ptr<Queue>> queues_;  // the queues table, cached
   std::unique_ptr<Statements> st_;
+  // Storages whose messages cleanup_slice() is deleting, and whether their sqs_queues row goes
+  // afterwards (the row of a deleted queue: its name cannot be reused until then).
+  std::map<std::string, bool> cleanup_;
+  std::uint64_t storage_counter_ = 0;
 };
 
 }  // namespace serverlite::queue

@@ -49,6 +49,11 @@ inline Error invalid_parameter(std::string_view parameter, std::string_view valu
                                                      std::string(parameter) +
                                                      " is invalid. Reason: " + std::string(reason));
 }
+// The names of the storage rows upkeep.cpp adds to sqs_queues: no queue name has a '#'.
+inline bool is_storage_name(std::string_view name) {
+  return name.find('#') != std::string_view::npos;
+}
+
 inline Error non_existent_queue() {
   return error(ErrorCode::NonExistentQueue, "The specified queue does not exist.");
 }
@@ -162,6 +167,9 @@ using namespace engine_detail;
 
 struct QueueEngine::Queue {
   std::string name;
+  // The `queue` of its rows in sqs_messages: the name, or after a large purge a name of its own
+  // (upkeep.cpp), while the purged messages are removed under the old one.
+  std::string storage;
   bool fifo = false;
   std::int64_t created_ms = 0;
   std::int64_t modified_ms = 0;
@@ -221,7 +229,10 @@ struct QueueEngine::Statements {
           " md5_body, sent_at, visible_at, expires_at, receive_count, first_received_at, group_id,"
           " dedup_id, sequence_number, sender_id, dead_letter_source)"
           " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    delete_expired = p("DELETE FROM sqs_messages WHERE queue = ? AND expires_at <= ?");
+    // At most a small slice at a time: what a mass expiry leaves goes with the next receive or the
+    // retention sweep (expire_messages).
+    delete_expired = p("DELETE FROM sqs_messages WHERE seq IN (SELECT seq FROM sqs_messages"
+                       " WHERE queue = ?1 AND expires_at <= ?2 LIMIT 200)");
     delete_expired_dedup = p("DELETE FROM sqs_dedup WHERE queue = ? AND expires_at <= ?");
     select_visible = p("SELECT " + cols +
                        " FROM sqs_messages WHERE queue = ?1 AND visible_at <= ?2"
@@ -240,10 +251,16 @@ struct QueueEngine::Statements {
         p("SELECT " + cols + ", received_at FROM sqs_messages WHERE queue = ? AND message_id = ?");
     delete_by_seq = p("DELETE FROM sqs_messages WHERE seq = ?");
     set_visible_at = p("UPDATE sqs_messages SET visible_at = ? WHERE seq = ?");
+    // The counts: the kept total, less the expired not yet deleted and the hidden ones (in
+    // flight or delayed), each a range of an index: their cost is what they count, never the
+    // queue's size.
+    total = p("SELECT messages FROM sqs_counts WHERE storage = ?");
     counts =
-        p("SELECT SUM(visible_at <= ?1), SUM(visible_at > ?1 AND receive_count > 0),"
-          " SUM(visible_at > ?1 AND receive_count = 0) FROM sqs_messages"
-          " WHERE queue = ?2 AND expires_at > ?1");
+        p("SELECT COALESCE(SUM(receive_count > 0), 0), COALESCE(SUM(receive_count = 0), 0)"
+          " FROM sqs_messages INDEXED BY sqs_messages_visible"
+          " WHERE queue = ?2 AND visible_at > ?1 AND expires_at > ?1");
+    expired = p("SELECT COUNT(*) FROM sqs_messages INDEXED BY sqs_messages_expiry"
+                " WHERE queue = ?2 AND expires_at <= ?1");
     next_visible =
         p("SELECT MIN(visible_at) FROM sqs_messages WHERE queue = ?1 AND visible_at > ?2"
           " AND expires_at > ?2");
@@ -261,8 +278,8 @@ struct QueueEngine::Statements {
   std::unique_ptr<store::Statement> insert_queue, touch_queue, set_sequence, delete_queue,
       upsert_attribute, delete_attribute, upsert_tag, delete_tag, insert_message, delete_expired,
       delete_expired_dedup, select_visible, select_visible_fifo, select_hidden_groups,
-      mark_received, select_by_id, delete_by_seq, set_visible_at, counts, next_visible, purge,
-      find_dedup, upsert_dedup;
+      mark_received, select_by_id, delete_by_seq, set_visible_at, total, counts, expired,
+      next_visible, purge, find_dedup, upsert_dedup;
 };
 
 }  // namespace serverlite::queue

@@ -42,6 +42,7 @@ enum class ErrorCode {
   InvalidBatchEntryId,
   BatchRequestTooLong,
   PurgeQueueInProgress,
+  QueueDeletedRecently,
   OverLimit,
 };
 

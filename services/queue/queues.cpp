@@ -201,6 +201,11 @@ Result<CreateQueueResult> QueueEngine::create_queue(const CreateQueueRequest& re
   auto attributes = validate_attributes(request.attributes, fifo, name);
   if (!attributes) return attributes.error();
 
+  // Its name is the one of a deleted queue whose messages are still being deleted.
+  if (auto it = cleanup_.find(name); it != cleanup_.end() && it->second && !find(name))
+    return error(ErrorCode::QueueDeletedRecently,
+                 "You must wait 60 seconds after deleting a queue before you can create another "
+                 "with the same name.");
   if (Queue* existing = find(name)) {
     // SQS compares the attributes given against the queue's; the first difference is named.
     for (const auto& [key, value] : attributes.value()) {
@@ -219,6 +224,7 @@ Result<CreateQueueResult> QueueEngine::create_queue(const CreateQueueRequest& re
 
   auto q = std::make_unique<Queue>();
   q->name = name;
+  q->storage = name;
   q->fifo = fifo;
   q->created_ms = q->modified_ms = now_ms();
   for (const auto& spec : kIntAttributes)
@@ -241,6 +247,11 @@ Result<CreateQueueResult> QueueEngine::create_queue(const CreateQueueRequest& re
       s->bind(1, q->name).bind(2, std::int64_t{fifo}).bind(3, q->created_ms);
       s->bind(4, q->modified_ms);
       s->step();
+    }
+    {
+      auto counts = db_.prepare("INSERT OR REPLACE INTO sqs_counts(storage, messages) VALUES(?, 0)");
+      counts->bind(1, q->storage);
+      counts->step();
     }
     write_attributes(*q);
     for (const auto& [key, value] : q->tags) {
@@ -311,13 +322,33 @@ Result<ListDeadLetterSourceQueuesResult> QueueEngine::list_dead_letter_source_qu
 }
 
 Result<Empty> QueueEngine::delete_queue(const DeleteQueueRequest& request) {
-  if (!find(request.queue_name)) return non_existent_queue();
+  Queue* q = find(request.queue_name);
+  if (!q) return non_existent_queue();
   db_.transaction([&] {
-    // Messages and dedup entries go by ON DELETE CASCADE.
-    Use s(*st_->delete_queue);
-    s->bind(1, request.queue_name);
-    s->step();
+    // A purge's storage goes with its row; the queue's own row goes now unless messages under
+    // its name are still being deleted, in which case it goes with them (cleanup_slice) and
+    // what else it owns goes now.
+    if (q->storage != q->name) retire_storage(q->storage, true);
+    bool busy = cleanup_.contains(q->name) ||
+                (q->storage == q->name && retire_storage(q->name, true));
+    if (!busy) {
+      // Attributes, tags and dedup entries go by ON DELETE CASCADE.
+      Use s(*st_->delete_queue);
+      s->bind(1, q->name);
+      s->step();
+      return;
+    }
+    for (const char* sql : {"DELETE FROM sqs_queue_attributes WHERE queue = ?",
+                            "DELETE FROM sqs_queue_tags WHERE queue = ?",
+                            "DELETE FROM sqs_dedup WHERE queue = ?",
+                            "DELETE FROM sqs_storage WHERE queue = ?",
+                            "UPDATE sqs_cleanup SET drop_row = 1 WHERE storage = ?"}) {
+      auto st = db_.prepare(sql);
+      st->bind(1, q->name);
+      st->step();
+    }
   });
+  if (auto it = cleanup_.find(q->name); it != cleanup_.end()) it->second = true;
   queues_.erase(request.queue_name);
   return Empty{};
 }
@@ -348,10 +379,26 @@ Result<GetQueueAttributesResult> QueueEngine::get_queue_attributes(
   std::int64_t now = now_ms();
   if (wanted("ApproximateNumberOfMessages") || wanted("ApproximateNumberOfMessagesNotVisible") ||
       wanted("ApproximateNumberOfMessagesDelayed")) {
-    Use s(*st_->counts);
-    s->bind(1, now).bind(2, q->name);
-    s->step();
-    std::int64_t counts[3] = {s->column_int(0), s->column_int(1), s->column_int(2)};
+    std::int64_t counts[3] = {0, 0, 0};
+    {
+      Use s(*st_->total);
+      s->bind(1, q->storage);
+      if (s->step()) counts[0] = s->column_int(0);
+    }
+    {
+      Use s(*st_->expired);
+      s->bind(1, now).bind(2, q->storage);
+      if (s->step()) counts[0] -= s->column_int(0);
+    }
+    {
+      Use s(*st_->counts);
+      s->bind(1, now).bind(2, q->storage);
+      if (s->step()) {
+        counts[1] = s->column_int(0);
+        counts[2] = s->column_int(1);
+      }
+    }
+    counts[0] = std::max<std::int64_t>(0, counts[0] - counts[1] - counts[2]);
     if (wanted("ApproximateNumberOfMessages"))
       result.attributes["ApproximateNumberOfMessages"] = std::to_string(counts[0]);
     if (wanted("ApproximateNumberOfMessagesNotVisible"))
@@ -407,10 +454,18 @@ Result<Empty> QueueEngine::purge_queue(const PurgeQueueRequest& request) {
   if (q->last_purge_ms && now - *q->last_purge_ms < kPurgeGuardMs)
     return error(ErrorCode::PurgeQueueInProgress,
                  "Only one PurgeQueue operation on " + q->name + " is allowed every 60 seconds.");
+  // A large queue gets a new, empty storage at once and its messages are deleted a slice at a
+  // time afterwards (upkeep.cpp).
   db_.transaction([&] {
-    Use s(*st_->purge);
-    s->bind(1, q->name);
-    s->step();
+    if (stored_messages(q->storage) <= kInlineDeleteRows) {
+      Use s(*st_->purge);
+      s->bind(1, q->storage);
+      s->step();
+      return;
+    }
+    std::string old = q->storage;
+    new_storage(*q);
+    retire_storage(old, old != q->name);
   });
   q->last_purge_ms = now;
   return Empty{};

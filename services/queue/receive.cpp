@@ -27,7 +27,7 @@ bool matches_attribute_filter(const std::vector<std::string>& filters, const std
 void QueueEngine::delete_expired(const Queue& q, std::int64_t now) {
   {
     Use s(*st_->delete_expired);
-    s->bind(1, q.name).bind(2, now);
+    s->bind(1, q.storage).bind(2, now);
     s->step();
   }
   if (q.fifo) {
@@ -76,7 +76,7 @@ void QueueEngine::move_to_dead_letter_queue(Queue& source, Queue& target, const 
   // it (SQS developer guide, "Using dead-letter queues").
   std::int64_t retention_from = target.fifo ? now : m.sent_at;
   Use s(*st_->insert_message);
-  s->bind(1, target.name)
+  s->bind(1, target.storage)
       .bind(2, m.message_id)
       .bind(3, m.body)
       .bind(4, m.attributes)
@@ -129,7 +129,7 @@ Result<ReceiveMessageResult> QueueEngine::receive_message(const ReceiveMessageRe
     std::size_t wanted_candidates = static_cast<std::size_t>(max) + 16;
     if (!q->fifo) {
       Use s(*st_->select_visible);
-      s->bind(1, q->name).bind(2, now).bind(3, static_cast<std::int64_t>(wanted_candidates));
+      s->bind(1, q->storage).bind(2, now).bind(3, static_cast<std::int64_t>(wanted_candidates));
       while (s->step()) candidates.push_back(read_message(s.s));
     } else {
       // FIFO: a group with a message in flight is blocked; otherwise only the messages before
@@ -141,11 +141,11 @@ Result<ReceiveMessageResult> QueueEngine::receive_message(const ReceiveMessageRe
       std::map<std::string, GroupState> groups;
       {
         Use s(*st_->select_hidden_groups);
-        s->bind(1, q->name).bind(2, now);
+        s->bind(1, q->storage).bind(2, now);
         while (s->step()) groups[s->column_text(0)] = {s->column_int(1), s->column_int(2) != 0};
       }
       Use s(*st_->select_visible_fifo);
-      s->bind(1, q->name).bind(2, now);
+      s->bind(1, q->storage).bind(2, now);
       while (candidates.size() < wanted_candidates && s->step()) {
         auto m = read_message(s.s);
         auto g = groups.find(m.group_id.value_or(""));
@@ -208,9 +208,10 @@ Result<ReceiveMessageResult> QueueEngine::receive_message(const ReceiveMessageRe
 }
 
 std::optional<TimePoint> QueueEngine::next_visible_at(const std::string& queue_name) {
-  if (!find(queue_name)) return std::nullopt;
+  Queue* q = find(queue_name);
+  if (!q) return std::nullopt;
   Use s(*st_->next_visible);
-  s->bind(1, queue_name).bind(2, now_ms());
+  s->bind(1, q->storage).bind(2, now_ms());
   if (!s->step() || s->column_is_null(0)) return std::nullopt;
   return TimePoint(std::chrono::milliseconds(s->column_int(0)));
 }
@@ -237,7 +238,7 @@ std::optional<Error> QueueEngine::delete_one(Queue& q, const std::string& receip
   std::optional<StoredMessage> m;
   {
     Use s(*st_->select_by_id);
-    s->bind(1, q.name).bind(2, handle->message_id);
+    s->bind(1, q.storage).bind(2, handle->message_id);
     if (s->step()) m = read_message(s.s);
   }
   if (!m) return std::nullopt;  // already deleted: SQS answers success
@@ -295,7 +296,7 @@ std::optional<Error> QueueEngine::change_visibility(Queue& q, const std::string&
   std::int64_t received_at = 0;
   {
     Use s(*st_->select_by_id);
-    s->bind(1, q.name).bind(2, handle->message_id);
+    s->bind(1, q.storage).bind(2, handle->message_id);
     if (s->step()) {
       m = read_message(s.s);
       received_at = s->column_int(17);

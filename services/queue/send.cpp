@@ -252,7 +252,7 @@ Result<SendMessageResult> QueueEngine::insert_message(Queue& q, const MessageInp
   visible_now = visible_now || delay == 0;
   {
     Use s(*st_->insert_message);
-    s->bind(1, q.name)
+    s->bind(1, q.storage)
         .bind(2, result.message_id)
         .bind(3, m.body)
         .bind(4, encode_attributes(m.message_attributes))

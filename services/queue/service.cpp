@@ -11,6 +11,7 @@
 #include "services/queue/api.hpp"
 #include "services/queue/engine.hpp"
 #include "services/queue/resources.hpp"
+#include "emulator/platform/slice_sizer.hpp"
 
 namespace serverlite::queue {
 
@@ -96,6 +97,27 @@ class QueueService : public platform::Service {
     return {};
   }
 
+  std::vector<platform::PeriodicWork> periodic_work() override {
+    using namespace std::chrono_literals;
+    // One slice per run, sized to take about 2 ms (platform::SliceSizer), so that its
+    // transaction and the group commit right after it are all a request may wait for; with
+    // group commit, slices run back to back would be committed together.
+    return {
+        // The messages of large purged or deleted queues, between requests.
+        {"sqs cleanup", 5ms,
+         [this] {
+           if (!engine_ || !engine_->cleanup_pending()) return;
+           cleanup_sizer_.run([this](std::size_t rows) { return engine_->cleanup_slice(rows); });
+         }},
+        // Messages past their retention period (a receive deletes a few too).
+        {"sqs retention", 100ms,
+         [this] {
+           if (!engine_) return;
+           retention_sizer_.run([this](std::size_t n) { return engine_->expire_messages(n) == n; });
+         }},
+    };
+  }
+
   nlohmann::json describe() const override {
     nlohmann::json list = nlohmann::json::array();
     auto names = engine_->list_queues({});
@@ -136,6 +158,7 @@ class QueueService : public platform::Service {
 
  private:
   platform::ServiceContext* context_ = nullptr;
+  platform::SliceSizer cleanup_sizer_, retention_sizer_;
   std::unique_ptr<QueueEngine> engine_;
   std::unique_ptr<QueueApi> api_;
   std::vector<std::shared_ptr<events::QueueTrigger>> triggers_;

@@ -435,7 +435,8 @@ Json TableApi::delete_table(Call& call) {
 
 Json TableApi::describe_table(Call& call) {
   auto r = engine_.describe_table(required(call.body, "TableName"));
-  return {{"Table", description(unwrap(r), "ACTIVE")}};
+  const TableInfo& info = unwrap(r);
+  return {{"Table", description(info, info.deleting ? "DELETING" : "ACTIVE")}};
 }
 
 Json TableApi::update_table(Call& call) {

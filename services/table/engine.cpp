@@ -12,7 +12,10 @@ namespace serverlite::table {
 namespace {
 
 // Version 2: items keep one index instead of two (ItemStore converts version 1).
-constexpr int kSchemaVersion = 2;
+// Version 3: item counts and sizes are kept in ddb_counts (counted once when opening an older
+// state).
+constexpr int kItemsVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 Error error(ErrorCode code, std::string message) { return Error{code, std::move(message), {}}; }
 
@@ -175,14 +178,23 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
     CREATE TABLE IF NOT EXISTS ddb_transaction_tokens(
       token TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_ms INTEGER NOT NULL);
   )");
+  int stored = 0;
   db_.transaction([&] {
-    int stored = db_.schema_version("table");
+    stored = db_.schema_version("table");
     items_ = std::make_unique<ItemStore>(db_, stored);
-    if (stored < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
+    if (stored < kItemsVersion) db_.set_schema_version("table", kItemsVersion);
   });
   indexes_ = std::make_unique<IndexStore>(db_);
+  db_.transaction([&] {
+    open_counts(stored);
+    if (stored < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
+  });
   streams_ = std::make_unique<StreamLog>(db_, options_.region, options_.account_id, clock_);
   load();
+  db_.transaction([&] {
+    for (const auto& [name, t] : tables_) ensure_counts(*t);
+  });
+  load_deletions();
 }
 
 TableEngine::~TableEngine() = default;
@@ -355,6 +367,10 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   if (auto e = check_indexes(request.indexes, request.key, request.billing)) return *e;
   if (tables_.contains(request.name))
     return error(ErrorCode::ResourceInUse, "Table already exists: " + request.name);
+  if (deleting_.contains(request.name))
+    return error(ErrorCode::ResourceInUse,
+                 "Attempt to change a resource which is still in use: Table is being deleted: " +
+                     request.name);
   if (request.stream)
     if (auto e = apply_stream_specification(request.name, *request.stream, true)) return *e;
   if (tables_.size() >= options_.max_tables)
@@ -377,6 +393,7 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   for (const auto& [k, v] : request.tags) t->tags[k] = v;
   db_.transaction([&] {
     save(*t);
+    ensure_counts(*t);
     if (request.stream && request.stream->enabled)
       streams_->enable(i.name, i.arn, *parse_stream_view_type(request.stream->view_type));
   });
@@ -387,6 +404,10 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
 }
 
 Result<TableInfo> TableEngine::delete_table(const std::string& name) {
+  if (deleting_.contains(name))
+    return error(ErrorCode::ResourceInUse,
+                 "Attempt to change a resource which is still in use: Table is being deleted: " +
+                     name);
   auto found = find(name);
   if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
   Table& t = **found;
@@ -395,32 +416,42 @@ Result<TableInfo> TableEngine::delete_table(const std::string& name) {
                  "Resource cannot be deleted as it is currently protected against deletion. "
                  "Disable deletion protection first.");
   TableInfo out = t.info;
+  // A small table goes at once; a larger one is DELETING until delete_slice() has removed its
+  // rows, so that no request waits for them.
+  bool inline_delete = stored_rows(name) <= kInlineDeleteRows;
   db_.transaction([&] {
     auto st = db_.prepare("DELETE FROM ddb_tables WHERE name = ?");
     st->bind(1, name);
     st->step();
-    items_->drop(name);
-    indexes_->drop(name);
-    auto expiry = db_.prepare("DELETE FROM ddb_expiry WHERE tbl = ?");
-    expiry->bind(1, name);
-    expiry->step();
+    forget_counts(name, "");
+    if (inline_delete) {
+      items_->drop(name);
+      indexes_->drop(name);
+      auto expiry = db_.prepare("DELETE FROM ddb_expiry WHERE tbl = ?");
+      expiry->bind(1, name);
+      expiry->step();
+    } else {
+      auto pending = db_.prepare("INSERT OR REPLACE INTO ddb_deleting(tbl) VALUES (?)");
+      pending->bind(1, name);
+      pending->step();
+    }
     streams_->table_deleted(name);
   });
-  tables_.erase(name);
+  auto node = tables_.extract(name);
+  if (!inline_delete) {
+    node.mapped()->info.deleting = true;
+    deleting_.insert(std::move(node));
+  }
   add_stream_info(out);
   return out;
 }
 
 Result<TableInfo> TableEngine::describe_table(const std::string& name) {
+  if (auto it = deleting_.find(name); it != deleting_.end()) return it->second->info;
   auto found = find(name);
   if (!found) return found.error();
   TableInfo info = (*found)->info;
-  info.item_count = items_->count(name);
-  info.size_bytes = items_->total_size(name);
-  for (auto& x : info.indexes) {
-    x.item_count = indexes_->count(name, x.name);
-    x.size_bytes = indexes_->total_size(name, x.name);
-  }
+  read_counts(info);
   add_stream_info(info);
   return info;
 }
@@ -541,7 +572,11 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
   t.info = next;
   db_.transaction([&] {
     save(t);
-    for (const auto& name : deleted) indexes_->drop(t.info.name, name);
+    for (const auto& name : deleted) {
+      forget_counts(t.info.name, name);
+      indexes_->drop(t.info.name, name);
+    }
+    ensure_counts(t);
     for (const auto& name : created) backfill(t, name);
     if (request.stream) {
       if (request.stream->enabled)
@@ -564,13 +599,17 @@ Result<ListTablesResult> TableEngine::list_tables(const ListTablesRequest& reque
                      (*request.limit < 1 ? "greater than or equal to 1" : "less than or equal to 100"));
   std::size_t limit = static_cast<std::size_t>(request.limit.value_or(100));
   ListTablesResult out;
-  auto it = request.exclusive_start_table_name
-                ? tables_.upper_bound(*request.exclusive_start_table_name)
-                : tables_.begin();
-  for (; it != tables_.end(); ++it) {
-    out.names.push_back(it->first);
+  // The tables, and those being deleted (DynamoDB lists DELETING tables), in name order.
+  const std::string* start =
+      request.exclusive_start_table_name ? &*request.exclusive_start_table_name : nullptr;
+  auto a = start ? tables_.upper_bound(*start) : tables_.begin();
+  auto b = start ? deleting_.upper_bound(*start) : deleting_.begin();
+  while (a != tables_.end() || b != deleting_.end()) {
+    bool take_a = b == deleting_.end() || (a != tables_.end() && a->first < b->first);
+    const std::string& name = take_a ? (a++)->first : (b++)->first;
+    out.names.push_back(name);
     if (out.names.size() == limit) {
-      if (std::next(it) != tables_.end()) out.last_evaluated_table_name = it->first;
+      if (a != tables_.end() || b != deleting_.end()) out.last_evaluated_table_name = name;
       break;
     }
   }

@@ -5,7 +5,11 @@
 // - Durability: every acknowledged write is one committed SQLite transaction.
 // - Expected outcomes come back as Result errors with DynamoDB's codes and messages; exceptions
 //   mean a broken store.
-// - Table status changes (CREATING -> ACTIVE, DELETING -> gone) are immediate.
+// - Table status changes (CREATING -> ACTIVE) are immediate. DeleteTable of a small table
+//   removes it at once; a larger one is DELETING (DescribeTable and ListTables show it, nothing
+//   else reaches it, its name is in use) while delete_slice() removes its rows a slice at a time.
+// - Item counts and sizes (the table's and each index's) are kept in ddb_counts by triggers, in
+//   the transaction of every write: DescribeTable reads them and never counts.
 // - Tables are named here; the front resolves table ARNs (TagResource) to names.
 //
 // Tables live in engine.cpp, items in items.cpp. Expressions arrive parsed (expression.hpp);
@@ -100,7 +104,7 @@ class TableEngine {
   Result<TableInfo> create_table(const CreateTableRequest& request);
   // Returns the table as it was (status DELETING in DynamoDB's answer; the front says so).
   Result<TableInfo> delete_table(const std::string& name);
-  // With ItemCount and TableSizeBytes, which cost a pass over the table's items.
+  // With ItemCount and TableSizeBytes, as kept (no pass over the items).
   Result<TableInfo> describe_table(const std::string& name);
   // The table's key; nullopt when there is no such table. Cheap, for the front.
   std::optional<KeySchema> key_schema(const std::string& name) const;
@@ -179,6 +183,14 @@ class TableEngine {
   // transaction of each write.
   StreamLog& stream_log() { return *streams_; }
 
+  // ---- upkeep (upkeep.cpp) ----
+  // Removes up to `rows` rows (items, index entries, expiry entries) of a DELETING table, in
+  // one transaction; the table is gone once none is left. Returns whether deletions remain.
+  bool delete_slice(std::size_t rows);
+  bool deletions_pending() const { return !deleting_.empty(); }
+  // A deletion of at most this many rows (items and index entries) is done by DeleteTable.
+  static constexpr std::int64_t kInlineDeleteRows = 2000;
+
   std::string table_arn(std::string_view name) const;
   // The table an ARN of this region and account names; nullopt otherwise.
   std::optional<std::string> name_from_arn(std::string_view arn) const;
@@ -227,11 +239,22 @@ class TableEngine {
   void table_items(const std::string& table, std::vector<IndexEntry>& rows);
   void load();
   void save(const Table& table);
+  // upkeep.cpp: the counts' table and triggers; the one-time count of a state from before them.
+  void open_counts(int stored_version);
+  // A zero counts row for the table and each index that has none.
+  void ensure_counts(const Table& table);
+  void read_counts(TableInfo& info);
+  void forget_counts(const std::string& table, const std::string& index);
+  // Items and index entries of a table, as kept.
+  std::int64_t stored_rows(const std::string& table);
+  // DELETING tables of the store (a deletion a crash interrupted) are finished, once, at open.
+  void load_deletions();
 
   store::Database& db_;
   EngineOptions options_;
   Clock clock_;
   std::map<std::string, std::unique_ptr<Table>> tables_;
+  std::map<std::string, std::unique_ptr<Table>> deleting_;  // DELETING: rows still being removed
   std::unique_ptr<ItemStore> items_;
   std::unique_ptr<IndexStore> indexes_;
   std::unique_ptr<StreamLog> streams_;

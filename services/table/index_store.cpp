@@ -5,8 +5,12 @@ namespace serverlite::table {
 
 struct IndexStore::Statements {
   explicit Statements(store::Database& db)
-      : put(db.prepare("INSERT OR REPLACE INTO ddb_index_items(tbl, idx, hash, range, item_hash, "
-                       "item_range, token, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")),
+      // An upsert, not INSERT OR REPLACE: REPLACE's implicit delete fires no trigger, and the
+      // kept counts (upkeep.cpp) are triggers.
+      : put(db.prepare("INSERT INTO ddb_index_items(tbl, idx, hash, range, item_hash, "
+                       "item_range, token, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT(tbl, idx, hash, range, item_hash, item_range) DO UPDATE SET "
+                       "token = excluded.token, item = excluded.item, size = excluded.size")),
         erase(db.prepare("DELETE FROM ddb_index_items WHERE tbl = ? AND idx = ? AND hash = ? AND "
                          "range = ? AND item_hash = ? AND item_range = ?")),
         count(db.prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ddb_index_items "

@@ -121,6 +121,8 @@ struct TableInfo {
   TimePoint last_throughput_change;  // epoch when never changed
   std::int64_t item_count = 0;
   std::int64_t size_bytes = 0;
+  // DescribeTable of a table whose rows are still being removed after DeleteTable.
+  bool deleting = false;
   bool deletion_protection = false;
   std::vector<IndexInfo> indexes;  // GSIs and LSIs, in the order they were declared
   // The enabled stream (filled by the engine from its stream log), and the newest stream's ARN

@@ -7,6 +7,7 @@
 #include "emulator/platform/clock.hpp"
 #include "emulator/platform/triggers.hpp"
 #include "services/table/api.hpp"
+#include "emulator/platform/slice_sizer.hpp"
 #include "services/table/engine.hpp"
 #include "services/table/resources.hpp"
 #include "services/table/stream_source.hpp"
@@ -15,6 +16,7 @@
 namespace serverlite::table {
 
 namespace {
+
 
 class TableService : public platform::Service {
  public:
@@ -85,13 +87,21 @@ class TableService : public platform::Service {
 
   std::vector<platform::PeriodicWork> periodic_work() override {
     return {
-        // Time to live: expired items are deleted by a sweep every second (DynamoDB takes up to
-        // a few days; a laptop should not make anyone wait), a thousand at a time.
-        {"dynamodb ttl", std::chrono::seconds(1),
+        // One slice per run, sized to take about 2 ms (platform::SliceSizer), so that its
+        // transaction and the group commit right after it are all a request may wait for;
+        // with group commit, slices run back to back would be committed together.
+        // Time to live: expired items are deleted by a sweep every 100 ms (DynamoDB takes up to
+        // a few days; a laptop should not make anyone wait).
+        {"dynamodb ttl", std::chrono::milliseconds(100),
          [this] {
            if (!engine_) return;
-           while (engine_->expire_items(1000) == 1000) {
-           }
+           ttl_sizer_.run([this](std::size_t n) { return engine_->expire_items(n) == n; });
+         }},
+        // The rows of large deleted tables, between requests.
+        {"dynamodb table deletion", std::chrono::milliseconds(5),
+         [this] {
+           if (!engine_ || !engine_->deletions_pending()) return;
+           delete_sizer_.run([this](std::size_t rows) { return engine_->delete_slice(rows); });
          }},
         {"dynamodb streams retention", std::chrono::seconds(60),
          [this] {
@@ -158,6 +168,7 @@ class TableService : public platform::Service {
   }
 
   platform::ServiceContext* context_ = nullptr;
+  platform::SliceSizer delete_sizer_, ttl_sizer_;
   std::unique_ptr<TableEngine> engine_;
   std::unique_ptr<TableApi> api_;
   std::unique_ptr<StreamsApi> streams_api_;

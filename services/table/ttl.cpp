@@ -114,14 +114,21 @@ std::size_t TableEngine::expire_items(std::size_t limit) {
   };
   std::vector<Due> due;
   {
+    // Table by table, each a range of ddb_expiry's key: a query over all tables at once, by
+    // expiry time alone, would read the whole index on every sweep.
     auto st = db_.prepare(
-        "SELECT tbl, expires, hash, range FROM ddb_expiry WHERE expires <= ? ORDER BY expires "
-        "LIMIT ?");
-    st->bind(1, static_cast<std::int64_t>(now)).bind(2, static_cast<std::int64_t>(limit));
-    while (st->step())
-      due.push_back({st->column_text(0), st->column_int(1),
-                     {st->column_text(2), st->column_text(3),
-                      ItemStore::token_of(st->column_text(2))}});
+        "SELECT tbl, expires, hash, range FROM ddb_expiry WHERE tbl = ? AND expires <= ? "
+        "ORDER BY expires LIMIT ?");
+    for (const auto& [name, t] : tables_) {
+      if (t->info.ttl_attribute.empty() || due.size() >= limit) continue;
+      st->reset();
+      st->bind(1, name).bind(2, static_cast<std::int64_t>(now))
+          .bind(3, static_cast<std::int64_t>(limit - due.size()));
+      while (st->step())
+        due.push_back({st->column_text(0), st->column_int(1),
+                       {st->column_text(2), st->column_text(3),
+                        ItemStore::token_of(st->column_text(2))}});
+    }
   }
   if (due.empty()) return 0;
   std::size_t deleted = 0;

@@ -844,7 +844,7 @@ TEST(QueueEngineDurability, StateSurvivesReopeningTheDatabase) {
     auto got = engine.receive_message({.queue_name = "f.fifo", .max_number_of_messages = 10});
     ASSERT_EQ(got->messages.size(), 2u);
     ASSERT_TRUE(engine.delete_message({"f.fifo", got->messages[0].receipt_handle}).ok());
-    EXPECT_EQ(db.schema_version("queue"), 1);
+    EXPECT_EQ(db.schema_version("queue"), 2);
   }
   {
     store::Database db(path);

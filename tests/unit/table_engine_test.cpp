@@ -143,7 +143,7 @@ TEST(TableEngineDurability, Version1ItemsAreConverted) {
   {
     store::Database db(dir / "state.db");
     TableEngine engine(db);
-    EXPECT_EQ(db.schema_version("table"), 2);
+    EXPECT_EQ(db.schema_version("table"), 3);
     auto got = engine.get_item("kept", key, true);
     ASSERT_TRUE(got.ok());
     ASSERT_TRUE(got->item.has_value());

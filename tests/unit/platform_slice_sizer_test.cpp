@@ -1,0 +1,42 @@
+// SliceSizer: slices of a large deletion sized from the time the last one took, toward ~2 ms.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "emulator/platform/slice_sizer.hpp"
+
+namespace serverlite::platform {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(SliceSizer, SlicesShrinkWhenRowsAreSlowAndGrowWhenFast) {
+  SliceSizer sizer;
+  std::size_t first = sizer.rows();
+  // 20 us a row: 2 ms is 100 rows (sleeping only overshoots, so never more).
+  for (int i = 0; i < 8; ++i)
+    sizer.run([](std::size_t rows) {
+      std::this_thread::sleep_for(std::chrono::microseconds(20 * rows));
+      return true;
+    });
+  EXPECT_LT(sizer.rows(), first);
+  EXPECT_LE(sizer.rows(), 150u);
+  EXPECT_GE(sizer.rows(), 50u);  // never below the floor
+  // Nearly free rows: the slices grow, up to the ceiling.
+  for (int i = 0; i < 40; ++i) sizer.run([](std::size_t) { return true; });
+  EXPECT_EQ(sizer.rows(), 5000u);
+}
+
+TEST(SliceSizer, TheLastSliceSaysNothingOfTheCost) {
+  SliceSizer sizer;
+  std::size_t first = sizer.rows();
+  bool more = sizer.run([](std::size_t rows) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100 * rows));
+    return false;  // finished: it may have found fewer rows
+  });
+  EXPECT_FALSE(more);
+  EXPECT_EQ(sizer.rows(), first);
+}
+
+}  // namespace
+}  // namespace serverlite::platform
