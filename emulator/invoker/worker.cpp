@@ -508,7 +508,7 @@ void Worker::on_exit(int wait_status) {
   parked_next_.reset();
   auto self = shared_from_this();
   pool_.on_dead(*this);
-  if (untouched) pool_.submit(std::move(*untouched), false);
+  if (untouched) pool_.submit(std::move(*untouched));  // already admitted: it waits, never throttled
   context_.worker_reaped();
 }
 
