@@ -40,7 +40,9 @@ constexpr const char* kExposedHeaders =
 Response refusal_response(bool aws, const std::string& message) {
   nlohmann::json body = {{"message", message}};
   if (aws) body["__type"] = "AccessDeniedException";
-  auto res = Response::json(403, body.dump());
+  // The message names the Host or Origin given, which may be any bytes: never a reason to throw.
+  auto res = Response::json(
+      403, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (aws) res.set_header("X-Amzn-ErrorType", "AccessDeniedException");
   return res;
 }

@@ -71,6 +71,19 @@ TEST(RequestGuard, RefusesBrowserOriginsUnlessAllowed) {
   EXPECT_FALSE(any.check_origin(with_headers({{"Origin", "https://anything.example"}})));
 }
 
+// The refusal names what was sent, which may be any bytes: an Origin of "\xff" made the JSON
+// encoding throw, and the client got a 500.
+TEST(RequestGuard, RefusesHostsAndOriginsThatAreNotUtf8) {
+  RequestGuard guard;
+  auto origin = guard.check_origin(with_headers({{"Origin", "\xff"}}));
+  ASSERT_TRUE(origin);
+  EXPECT_EQ(origin->response.status, 403);
+  EXPECT_NE(origin->response.body.find("\xef\xbf\xbd"), std::string::npos);  // U+FFFD
+  auto host = guard.check_host(with_headers({{"Host", "evil\xc3(.example"}}));
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->response.status, 403);
+}
+
 TEST(RequestGuard, AnswersPreflightsOfAllowedOrigins) {
   RequestGuard guard({.origins = {"http://localhost:5173"}});
   auto request = with_headers({{"Origin", "http://localhost:5173"},
