@@ -10,7 +10,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import Serverlite, app_path
+from harness import Serverlite, app_path, memory_measuring_env
 
 SHORT = ("--header-timeout", "0.5", "--body-timeout", "0.5", "--idle-timeout", "0.5")
 
@@ -183,7 +183,7 @@ class OutOfDescriptors(unittest.TestCase):
 
 class BodyMemory(unittest.TestCase):
     def test_half_sent_bodies_hold_bounded_memory(self):
-        with Serverlite(app_path("demo")) as sl:
+        with Serverlite(app_path("demo"), env=memory_measuring_env()) as sl:
             pid = sl.proc.pid
             addr = address(sl.aws_url)
             status, _, _ = sl.request("GET", sl.aws_url + "/_serverlite/health")

@@ -12,7 +12,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import Serverlite, ServerTestCase, app_path
+from harness import Serverlite, ServerTestCase, app_path, memory_measuring_env
 
 APP = app_path("processes")
 
@@ -237,7 +237,7 @@ class Output(unittest.TestCase):
                 self.assertEqual(len(logged()), 4, logged())
 
     def test_a_large_output_is_streamed_to_the_log(self):
-        with Serverlite(APP) as sl:
+        with Serverlite(APP, env=memory_measuring_env()) as sl:
             client = sl.boto3_client("lambda")
             invoke(client, "loud", {"mb": 0.01})  # a warm worker, and the log's buffers in use
             before = vm_rss_kib(sl.proc.pid)
@@ -300,3 +300,13 @@ class RuntimeApi(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+    def test_the_worker_itself_is_refused_a_foreign_host(self):
+        # From inside the worker's process tree the connection passes; the Host check still
+        # stands against DNS rebinding.
+        res, out = invoke(self.client, "runtime-host", {"host": "evil.example"})
+        self.assertNotIn("FunctionError", res, out)
+        self.assertEqual(out["status"], 403, out)
+        self.assertIn("--allow-host", out["body"])
+        res, out = invoke(self.client, "runtime-host", {"host": "127.0.0.1"})
+        self.assertEqual(out["status"], 404, out)
