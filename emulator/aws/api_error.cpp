@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/aws/json_protocol.hpp"
+
 namespace serverlite::aws {
 
 ApiError missing_parameter(std::string_view name) {
@@ -12,20 +14,10 @@ ApiError missing_parameter(std::string_view name) {
                   "The request must contain the parameter " + std::string(name) + ".");
 }
 
-namespace {
-
-// Messages echo what the client sent, which may not be UTF-8: such bytes are written as U+FFFD,
-// so encoding an error never throws (an exception here would turn a 4xx into a 500).
-std::string dump_error(const nlohmann::json& body) {
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
-
 http::Response render_rest_json_error(const ApiError& error) {
   nlohmann::json body = {{"Type", error.http_status >= 500 ? "Service" : "User"},
                          {"message", error.message()}};
-  auto res = http::Response::json(error.http_status, dump_error(body));
+  auto res = http::Response::json(error.http_status, dump_json(body));
   res.add_header("X-Amzn-ErrorType", error.code);
   res.add_header("x-amzn-RequestId", new_request_id());
   return res;
@@ -38,7 +30,7 @@ http::Response render_json_error(const ApiError& error, const std::string& type_
   res.status = error.http_status;
   res.add_header("Content-Type", content_type);
   res.add_header("x-amzn-RequestId", new_request_id());
-  res.body = dump_error(body);
+  res.body = dump_json(body);
   return res;
 }
 

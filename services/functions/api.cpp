@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "emulator/aws/api_error.hpp"
+#include "emulator/aws/json_protocol.hpp"
 #include "emulator/http/base64.hpp"
 
 namespace serverlite::functions {
@@ -142,7 +143,7 @@ void LambdaApi::invoke(Call& call) {
         // concurrency, or (the line of waiting invocations full) beyond the account's.
         auto body = nlohmann::json::parse(err.body);
         body["Reason"] = result.error_type.empty() ? invoker::kThrottleReserved : result.error_type;
-        err.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        err.body = aws::dump_json(body);
         return respond(std::move(err));
       }
       case invoker::InvokeStatus::ShuttingDown:
