@@ -1,12 +1,17 @@
 #include "emulator/store/database.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
+
+#include "emulator/store/checkpointer.hpp"
 
 namespace serverlite::store {
 
@@ -72,10 +77,24 @@ bool Statement::column_is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Database::Database(std::optional<std::filesystem::path> path, Durability durability)
+Database::Database(std::optional<std::filesystem::path> path, Durability durability,
+                   int checkpoint_pages)
     : in_memory_(!path) {
   std::string name = path ? path->string() : ":memory:";
   if (path) {
+    // One serverlite per state: a second one on the same file is refused at once, rather than
+    // interleaving its writes with this one's. The lock is the kernel's, so it ends with the
+    // process however that ends; the file stays (removing it would race with the next start).
+    lock_fd_ = ::open((name + "-lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0)
+      throw StoreError("cannot open " + name + "-lock: " + std::strerror(errno));
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      int error = errno;
+      ::close(lock_fd_);
+      throw StoreError(error == EWOULDBLOCK
+                           ? name + " is in use by another serverlite (its lock is held)"
+                           : "cannot lock " + name + "-lock: " + std::strerror(error));
+    }
     // The state is the user's alone: the file is made (or kept) 0600, and SQLite gives its WAL
     // the database file's mode.
     int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -90,27 +109,25 @@ Database::Database(std::optional<std::filesystem::path> path, Durability durabil
                       nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
     throw StoreError("cannot open " + name + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 2000);
-  if (!in_memory_) {
-    // This connection is the only one: holding the file lock for good spares the two fcntl
-    // lock calls of every transaction (and the WAL's shared memory), and a second serverlite on
-    // the same state directory is refused instead of interleaving writes with this one.
-    exec("PRAGMA locking_mode=EXCLUSIVE");
-    try {
-      exec("PRAGMA journal_mode=WAL");
-      // Checkpoint every 10,000 pages (40 MB of WAL) rather than SQLite's 1,000: a page
-      // rewritten by many commits is copied to the database once per checkpoint, with one
-      // fdatasync; a durable write costs 7-30% less CPU (scripts/bench queue, table).
-      exec("PRAGMA wal_autocheckpoint=10000");
-    } catch (const StoreError&) {
-      if (sqlite3_errcode(db_) != SQLITE_BUSY) throw;
-      sqlite3_close(db_);
-      throw StoreError(name + " is in use by another serverlite (database is locked)");
-    }
+  const char* synchronous = durability == Durability::Full ? "FULL" : "NORMAL";
+  try {
+    if (!in_memory_) exec("PRAGMA journal_mode=WAL");
+    exec(std::string("PRAGMA synchronous=") + synchronous);
+    // Checkpoints every 10,000 pages (40 MB of WAL) by default rather than SQLite's 1,000: a
+    // page rewritten by many commits is copied to the database once per checkpoint, with one
+    // fdatasync; a durable write costs 7-30% less CPU (scripts/bench queue, table).
+    if (!in_memory_)
+      checkpointer_ = std::make_unique<Checkpointer>(db_, name, synchronous, checkpoint_pages,
+                                                     4 * checkpoint_pages);
+  } catch (const std::exception& e) {
+    sqlite3_close(db_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    throw StoreError(e.what());
   }
-  exec(durability == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
   exec("CREATE TABLE IF NOT EXISTS schema_versions ("
        " component TEXT PRIMARY KEY, version INTEGER NOT NULL)");
@@ -126,7 +143,9 @@ Database::~Database() {
   if (group_open_) flush_group();
   begin_.reset(), commit_.reset(), rollback_.reset();
   savepoint_.reset(), release_.reset(), rollback_to_.reset();
+  checkpointer_.reset();  // before the last connection closes (and checkpoints what is left)
   sqlite3_close_v2(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 namespace {
@@ -211,6 +230,10 @@ std::unique_ptr<Statement> Database::prepare(std::string_view sql) {
 Durability Database::durability() {
   auto st = prepare("PRAGMA synchronous");
   return st->step() && st->column_int(0) >= 2 ? Durability::Full : Durability::Normal;
+}
+
+CheckpointCounts Database::checkpoints() const {
+  return checkpointer_ ? checkpointer_->counts() : CheckpointCounts{};
 }
 
 int Database::changes() const { return sqlite3_changes(db_); }

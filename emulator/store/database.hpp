@@ -1,6 +1,8 @@
-// SQLite behind a narrow interface: one connection, owned by the io thread (no locks), WAL mode,
+// SQLite behind a narrow interface: one connection, owned by the io thread, WAL mode,
 // synchronous=NORMAL by default (a committed write survives a crash of serverlite; FULL also
-// survives a power loss). Each service owns its tables and records its schema version here.
+// survives a power loss). A file of state is held by one serverlite at a time (a lock beside it),
+// and its WAL is checkpointed by a thread of its own (store/checkpointer.hpp). Each service owns
+// its tables and records its schema version here.
 #pragma once
 
 #include <cstdint>
@@ -50,11 +52,16 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+class Checkpointer;
+struct CheckpointCounts;
+
 class Database {
  public:
-  // Opens (creating) `path`, or an in-memory database when nullopt.
+  // Opens (creating) `path`, or an in-memory database when nullopt. A file's WAL is checkpointed
+  // in the background once it holds `checkpoint_pages` pages (of 4 KiB), and by the committing
+  // thread itself should it reach four times that.
   explicit Database(std::optional<std::filesystem::path> path,
-                    Durability durability = Durability::Normal);
+                    Durability durability = Durability::Normal, int checkpoint_pages = 10000);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -94,6 +101,8 @@ class Database {
   bool in_memory() const { return in_memory_; }
   // What SQLite's `synchronous` setting of this connection is: FULL (or EXTRA) is Full.
   Durability durability();
+  // The checkpoints run so far (none in memory).
+  CheckpointCounts checkpoints() const;
 
  private:
   void begin();
@@ -102,6 +111,8 @@ class Database {
 
   sqlite3* db_ = nullptr;
   bool in_memory_;
+  int lock_fd_ = -1;  // the state's lock file, held (flock) while this is open
+  std::unique_ptr<Checkpointer> checkpointer_;
   // Prepared once: BEGIN, COMMIT, ROLLBACK and the savepoint statements of group commit.
   std::unique_ptr<Statement> begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
   std::function<void()> schedule_flush_;

@@ -3,12 +3,13 @@ import concurrent.futures
 import json
 import os
 import signal
+import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from harness import Serverlite, ServerTestCase, app_path
+from harness import BIN, Serverlite, ServerTestCase, app_path
 
 
 def process_alive(pid):
@@ -156,6 +157,30 @@ class StateDirectory(unittest.TestCase):
                 self.assertIn("state.db-wal", files)
                 for f in files:
                     self.assertEqual(mode(os.path.join(state, f)), 0o600, f)
+
+
+    def test_a_second_serverlite_on_the_same_state_is_refused(self):
+        # The state's lock file is held by the first: the second stops at once, saying why, and
+        # the first goes on serving.
+        with tempfile.TemporaryDirectory() as tmp:
+            state = os.path.join(tmp, "state")
+            with Serverlite(app_path("queues"), "--state", state) as sl:
+                started = time.monotonic()
+                second = subprocess.run(
+                    [BIN, "up", "-c", app_path("queues"), "--port", "0", "--gateway-port", "0",
+                     "--state", state], capture_output=True, text=True, timeout=60)
+                self.assertNotEqual(second.returncode, 0)
+                self.assertIn("in use by another serverlite", second.stderr)
+                self.assertLess(time.monotonic() - started, 30)
+                sqs = sl.boto3_client("sqs")
+                url = sqs.get_queue_url(QueueName="queues-jobs")["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody="still here")
+                got = sqs.receive_message(QueueUrl=url)["Messages"]
+                self.assertEqual(got[0]["Body"], "still here")
+            # Once the first has ended, the state opens again.
+            with Serverlite(app_path("queues"), "--state", state) as sl:
+                status, _, _ = sl.request("GET", sl.aws_url + "/_serverlite/health")
+                self.assertEqual(status, 200)
 
 
 class OpenFiles(unittest.TestCase):

@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <stdexcept>
+#include <thread>
 #include <vector>
+
+#include "emulator/store/checkpointer.hpp"
 
 namespace serverlite::store {
 namespace {
@@ -147,19 +152,71 @@ TEST(Database, NestedTransactionsInAGroupAreSavepoints) {
   EXPECT_EQ(numbers(db), (std::vector<std::int64_t>{1}));
 }
 
-// The one connection holds the file's lock for good: a second one (another serverlite on the
-// same state directory) is refused with a clear reason, after SQLite's 2 s busy wait.
-TEST(Database, ASecondOpenOfTheSameStateIsRefused) {
+// The state's lock file is held while it is open: a second open (another serverlite on the same
+// state directory) is refused at once with a clear reason, and the first is unharmed; once the
+// first is closed, the state opens again.
+TEST(Database, ASecondOpenOfTheSameStateIsRefusedUntilTheFirstCloses) {
   TempState state;
-  Database first(state.file());
-  try {
-    Database second(state.file());
-    FAIL() << "expected StoreError";
-  } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("in use by another serverlite"), std::string::npos)
-        << e.what();
+  {
+    Database first(state.file());
+    auto started = std::chrono::steady_clock::now();
+    try {
+      Database second(state.file());
+      FAIL() << "expected StoreError";
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("in use by another serverlite"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+    first.exec("CREATE TABLE t (n INTEGER)");
+    first.exec("INSERT INTO t VALUES (7)");
   }
-  first.exec("CREATE TABLE t (n INTEGER)");  // the first is unharmed
+  Database again(state.file());
+  EXPECT_EQ(numbers(again), (std::vector<std::int64_t>{7}));
+}
+
+// Commits past the threshold are checkpointed by the background thread, the WAL restarts instead
+// of growing with every commit (bounded, at worst, by the committing thread's own checkpoint at
+// four times the threshold), and every committed row is there after a reopen.
+TEST(Database, TheWalIsCheckpointedInTheBackgroundAndStaysBounded) {
+  TempState state;
+  constexpr int kCommits = 2000;
+  {
+    Database db(state.file(), Durability::Normal, /*checkpoint_pages=*/16);
+    db.exec("CREATE TABLE t (n INTEGER, pad TEXT)");
+    auto insert = db.prepare("INSERT INTO t VALUES (?, ?)");
+    std::string pad(3000, 'x');  // about one page per commit
+    for (int i = 0; i < kCommits; ++i) {
+      db.transaction([&] {
+        insert->bind(1, std::int64_t{i}).bind_text(2, pad);
+        insert->step();
+        insert->reset();
+      });
+      if (i % 100 == 99) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    for (int tries = 0; db.checkpoints().background == 0 && tries < 500; ++tries)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_GT(db.checkpoints().background, 0);
+    // Without restarts, the WAL would hold every commit: 2,000 pages, 8 MB.
+    auto wal = std::filesystem::file_size(state.dir / "state.db-wal");
+    EXPECT_LT(wal, 2u * 1024 * 1024) << "WAL of " << wal << " bytes";
+    auto count = db.prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(count->step());
+    EXPECT_EQ(count->column_int(0), kCommits);
+  }
+  Database reopened(state.file());
+  auto count = reopened.prepare("SELECT count(*), sum(n) FROM t");
+  ASSERT_TRUE(count->step());
+  EXPECT_EQ(count->column_int(0), kCommits);
+  EXPECT_EQ(count->column_int(1), std::int64_t{kCommits} * (kCommits - 1) / 2);
+}
+
+TEST(Database, InMemoryHasNoCheckpoints) {
+  Database db(std::nullopt);
+  db.exec("CREATE TABLE t (n INTEGER)");
+  db.exec("INSERT INTO t VALUES (1)");
+  EXPECT_EQ(db.checkpoints().background, 0);
+  EXPECT_EQ(db.checkpoints().inline_, 0);
 }
 
 TEST(Database, ErrorsNameTheProblem) {
