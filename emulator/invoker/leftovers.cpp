@@ -49,17 +49,8 @@ std::string read_small_file(const std::string& path, std::size_t limit = 1 << 20
   return out;
 }
 
-// Fields of /proc/PID/stat after the command name (which may hold spaces and parentheses):
-// [0] is the state (field 3), [19] the start time (field 22).
 std::vector<std::string> stat_fields(pid_t pid) {
-  std::string text = read_small_file("/proc/" + std::to_string(pid) + "/stat", 4096);
-  std::vector<std::string> fields;
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return fields;
-  std::istringstream in(text.substr(close + 1));
-  std::string field;
-  while (in >> field) fields.push_back(field);
-  return fields;
+  return parse_stat_fields(read_small_file("/proc/" + std::to_string(pid) + "/stat", 4096));
 }
 
 bool is_zombie_or_gone(pid_t pid) {
@@ -102,6 +93,21 @@ void reap_adopted() {
     int status = 0;
     ::waitpid(pid, &status, WNOHANG);
   }
+}
+
+std::vector<std::string> parse_stat_fields(std::string_view text) {
+  std::vector<std::string> fields;
+  auto close = text.rfind(')');
+  if (close == std::string_view::npos) return fields;
+  std::string_view rest = text.substr(close + 1);
+  while (!rest.empty()) {
+    auto start = rest.find_first_not_of(" \t\n\r\v\f");
+    if (start == std::string_view::npos) break;
+    auto end = rest.find_first_of(" \t\n\r\v\f", start);
+    fields.emplace_back(rest.substr(start, end == std::string_view::npos ? end : end - start));
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+  }
+  return fields;
 }
 
 bool environ_has(std::string_view block, std::string_view entry) {

@@ -38,6 +38,10 @@ void forget_worker(pid_t pid);
 // Waits for every exited child of this process that is not a worker (adopted orphans).
 void reap_adopted();
 
+// The fields of a /proc/PID/stat text after the command name (which may hold spaces and
+// parentheses, so the last ')' ends it): [0] is the state (field 3), [19] the start time (22).
+std::vector<std::string> parse_stat_fields(std::string_view text);
+
 // Whether a NUL-separated environment block (/proc/PID/environ) holds `entry` exactly.
 bool environ_has(std::string_view environ_block, std::string_view entry);
 

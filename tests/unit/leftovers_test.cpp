@@ -77,6 +77,19 @@ TEST(Leftovers, RunRecordRoundTrips) {
   EXPECT_FALSE(parse_run_record("SERVERLITE_RUN=1 -3 34"));
 }
 
+// The command name of /proc/PID/stat is in parentheses and may hold both, and spaces: the fields
+// start after the last ')'.
+TEST(Leftovers, StatFieldsStartAfterTheCommandName) {
+  auto fields = parse_stat_fields("123 (a) b (c)) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 99 x\n");
+  ASSERT_GE(fields.size(), 20u);
+  EXPECT_EQ(fields[0], "S");
+  EXPECT_EQ(fields[19], "99");
+  EXPECT_EQ(fields.back(), "x");
+  EXPECT_TRUE(parse_stat_fields("no parenthesis").empty());
+  EXPECT_TRUE(parse_stat_fields("1 (x)").empty());
+  EXPECT_EQ(parse_stat_fields("1 (x)\tR\v2").size(), 2u);
+}
+
 TEST(Leftovers, StartTimeTellsProcessesApart) {
   auto mine = start_time(::getpid());
   ASSERT_TRUE(mine);
