@@ -13,6 +13,7 @@
 #include "emulator/app/app_spec.hpp"
 #include "emulator/app/loader_internal.hpp"
 #include "emulator/app/yaml_json.hpp"
+#include "emulator/ascii.hpp"
 
 namespace serverlite::app {
 namespace {
@@ -28,12 +29,6 @@ const KeySet kHttpApiEventRead = {"method", "path"};
 
 const std::set<std::string> kHttpMethods = {"GET",     "POST", "PUT",    "PATCH",
                                             "OPTIONS", "HEAD", "DELETE", "ANY"};
-
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
 
 }  // namespace
 
@@ -421,7 +416,7 @@ int Builder::signed_int_at(const Json& v, const std::string& path, long long min
 }
 
 std::string Builder::method_at(const Json& v, const std::string& path) const {
-  std::string method = upper(string_at(v, path));
+  std::string method = ascii_upper(string_at(v, path));
   if (method == "*") method = "ANY";
   if (!kHttpMethods.contains(method)) {
     error(path, "unknown HTTP method \"" + v.get<std::string>() +
@@ -457,7 +452,7 @@ HttpRoute Builder::rest_route(const Json& spec, const std::string& path) {
     if (const Json* i = member(spec, "integration")) {
       // Only the default proxy integration is emulated; `lambda` (with mapping templates),
       // `http`, `mock` ... would need API Gateway's request/response transformations.
-      std::string kind = i->is_string() ? upper(i->get<std::string>()) : "";
+      std::string kind = i->is_string() ? ascii_upper(i->get<std::string>()) : "";
       std::replace(kind.begin(), kind.end(), '-', '_');
       if (kind != "AWS_PROXY" && kind != "LAMBDA_PROXY") {
         warn(path + ".integration", "only the lambda-proxy integration is supported, ignored");
@@ -498,7 +493,7 @@ CorsSpec Builder::rest_cors(const Json& v, const std::string& path, const HttpRo
   if ((f = member(v, "methods"))) {
     // validate.js getCors: the listed methods plus OPTIONS and the route's own method.
     c.allow_methods = strings_at(*f, path + ".methods");
-    for (auto& m : c.allow_methods) m = upper(m);
+    for (auto& m : c.allow_methods) m = ascii_upper(m);
     for (const std::string& m : {std::string("OPTIONS"), route.method}) {
       if (std::find(c.allow_methods.begin(), c.allow_methods.end(), m) == c.allow_methods.end()) {
         c.allow_methods.push_back(m);

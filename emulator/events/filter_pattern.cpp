@@ -1,4 +1,5 @@
 #include "emulator/events/filter_pattern.hpp"
+#include "emulator/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,10 +11,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool numeric_matches(const Json& ops, double v) {
   if (!ops.is_array() || ops.empty() || ops.size() % 2 != 0)
@@ -39,7 +36,7 @@ bool value_matches(const Json& rule, const Json& v) {
   if (op == "prefix") return v.is_string() && v.get<std::string>().starts_with(arg.get<std::string>());
   if (op == "suffix") return v.is_string() && v.get<std::string>().ends_with(arg.get<std::string>());
   if (op == "equals-ignore-case")
-    return v.is_string() && lower(v.get<std::string>()) == lower(arg.get<std::string>());
+    return v.is_string() && ascii_lower(v.get<std::string>()) == ascii_lower(arg.get<std::string>());
   if (op == "anything-but") {
     if (arg.is_array()) return std::none_of(arg.begin(), arg.end(), [&](auto& a) { return a == v; });
     if (arg.is_object()) return !value_matches(arg, v);

@@ -1,5 +1,6 @@
 #include "emulator/http/h2_connection.hpp"
 #include "emulator/http/limits.hpp"
+#include "emulator/ascii.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,11 +35,6 @@ constexpr std::uint32_t max_concurrent_streams = 256;
 // How much encoded output to gather before one socket write.
 constexpr std::size_t write_chunk = 256 * 1024;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Headers that only mean something to one HTTP/1.1 connection; RFC 9113 §8.2.2 makes a message
 // carrying them malformed, and content-length is computed here from the body.
@@ -297,7 +293,7 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
     fields.reserve(res.headers.size() + 2);
     fields.emplace_back(":status", std::to_string(res.status));
     for (auto& h : res.headers) {
-      auto name = lower(h.name);
+      auto name = ascii_lower(h.name);
       if (dropped_response_header(name)) continue;  // content-length among them: set below
       fields.emplace_back(std::move(name), std::move(h.value));
     }

@@ -1,4 +1,5 @@
 #include "emulator/http/request_guard.hpp"
+#include "emulator/ascii.hpp"
 
 #include <arpa/inet.h>
 
@@ -13,15 +14,10 @@ namespace serverlite::http {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // An origin as browsers write it, for comparing: lower case, without a trailing '/'.
 std::string normal_origin(std::string_view origin) {
-  std::string out = lower(origin);
+  std::string out = ascii_lower(origin);
   while (!out.empty() && out.back() == '/') out.pop_back();
   return out;
 }
@@ -59,13 +55,13 @@ std::string host_name(std::string_view host) {
   } else {
     name = host.substr(0, host.find(':'));
   }
-  std::string out = lower(name);
+  std::string out = ascii_lower(name);
   if (!out.empty() && out.back() == '.') out.pop_back();
   return out;
 }
 
 bool is_local_name(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   return n == "localhost" || n.ends_with(".localhost") || is_ip_address(n);
 }
 

@@ -10,6 +10,7 @@
 #include "emulator/http/base64.hpp"
 #include "emulator/replay/shapes.hpp"
 #include "emulator/time_format.hpp"
+#include "emulator/ascii.hpp"
 
 namespace serverlite::replay {
 
@@ -24,10 +25,6 @@ std::string HttpRequestSpec::target() const { return query.empty() ? path : path
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Optimal string alignment distance: Levenshtein plus adjacent transpositions ("stauts").
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -285,7 +282,7 @@ HttpRequestSpec parse_http(const Ctx& top, const json& v) {
     r.body = text_or_json(b);
     // A JSON body is what a client posting JSON sends: say so unless the case chose a type.
     bool typed = std::any_of(r.headers.begin(), r.headers.end(),
-                             [](const auto& h) { return lower(h.first) == "content-type"; });
+                             [](const auto& h) { return ascii_lower(h.first) == "content-type"; });
     if (!b.is_string() && !typed) r.headers.emplace_back("content-type", "application/json");
   }
   if (v.contains("bodyBase64")) {
@@ -439,9 +436,9 @@ std::string strip_json_error(const std::string& what) {
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& known) {
   std::string best;
   std::size_t best_d = std::numeric_limits<std::size_t>::max();
-  auto w = lower(word);
+  auto w = ascii_lower(word);
   for (const auto& k : known) {
-    auto d = edit_distance(w, lower(k));
+    auto d = edit_distance(w, ascii_lower(k));
     if (d < best_d) {
       best_d = d;
       best = k;

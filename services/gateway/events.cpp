@@ -10,6 +10,7 @@
 #include "emulator/app/app_spec.hpp"
 #include "emulator/fnv.hpp"
 #include "emulator/http/base64.hpp"
+#include "emulator/ascii.hpp"
 
 namespace serverlite::gateway {
 
@@ -17,11 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::int64_t epoch_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -52,7 +48,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> group_headers(
   std::unordered_map<std::string, std::size_t> index;
   index.reserve(headers.size());
   for (const auto& h : headers) {
-    auto [it, added] = index.try_emplace(lower(h.name), out.size());
+    auto [it, added] = index.try_emplace(ascii_lower(h.name), out.size());
     if (added) {
       out.push_back({h.name, {h.value}});
     } else {
@@ -78,7 +74,7 @@ std::string route_key(const RouteInfo& route) {
 }
 
 bool is_text_media_type(std::string_view content_type) {
-  std::string type = lower(content_type.substr(0, content_type.find(';')));
+  std::string type = ascii_lower(content_type.substr(0, content_type.find(';')));
   auto trim = [](std::string& s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
     s.erase(0, s.find_first_not_of(" \t"));
@@ -200,7 +196,7 @@ json http_api_event(const http::Request& request, const RouteInfo& route,
   json headers = json::object();
   json cookies = json::array();
   for (const auto& [name, values] : group_headers(request.headers)) {
-    std::string key = lower(name);
+    std::string key = ascii_lower(name);
     if (key == "cookie") {
       // Payload 2.0 moves cookies out of the headers into `cookies`, one entry per cookie.
       for (std::string_view v : values) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/ascii.hpp"
 #include "services/table/expression.hpp"
 #include "services/table/partiql.hpp"
 
@@ -22,9 +23,8 @@ constexpr std::string_view kMalformed = "Statement wasn't well formed, can't be 
   fail(std::string(kMalformed) + std::string(detail));
 }
 
-// Case folding, PartiQL's keywords and the functions DynamoDB knows (partiql_lexer.cpp).
-std::string upper(std::string_view text);
-std::string lower(std::string_view text);
+// PartiQL's keywords and the functions DynamoDB knows (partiql_lexer.cpp); case folding is
+// emulator/ascii.hpp's.
 bool is_keyword(std::string_view word);
 bool is_function(std::string_view name);
 

@@ -8,16 +8,6 @@
 
 namespace serverlite::table::partiql::detail {
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 namespace {
 
@@ -61,7 +51,7 @@ const std::set<std::string, std::less<>>& keywords() {
 
 }  // namespace
 
-bool is_keyword(std::string_view word) { return keywords().count(upper(word)) > 0; }
+bool is_keyword(std::string_view word) { return keywords().count(ascii_upper(word)) > 0; }
 
 // Functions DynamoDB's PartiQL knows (Developer Guide, "Use PartiQL functions with DynamoDB"
 // and "PartiQL update statements"), by lower-case name. They may be called although some of
@@ -73,7 +63,7 @@ bool is_function(std::string_view name) {
       "contains",         "size",
       "list_append",      "set_add",
       "set_delete"};
-  return names.count(lower(name)) > 0;
+  return names.count(ascii_lower(name)) > 0;
 }
 
 // ---- Tokens --------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ class Parser {
   }
   bool at_keyword(std::string_view word, std::size_t ahead = 0) const {
     const Token& t = peek(ahead);
-    return t.kind == Tok::Ident && upper(t.text) == word;
+    return t.kind == Tok::Ident && ascii_upper(t.text) == word;
   }
   bool at_punct(std::string_view p, std::size_t ahead = 0) const {
     const Token& t = peek(ahead);
@@ -106,7 +106,7 @@ class Parser {
     if (t.kind == Tok::Ident && is_keyword(t.text)) {
       static const std::set<std::string, std::less<>> operators = {"AND",  "OR", "IS",
                                                                    "LIKE", "IN", "BETWEEN"};
-      malformed(operators.count(upper(t.text)) ? "Unexpected operator" : "Unexpected keyword");
+      malformed(operators.count(ascii_upper(t.text)) ? "Unexpected operator" : "Unexpected keyword");
     }
     if (t.kind == Tok::Punct) {
       static const std::set<std::string, std::less<>> operators = {"=",  "<>", "!=", "<",
@@ -433,7 +433,7 @@ class Parser {
         "CHAR",     "VARCHAR",  "DATE",   "TIME",    "TIMESTAMP", "ANY"};
     const Token& t = peek();
     if (t.kind != Tok::Ident) malformed("Expected type name");
-    std::string name = upper(t.text);
+    std::string name = ascii_upper(t.text);
     if (name == "DOUBLE" && at_keyword("PRECISION", 1)) {
       advance();
       advance();
@@ -511,7 +511,7 @@ class Parser {
         n.path = path();
         return n;
       case Tok::Ident: {
-        std::string word = upper(t.text);
+        std::string word = ascii_upper(t.text);
         if (word == "TRUE" || word == "FALSE") {
           n.kind = Node::Kind::Literal;
           n.literal = {{"BOOL", word == "TRUE"}};
@@ -595,7 +595,7 @@ class Parser {
   }
 
   Node call() {
-    Node n = make(Node::Kind::Call, lower(peek().text));
+    Node n = make(Node::Kind::Call, ascii_lower(peek().text));
     advance();  // name
     advance();  // (
     if (!at_punct(")")) {
