@@ -9,6 +9,7 @@
 #include "emulator/aws/cbor.hpp"
 #include "emulator/aws/query_protocol.hpp"
 #include "emulator/aws/sigv4.hpp"
+#include "emulator/utf8.hpp"
 
 namespace serverlite::aws {
 
@@ -30,8 +31,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string format_amz_date(Clock::time_point t) {
-  std::time_t seconds = Clock::to_time_t(t);
+std::string format_amz_date(std::chrono::sys_seconds t) {
+  std::time_t seconds = t.time_since_epoch().count();
   std::tm tm{};
   ::gmtime_r(&seconds, &tm);
   char buf[32];
@@ -39,13 +40,19 @@ std::string format_amz_date(Clock::time_point t) {
   return buf;
 }
 
-AuthError error(AuthFailure failure, std::string message) { return {failure, std::move(message)}; }
+// The message quotes the request (its Authorization header, its dates), which may hold any bytes:
+// it goes into JSON, CBOR and XML answers as UTF-8.
+AuthError error(AuthFailure failure, std::string message) {
+  return {failure, to_valid_utf8(message)};
+}
 
 // The window check of a signature made at `date`: valid from `date` - 15 min until `date` +
-// `valid_for`. Worded as AWS words it.
-std::optional<AuthError> check_time(std::string_view amz_date, Clock::time_point date,
-                                    Clock::duration valid_for, std::string_view valid_for_text,
-                                    Clock::time_point now) {
+// `valid_for`. Worded as AWS words it. In whole seconds: X-Amz-Date may name any year to 9999,
+// which a time_point of nanoseconds cannot hold.
+std::optional<AuthError> check_time(std::string_view amz_date, std::chrono::sys_seconds date,
+                                    std::chrono::seconds valid_for, std::string_view valid_for_text,
+                                    Clock::time_point now_precise) {
+  auto now = std::chrono::floor<std::chrono::seconds>(now_precise);
   if (now - date > valid_for)
     return error(AuthFailure::Expired,
                  "Signature expired: " + std::string(amz_date) + " is now earlier than " +
@@ -77,7 +84,7 @@ struct Parts {
 
 }  // namespace
 
-std::optional<Clock::time_point> parse_amz_date(std::string_view text) {
+std::optional<std::chrono::sys_seconds> parse_amz_date(std::string_view text) {
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
   auto number = [&](std::size_t at, std::size_t n) -> int {
     int v = 0;
@@ -95,9 +102,8 @@ std::optional<Clock::time_point> parse_amz_date(std::string_view text) {
   std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
                                   std::chrono::day(day)};
   if (!ymd.ok()) return std::nullopt;
-  return Clock::time_point(std::chrono::sys_days(ymd).time_since_epoch() +
-                           std::chrono::hours(hour) + std::chrono::minutes(minute) +
-                           std::chrono::seconds(second));
+  return std::chrono::sys_seconds(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
+         std::chrono::minutes(minute) + std::chrono::seconds(second);
 }
 
 SignatureVerifier::SignatureVerifier(std::map<std::string, std::string, std::less<>> secrets)

@@ -51,7 +51,7 @@ class SignatureVerifier {
 // for REST-JSON: 403 with X-Amzn-ErrorType: UnrecognizedClientException.
 http::Response render_auth_error(const http::Request& request, const AuthError& error);
 
-// "YYYYMMDDTHHMMSSZ" as a time, or nullopt when it is not one.
-std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view text);
+// "YYYYMMDDTHHMMSSZ" as a time (any year from 1970 to 9999), or nullopt when it is not one.
+std::optional<std::chrono::sys_seconds> parse_amz_date(std::string_view text);
 
 }  // namespace serverlite::aws

@@ -2,6 +2,7 @@
 #include "emulator/aws/sigv4_verify.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "emulator/aws/sigv4.hpp"
 
@@ -208,6 +209,36 @@ TEST(SigV4Verifier, RefusesSignaturesOutsideFifteenMinutes) {
   // 14 minutes either way is fine.
   EXPECT_FALSE(verifier().verify(signed_request("test", "test", "20240102T025005Z"), kNow));
   EXPECT_FALSE(verifier().verify(signed_request("test", "test", "20240102T031805Z"), kNow));
+}
+
+// A year past what nanoseconds since 1970 can hold (2262) overflowed the time arithmetic (found
+// by the request_checks fuzz target): it is only a date far in the future.
+TEST(SigV4Verifier, DatesOfAnyYearAreCompared) {
+  auto far = verifier().verify(signed_request("test", "test", "40480202T000000Z"), kNow);
+  ASSERT_TRUE(far);
+  EXPECT_EQ(far->failure, AuthFailure::Expired);
+  EXPECT_EQ(far->message,
+            "Signature not yet current: 40480202T000000Z is still later than 20240102T031905Z "
+            "(20240102T030405Z + 15 min.)");
+  ASSERT_TRUE(parse_amz_date("99991231T235959Z"));
+}
+
+// The refusal quotes the Authorization header, which may hold any bytes: the answer is still
+// UTF-8 JSON (it threw nlohmann's type_error 316; found by the request_checks fuzz target).
+TEST(SigV4Errors, AnAuthorizationHeaderOfAnyBytesIsQuotedAsUtf8) {
+  http::Request r;
+  r.method = "POST";
+  r.target = "/";
+  r.headers = {{"Host", "localhost"},
+               {"X-Amz-Target", "DynamoDB_20120810.ListTables"},
+               {"Authorization", "AWS4-HMAC-SHA256 Credential=AK\xAE\xB3"}};
+  auto failure = verifier().verify(r, kNow);
+  ASSERT_TRUE(failure);
+  auto res = render_auth_error(r, *failure);
+  auto body = nlohmann::json::parse(res.body);
+  EXPECT_NE(body["message"].get<std::string>().find("Credential=AK\xEF\xBF\xBD\xEF\xBF\xBD"),
+            std::string::npos)
+      << res.body;
 }
 
 // A presigned GET: every query parameter but X-Amz-Signature is signed, valid X-Amz-Expires.
