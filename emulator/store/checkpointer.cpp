@@ -1,5 +1,8 @@
 #include "emulator/store/checkpointer.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <stdexcept>
@@ -57,6 +60,9 @@ int Checkpointer::on_commit(void* self_ptr, sqlite3* db, const char* schema, int
 }
 
 void Checkpointer::run() {
+  // Below the io thread: on a machine of few cores, copying pages must not take the core from
+  // the thread that answers requests.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return wanted_ || stopping_; });

@@ -99,7 +99,7 @@ class QueueService : public platform::Service {
 
   std::vector<platform::PeriodicWork> periodic_work() override {
     using namespace std::chrono_literals;
-    // One slice per run, sized to take about 2 ms (platform::SliceSizer), so that its
+    // One slice per run, sized to take about 1 ms (platform::SliceSizer), so that its
     // transaction and the group commit right after it are all a request may wait for; with
     // group commit, slices run back to back would be committed together.
     return {

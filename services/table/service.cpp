@@ -87,7 +87,7 @@ class TableService : public platform::Service {
 
   std::vector<platform::PeriodicWork> periodic_work() override {
     return {
-        // One slice per run, sized to take about 2 ms (platform::SliceSizer), so that its
+        // One slice per run, sized to take about 1 ms (platform::SliceSizer), so that its
         // transaction and the group commit right after it are all a request may wait for;
         // with group commit, slices run back to back would be committed together.
         // Time to live: expired items are deleted by a sweep every 100 ms (DynamoDB takes up to
