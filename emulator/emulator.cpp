@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/emulator_impl.hpp"
+#include "emulator/http/content_coding.hpp"
 #include "emulator/platform/triggers.hpp"
 
 namespace serverlite {
@@ -50,9 +51,11 @@ Emulator::Impl::Impl(asio::io_context& io, app::AppSpec& app, UpOptions options,
       delivery_(app.region, std::string(app::kAccountId)), services_(std::move(services)),
       aws_guard(guard_options(options_), "AWS endpoint"),
       gateway_guard(guard_options(options_), "gateway"), verifier(make_verifier(options_)),
-      aws_server(io, [this](http::Request r, http::Responder d) {
+      // Answers to clients that accept gzip are compressed, as AWS endpoints do; the gateway's
+      // are not (API Gateway compresses only when an API sets minimumCompressionSize).
+      aws_server(io, http::compress_answers([this](http::Request r, http::Responder d) {
         screen_aws(std::move(r), std::move(d));
-      }),
+      })),
       gateway_server(io, [this](http::Request r, http::Responder d) {
         screen_gateway(std::move(r), std::move(d));
       }) {}

@@ -1,10 +1,36 @@
 #include "emulator/aws/router.hpp"
 
+#include <algorithm>
+
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/query_protocol.hpp"
 #include "emulator/aws/sigv4.hpp"
+#include "emulator/http/content_coding.hpp"
+#include "emulator/http/limits.hpp"
 
 namespace serverlite::aws {
+
+namespace {
+
+// A request body whose Content-Encoding cannot be decoded, answered in the protocol the request
+// speaks: AWS JSON for a target, the query protocol for a form, REST JSON otherwise.
+http::Response coding_error(const http::Request& request, const http::CodingFailure& failure,
+                            bool rest) {
+  std::string code = failure.status == 413   ? "RequestEntityTooLarge"
+                     : failure.status == 415 ? "UnsupportedMediaType"
+                     : request.header("X-Amz-Target") ? "SerializationException"
+                                                      : "MalformedQueryString";
+  ApiError error(failure.status, code, failure.message);
+  if (request.header("X-Amz-Target")) {
+    std::string type(request.header("Content-Type").value_or(""));
+    if (type != "application/x-amz-json-1.0") type = "application/x-amz-json-1.1";
+    return render_json_error(error, "", type);
+  }
+  if (rest) return render_rest_json_error(error);
+  return render_query_error(error, "");
+}
+
+}  // namespace
 
 void Router::add_target_prefix(std::string prefix, http::Handler handler) {
   by_target_.push_back({std::move(prefix), std::move(handler)});
@@ -21,6 +47,14 @@ void Router::add_query_service(std::string service, std::vector<std::string> act
 }
 
 void Router::handle(http::Request request, http::Responder respond) const {
+  // A compressed body (Content-Encoding: gzip or deflate) is decoded before any service reads it
+  // (the query protocol's Action is inside it), bounded by the body limit.
+  if (auto failure = http::decode_request_body(request, http::default_body_limit)) {
+    bool rest = std::any_of(by_path_.begin(), by_path_.end(), [&](const Route& r) {
+      return request.path().starts_with(r.prefix);
+    });
+    return respond(coding_error(request, *failure, rest));
+  }
   if (auto target = request.header("X-Amz-Target")) {
     for (const auto& route : by_target_)
       if (target->starts_with(route.prefix)) return route.handler(std::move(request), respond);

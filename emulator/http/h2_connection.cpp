@@ -297,6 +297,8 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
       if (dropped_response_header(name)) continue;  // content-length among them: set below
       fields.emplace_back(std::move(name), std::move(h.value));
     }
+    if (std::none_of(fields.begin(), fields.end(), [](const auto& f) { return f.first == "date"; }))
+      fields.emplace_back("date", http_date_now());
     bool no_content = !response_has_body(res.status);
     if (!no_content) fields.emplace_back("content-length", content_length(res, stream.head));
     if (no_content || stream.head) res.body.clear();
@@ -412,6 +414,10 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
       }
       if (!stream.authority.empty() && !req.header("host"))
         req.headers.push_back({"host", stream.authority});
+      if (req.target.size() > max_request_target) {
+        self.refuse(id, stream, Response::json(414, R"({"message":"URI Too Long"})"));
+        return 0;
+      }
       // A declared length over the limit is refused before the body is read, as over HTTP/1.1.
       if (auto cl = req.header("content-length")) {
         std::size_t declared = 0;

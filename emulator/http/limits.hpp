@@ -24,6 +24,14 @@ struct Limits {
   std::size_t body_memory = 128 * 1024 * 1024;
 };
 
+// The longest request target (path and query) served; a longer one is answered 414 URI Too
+// Long. The whole header section, request line included, may hold 64 KiB (past it: 431).
+inline constexpr std::size_t max_request_target = 16 * 1024;
+inline constexpr std::size_t max_header_section = 64 * 1024;
+// The longest request body served by default (ServerOptions::body_limit), and so the most a
+// compressed body may decode to.
+inline constexpr std::size_t default_body_limit = 16 * 1024 * 1024;
+
 // Bytes of each body that the budget does not count.
 inline constexpr std::size_t body_allowance = 64 * 1024;
 

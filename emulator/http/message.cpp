@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 
 namespace serverlite::http {
 
@@ -47,6 +50,33 @@ Response& Response::set_header(std::string name, std::string value) {
 Response& Response::add_header(std::string name, std::string value) {
   headers.push_back({std::move(name), std::move(value)});
   return *this;
+}
+
+std::string http_date(std::int64_t epoch_seconds) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  if (!::gmtime_r(&t, &tm)) return "Thu, 01 Jan 1970 00:00:00 GMT";
+  char out[64];
+  std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return out;
+}
+
+const std::string& http_date_now() {
+  thread_local std::int64_t second = -1;
+  thread_local std::string text;
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  if (now != second) {
+    second = now;
+    text = http_date(now);
+  }
+  return text;
 }
 
 bool response_has_body(int status) { return status >= 200 && status != 204 && status != 304; }

@@ -3,6 +3,7 @@
 // converts them to and from the wire.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -58,6 +59,13 @@ std::string content_length(const Response& res, bool head);
 // How a handler answers. Call it exactly once, at once or later, on the io thread.
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request, Responder)>;
+
+// `t` as RFC 9110's IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (English names whatever the
+// locale), for the Date header every answer carries.
+std::string http_date(std::int64_t epoch_seconds);
+// The wall clock's now as http_date (formatted once a second). HTTP's Date is the real time,
+// whichever clock the services run on.
+const std::string& http_date_now();
 
 // Percent-decoding of a path segment or query component. `plus_as_space` for form/query text.
 std::string percent_decode(std::string_view in, bool plus_as_space = false);

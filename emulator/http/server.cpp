@@ -118,6 +118,10 @@ struct BudgetedBody {
 
 using RequestParser = bhttp::request_parser<BudgetedBody>;
 
+// Why a request is refused, besides Beast's errors: its target is over max_request_target.
+const beast::error_code uri_too_long =
+    boost::system::errc::make_error_code(boost::system::errc::filename_too_long);
+
 // One client connection. Owned by Server::Impl::connections while open; a pending Responder holds
 // it alive too, so a late answer still finds its socket.
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -203,9 +207,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_request() {
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
-    parser_->header_limit(64 * 1024);
+    parser_->header_limit(max_header_section);
     parser_->eager(true);
     header_seen_ = false;
+    parsed_ = 0;
     // The header timeout runs from the request's first byte; before it, the idle timeout.
     if (wait_ != Wait::header) arm(buffer_.size() > 0 ? Wait::header : Wait::idle);
     parse_buffered();
@@ -216,6 +221,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       beast::error_code ec;
       std::size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
+      parsed_ += used;
       if (ec == bhttp::error::need_more) break;
       if (ec) return refuse(ec);
       // A request's length is unknowable when chunked is not its last transfer coding (RFC 9112
@@ -223,6 +229,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (!header_seen_ && parser_->is_header_done() && !parser_->chunked() &&
           parser_->get().count(bhttp::field::transfer_encoding) > 0)
         return refuse(bhttp::error::bad_transfer_encoding);
+      if (parser_->is_header_done() && !header_seen_ &&
+          parser_->get().target().size() > max_request_target)
+        return refuse(uri_too_long);
       if (parser_->is_done()) return on_request();
       if (parser_->is_header_done() && !header_seen_) {
         header_seen_ = true;
@@ -322,8 +331,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // closes once the client has had time to read the answer.
   void refuse(beast::error_code why) {
     Response res;
+    // Beast takes in the request line once it is whole: a header over the limit before any
+    // byte was taken in is a request line too long on its own.
+    if (why == bhttp::error::header_limit && parsed_ == 0) why = uri_too_long;
     if (why == bhttp::error::body_limit) {
       res = Response::json(413, R"({"message":"Request Entity Too Large"})");
+    } else if (why == uri_too_long) {
+      res = Response::json(414, R"({"message":"URI Too Long"})");
     } else if (why == bhttp::error::header_limit) {
       res = Response::json(431, R"({"message":"Request Header Fields Too Large"})");
     } else if (why == boost::system::errc::not_enough_memory) {
@@ -448,6 +462,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool timer_pending_ = false;
   bool keep_alive_ = true;
   bool header_seen_ = false;  // of the request being read
+  std::size_t parsed_ = 0;    // bytes of the request being read that the parser took in
   bool head_ = false;         // the request being answered is a HEAD
   bool busy_ = false;
   bool refused_ = false;      // the answer being written refuses the request
@@ -485,6 +500,12 @@ void append_response_head(const Response& res, bool keep_alive, std::string& out
     out += h.value;
     std::replace_if(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
                     [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    out += "\r\n";
+  }
+  // Every answer says when it was made (RFC 9110 §6.6.1), unless its handler did.
+  if (!res.header("Date")) {
+    out += "Date: ";
+    out += http_date_now();
     out += "\r\n";
   }
   if (response_has_body(res.status)) {

@@ -26,12 +26,13 @@ class io_context;
 
 namespace serverlite::http {
 
-// A malformed request is answered 400 (431 for a header over 64 KiB, 413 for a body over
-// body_limit, 503 when the request body budget of limits.hpp is spent) with "Connection: close",
+// A malformed request is answered 400 (414 for a request target over max_request_target, 431 for
+// a header section over max_header_section, 413 for a body over body_limit, 503 when the request
+// body budget of limits.hpp is spent) with "Connection: close",
 // and its connection closed. The timeouts (see Limits; zero turns one off) close a connection
 // that stalls; they default to default_limits() at the time the options are made.
 struct ServerOptions {
-  std::size_t body_limit = 16 * 1024 * 1024;  // larger bodies get 413
+  std::size_t body_limit = default_body_limit;  // larger bodies get 413
   std::chrono::milliseconds header_timeout = default_limits().header_timeout;
   std::chrono::milliseconds body_timeout = default_limits().body_timeout;
   std::chrono::milliseconds idle_timeout = default_limits().idle_timeout;

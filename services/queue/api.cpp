@@ -656,6 +656,7 @@ void QueueApi::receive_message(Call& call) {
   for (auto& n : call.input->strings("MessageSystemAttributeNames", "MessageSystemAttributeName"))
     req.attribute_names.push_back(n);
   req.message_attribute_names = call.input->strings("MessageAttributeNames", "MessageAttributeName");
+  req.receive_request_attempt_id = call.input->string("ReceiveRequestAttemptId");
 
   // Without WaitTimeSeconds the queue's ReceiveMessageWaitTimeSeconds applies.
   int wait = req.wait_time_seconds ? *req.wait_time_seconds

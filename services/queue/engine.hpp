@@ -49,7 +49,9 @@ class QueueEngine {
   QueueEngine& operator=(const QueueEngine&) = delete;
 
   // Idempotent: an existing queue is returned when every attribute given equals its value;
-  // QueueAlreadyExists otherwise. (SQS's QueueDeletedRecently 60-second guard is not emulated.)
+  // QueueAlreadyExists otherwise. The name of a queue deleted less than 60 s ago (service clock),
+  // or whose messages are still being deleted, is QueueDeletedRecently. The 60-second guard is
+  // kept in memory only, like PurgeQueue's.
   Result<CreateQueueResult> create_queue(const CreateQueueRequest& request);
   Result<GetQueueUrlResult> get_queue_url(const GetQueueUrlRequest& request);
   Result<ListQueuesResult> list_queues(const ListQueuesRequest& request);
@@ -130,6 +132,11 @@ class QueueEngine {
                                          int visibility_timeout, std::int64_t now,
                                          bool& visible_now);
   std::optional<Error> delete_one(Queue& queue, const std::string& receipt_handle);
+  // FIFO ReceiveRequestAttemptId: the earlier answer again, when the attempt is known and each of
+  // its messages is still in flight from it; nullopt otherwise (the attempt is forgotten).
+  std::optional<ReceiveMessageResult> repeat_attempt(Queue& queue,
+                                                     const ReceiveMessageRequest& request,
+                                                     int visibility, std::int64_t now);
   void delete_expired(const Queue& queue, std::int64_t now);
   std::uint64_t next_sequence(Queue& queue);
   void notify(const std::string& queue_name);
@@ -154,6 +161,8 @@ class QueueEngine {
   // Storages whose messages cleanup_slice() is deleting, and whether their sqs_queues row goes
   // afterwards (the row of a deleted queue: its name cannot be reused until then).
   std::map<std::string, bool> cleanup_;
+  // When each recently deleted queue was deleted (ms): its name is not reusable for 60 s.
+  std::map<std::string, std::int64_t> deleted_at_;
   std::uint64_t storage_counter_ = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -24,6 +25,9 @@ namespace engine_detail {
 
 constexpr int kMaxVisibilityTimeout = 43200;  // 12 hours, SQS's ceiling
 constexpr int kMaxBatchEntries = 10;
+// SQS's message size ceiling since August 2025 (1 MiB; it was 256 KiB): the largest and the
+// default MaximumMessageSize, and the most a SendMessageBatch may carry in all.
+constexpr int kMaxMessageBytes = 1048576;
 
 inline bool contains(std::initializer_list<std::string_view> list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
@@ -180,7 +184,7 @@ struct QueueEngine::Queue {
 
   // Parsed from `attributes` by apply_attributes.
   int visibility_timeout = 30;
-  int maximum_message_size = 262144;
+  int maximum_message_size = kMaxMessageBytes;
   int retention_seconds = 345600;
   int delay_seconds = 0;
   bool content_based_deduplication = false;
@@ -190,6 +194,19 @@ struct QueueEngine::Queue {
     int max_receive_count = 0;
   };
   std::optional<Redrive> redrive;
+
+  // FIFO: the receives made with a ReceiveRequestAttemptId in the last 5 minutes, by that id.
+  // In memory only: a restart forgets them (a retry then receives afresh).
+  struct Attempt {
+    std::int64_t expires_ms = 0;
+    struct Received {
+      std::string message_id;
+      std::string receive_token;
+      std::int64_t visible_at = 0;  // as that receive (or its last retry) set it
+    };
+    std::vector<Received> messages;
+  };
+  std::map<std::string, Attempt> attempts;
 };
 
 namespace detail {

@@ -212,6 +212,10 @@ struct ReceiveMessageRequest {
   std::vector<std::string> attribute_names;
   // Message attribute names to return: "All", ".*", "prefix.*" or exact names.
   std::vector<std::string> message_attribute_names;
+  // FIFO queues: a retry with the same id within 5 minutes answers the same messages and receipt
+  // handles (and restarts their visibility timeout) while none of them was deleted, changed or
+  // received again. Ignored by standard queues, as SQS does.
+  std::optional<std::string> receive_request_attempt_id;
 };
 struct ReceivedMessage {
   std::string message_id;

@@ -12,6 +12,7 @@ namespace serverlite::queue {
 namespace {
 
 constexpr std::int64_t kPurgeGuardMs = 60 * 1000;
+constexpr std::int64_t kDeleteGuardMs = 60 * 1000;  // before a deleted queue's name is reusable
 
 // Integer queue attributes: name, range and default, from the SetQueueAttributes reference.
 struct IntAttribute {
@@ -22,7 +23,7 @@ struct IntAttribute {
 };
 constexpr IntAttribute kIntAttributes[] = {
     {"DelaySeconds", 0, 900, 0},
-    {"MaximumMessageSize", 1024, 262144, 262144},
+    {"MaximumMessageSize", 1024, kMaxMessageBytes, kMaxMessageBytes},
     {"MessageRetentionPeriod", 60, 1209600, 345600},
     {"ReceiveMessageWaitTimeSeconds", 0, 20, 0},
     {"VisibilityTimeout", 0, kMaxVisibilityTimeout, 30},
@@ -162,7 +163,7 @@ void QueueEngine::apply_attributes(Queue& q) {
     return static_cast<int>(parse_int(it->second).value_or(fallback));
   };
   q.visibility_timeout = integer("VisibilityTimeout", 30);
-  q.maximum_message_size = integer("MaximumMessageSize", 262144);
+  q.maximum_message_size = integer("MaximumMessageSize", kMaxMessageBytes);
   q.retention_seconds = integer("MessageRetentionPeriod", 345600);
   q.delay_seconds = integer("DelaySeconds", 0);
   auto cbd = q.attributes.find("ContentBasedDeduplication");
@@ -201,8 +202,15 @@ Result<CreateQueueResult> QueueEngine::create_queue(const CreateQueueRequest& re
   auto attributes = validate_attributes(request.attributes, fifo, name);
   if (!attributes) return attributes.error();
 
-  // Its name is the one of a deleted queue whose messages are still being deleted.
-  if (auto it = cleanup_.find(name); it != cleanup_.end() && it->second && !find(name))
+  // Its name is the one of a queue deleted less than 60 s ago, or of a deleted queue whose
+  // messages are still being deleted.
+  std::int64_t now = now_ms();
+  std::erase_if(deleted_at_, [&](const auto& d) { return now - d.second >= kDeleteGuardMs; });
+  bool cleaning = [&] {
+    auto it = cleanup_.find(name);
+    return it != cleanup_.end() && it->second;
+  }();
+  if (!find(name) && (cleaning || deleted_at_.contains(name)))
     return error(ErrorCode::QueueDeletedRecently,
                  "You must wait 60 seconds after deleting a queue before you can create another "
                  "with the same name.");
@@ -226,7 +234,7 @@ Result<CreateQueueResult> QueueEngine::create_queue(const CreateQueueRequest& re
   q->name = name;
   q->storage = name;
   q->fifo = fifo;
-  q->created_ms = q->modified_ms = now_ms();
+  q->created_ms = q->modified_ms = now;
   for (const auto& spec : kIntAttributes)
     if (spec.default_value)
       q->attributes[std::string(spec.name)] = std::to_string(*spec.default_value);
@@ -349,6 +357,7 @@ Result<Empty> QueueEngine::delete_queue(const DeleteQueueRequest& request) {
     }
   });
   if (auto it = cleanup_.find(q->name); it != cleanup_.end()) it->second = true;
+  deleted_at_[q->name] = now_ms();
   queues_.erase(request.queue_name);
   return Empty{};
 }

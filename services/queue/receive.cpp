@@ -11,6 +11,15 @@ namespace serverlite::queue {
 
 namespace {
 
+constexpr std::int64_t kAttemptWindowMs = 5 * 60 * 1000;  // ReceiveRequestAttemptId's interval
+constexpr std::size_t kMaxAttemptsPerQueue = 10000;  // past it the oldest attempts are forgotten
+
+// ReceiveRequestAttemptId: 1..128 alphanumeric or punctuation characters.
+bool valid_attempt_id(std::string_view value) {
+  return !value.empty() && value.size() <= 128 &&
+         std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
 bool matches_attribute_filter(const std::vector<std::string>& filters, const std::string& name) {
   for (const auto& f : filters) {
     if (f == "All" || f == ".*" || f == name) return true;
@@ -61,7 +70,83 @@ StoredMessage read_message(const store::Statement& s) {
   return m;
 }
 
+// What a receive answers for the stored message `m`, as the receive left it (its count, first
+// receive and token), with the system and message attributes the request asks for.
+ReceivedMessage received_message(const std::string& queue_name, bool fifo, const StoredMessage& m,
+                                 const ReceiveMessageRequest& request) {
+  auto want = [&](std::string_view name) {
+    return contains(request.attribute_names, "All") || contains(request.attribute_names, name);
+  };
+  ReceivedMessage out;
+  out.message_id = m.message_id;
+  out.receipt_handle =
+      encode_receipt_handle({queue_name, m.message_id, m.receive_token.value_or("")});
+  out.body = m.body;
+  out.md5_of_body = m.md5_body;
+  auto system = decode_attributes(m.system_attributes);
+  auto put = [&](std::string_view name, std::optional<std::string> value) {
+    if (value && want(name)) out.attributes[std::string(name)] = std::move(*value);
+  };
+  put("SenderId", m.sender_id);
+  put("SentTimestamp", std::to_string(m.sent_at));
+  put("ApproximateReceiveCount", std::to_string(m.receive_count));
+  if (m.first_received_at)
+    put("ApproximateFirstReceiveTimestamp", std::to_string(*m.first_received_at));
+  if (fifo) {
+    put("MessageDeduplicationId", m.dedup_id);
+    put("SequenceNumber", m.sequence_number);
+  }
+  put("MessageGroupId", m.group_id);
+  if (auto trace = system.find("AWSTraceHeader"); trace != system.end())
+    put("AWSTraceHeader", trace->second.string_value);
+  put("DeadLetterQueueSourceArn", m.dead_letter_source);
+  for (auto& [name, value] : decode_attributes(m.attributes))
+    if (matches_attribute_filter(request.message_attribute_names, name))
+      out.message_attributes.emplace(name, std::move(value));
+  if (!out.message_attributes.empty())
+    out.md5_of_message_attributes = md5_of_message_attributes(out.message_attributes);
+  return out;
+}
+
 }  // namespace
+
+std::optional<ReceiveMessageResult> QueueEngine::repeat_attempt(
+    Queue& q, const ReceiveMessageRequest& request, int visibility, std::int64_t now) {
+  auto it = q.attempts.find(*request.receive_request_attempt_id);
+  if (it == q.attempts.end()) return std::nullopt;
+  Queue::Attempt& attempt = it->second;
+  std::vector<StoredMessage> rows;
+  for (const auto& sent : attempt.messages) {
+    Use s(*st_->select_by_id);
+    s->bind(1, q.storage).bind(2, sent.message_id);
+    // Deleted, received again, its visibility changed or run out: the attempt is over.
+    if (!s->step()) break;
+    auto m = read_message(s.s);
+    if (m.receive_token != sent.receive_token || m.visible_at != sent.visible_at ||
+        m.visible_at <= now)
+      break;
+    rows.push_back(std::move(m));
+  }
+  if (rows.size() != attempt.messages.size()) {
+    q.attempts.erase(it);
+    return std::nullopt;
+  }
+  // The same messages and receipt handles; their visibility timeout starts again.
+  std::int64_t visible_at = now + std::int64_t{visibility} * 1000;
+  ReceiveMessageResult result;
+  db_.transaction([&] {
+    for (auto& m : rows) {
+      Use s(*st_->set_visible_at);
+      s->bind(1, visible_at).bind(2, m.seq);
+      s->step();
+    }
+  });
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].visible_at = attempt.messages[i].visible_at = visible_at;
+    result.messages.push_back(received_message(q.name, q.fifo, rows[i], request));
+  }
+  return result;
+}
 
 void QueueEngine::move_to_dead_letter_queue(Queue& source, Queue& target, const StoredMessage& m,
                                             std::int64_t now) {
@@ -112,15 +197,23 @@ Result<ReceiveMessageResult> QueueEngine::receive_message(const ReceiveMessageRe
                              "Must be >= 0 and <= 20, if provided.");
   int visibility = request.visibility_timeout.value_or(q->visibility_timeout);
   std::int64_t now = now_ms();
+  const auto& attempt_id = request.receive_request_attempt_id;
+  if (q->fifo && attempt_id && !valid_attempt_id(*attempt_id))
+    return invalid_parameter("ReceiveRequestAttemptId", *attempt_id,
+                             "ReceiveRequestAttemptId can only include alphanumeric and "
+                             "punctuation characters. 1 to 128 in length.");
+  std::optional<Queue::Attempt> attempt;
+  if (q->fifo && attempt_id) {
+    std::erase_if(q->attempts, [&](const auto& a) { return a.second.expires_ms <= now; });
+    if (auto again = repeat_attempt(*q, request, visibility, now)) return std::move(*again);
+    attempt = Queue::Attempt{now + kAttemptWindowMs, {}};
+  }
   ReceiveMessageResult result;
   std::vector<std::string> dead_letter_targets;
 
-  auto want = [&](std::string_view name) {
-    return contains(request.attribute_names, "All") || contains(request.attribute_names, name);
-  };
-
   db_.transaction([&] {
     result = {};
+    if (attempt) attempt->messages.clear();
     dead_letter_targets.clear();
     delete_expired(*q, now);
     // Candidates, oldest first. A few more than asked for, so that messages moved to the
@@ -174,35 +267,19 @@ Result<ReceiveMessageResult> QueueEngine::receive_message(const ReceiveMessageRe
             .bind(4, m.seq);
         s->step();
       }
-      ReceivedMessage out;
-      out.message_id = m.message_id;
-      out.receipt_handle = encode_receipt_handle({q->name, m.message_id, token});
-      out.body = m.body;
-      out.md5_of_body = m.md5_body;
-      auto system = decode_attributes(m.system_attributes);
-      auto put = [&](std::string_view name, std::optional<std::string> value) {
-        if (value && want(name)) out.attributes[std::string(name)] = std::move(*value);
-      };
-      put("SenderId", m.sender_id);
-      put("SentTimestamp", std::to_string(m.sent_at));
-      put("ApproximateReceiveCount", std::to_string(m.receive_count + 1));
-      put("ApproximateFirstReceiveTimestamp", std::to_string(m.first_received_at.value_or(now)));
-      if (q->fifo) {
-        put("MessageDeduplicationId", m.dedup_id);
-        put("SequenceNumber", m.sequence_number);
-      }
-      put("MessageGroupId", m.group_id);
-      if (auto trace = system.find("AWSTraceHeader"); trace != system.end())
-        put("AWSTraceHeader", trace->second.string_value);
-      put("DeadLetterQueueSourceArn", m.dead_letter_source);
-      for (auto& [name, value] : decode_attributes(m.attributes))
-        if (matches_attribute_filter(request.message_attribute_names, name))
-          out.message_attributes.emplace(name, std::move(value));
-      if (!out.message_attributes.empty())
-        out.md5_of_message_attributes = md5_of_message_attributes(out.message_attributes);
-      result.messages.push_back(std::move(out));
+      // The row as the receive left it.
+      m.receive_count += 1;
+      if (!m.first_received_at) m.first_received_at = now;
+      m.receive_token = token;
+      m.visible_at = now + std::int64_t{visibility} * 1000;
+      result.messages.push_back(received_message(q->name, q->fifo, m, request));
+      if (attempt) attempt->messages.push_back({m.message_id, token, m.visible_at});
     }
   });
+  if (attempt && !attempt->messages.empty()) {
+    if (q->attempts.size() >= kMaxAttemptsPerQueue) q->attempts.erase(q->attempts.begin());
+    q->attempts[*request.receive_request_attempt_id] = std::move(*attempt);
+  }
   for (const auto& target : dead_letter_targets) notify(target);
   return result;
 }

@@ -13,7 +13,7 @@ namespace serverlite::queue {
 
 namespace {
 
-constexpr std::int64_t kMaxBatchBytes = 262144;
+constexpr std::int64_t kMaxBatchBytes = kMaxMessageBytes;
 constexpr std::int64_t kDedupWindowMs = 5 * 60 * 1000;  // SQS's FIFO deduplication interval
 constexpr int kMaxMessageAttributes = 10;
 

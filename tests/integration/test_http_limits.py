@@ -2,6 +2,9 @@
 gets a 4xx answer, stalled connections are closed after their timeout (and busy ones are not),
 running out of descriptors does not spin the accept loop, and request bodies still arriving hold
 bounded memory."""
+import email.utils
+import gzip
+import http.client
 import json
 import os
 import resource
@@ -9,6 +12,7 @@ import socket
 import time
 import unittest
 import urllib.parse
+import zlib
 
 from harness import Serverlite, app_path, memory_measuring_env
 
@@ -222,6 +226,150 @@ class BodyMemory(unittest.TestCase):
             finally:
                 for s in held:
                     s.close()
+
+
+class RequestLineAndDate(unittest.TestCase):
+    def test_long_targets_get_414_and_every_answer_has_a_date(self):
+        with Serverlite(app_path("demo")) as sl:
+            for url in (sl.aws_url, sl.gateway_url):
+                addr = address(url)
+                # Over 16 KiB of target within the 64 KiB header, and one past the header limit
+                # (the request line alone): both 414, and the connection closes.
+                for length in (17 * 1024, 70000):
+                    raw = b"GET /" + b"a" * length + b" HTTP/1.1\r\nHost: h\r\n\r\n"
+                    got = exchange_to_eof(addr, raw)
+                    self.assertTrue(got.startswith(b"HTTP/1.1 414 URI Too Long\r\n"), got[:100])
+                    self.assertIn(b"\r\nConnection: close\r\n", got)
+                # 16 KiB of target is still served.
+                raw = b"GET /" + b"a" * (16 * 1024 - 1) + b" HTTP/1.1\r\nHost: h\r\n\r\n"
+                got = exchange_to_eof(addr, raw.replace(b"Host: h", b"Host: h\r\nConnection: close"))
+                self.assertFalse(got.startswith(b"HTTP/1.1 414"), got[:100])
+                conn = http.client.HTTPConnection(*addr, timeout=10)
+                conn.request("GET", "/_serverlite/health")
+                res = conn.getresponse()
+                res.read()
+                date = res.getheader("Date")
+                self.assertRegex(date, r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|"
+                                       r"May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$")
+                when = email.utils.parsedate_to_datetime(date)
+                self.assertLess(abs(when.timestamp() - time.time()), 5)
+                conn.close()
+
+
+class ContentCodings(unittest.TestCase):
+    """Compressed request bodies are decoded before the services read them; answers are
+    gzip-compressed for clients that accept it (the AWS endpoint only)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sl = Serverlite(app_path("demo")).__enter__()
+        cls.addr = address(cls.sl.aws_url)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sl.__exit__(None, None, None)
+
+    def post(self, body, headers):
+        conn = http.client.HTTPConnection(*self.addr, timeout=30)
+        conn.request("POST", "/", body, headers)
+        res = conn.getresponse()
+        data = res.read()
+        conn.close()
+        return res.status, {k.lower(): v for k, v in res.getheaders()}, data
+
+    def json_headers(self, action, **extra):
+        return {"X-Amz-Target": f"AmazonSQS.{action}",
+                "Content-Type": "application/x-amz-json-1.0", **extra}
+
+    def test_gzip_and_deflate_bodies_in_both_protocols(self):
+        body = json.dumps({"QueueName": "zipped"}).encode()
+        status, _, data = self.post(gzip.compress(body),
+                                    self.json_headers("CreateQueue", **{"Content-Encoding": "gzip"}))
+        self.assertEqual(status, 200, data)
+        url = json.loads(data)["QueueUrl"]
+        form = urllib.parse.urlencode({"Action": "SendMessage", "QueueUrl": url,
+                                       "MessageBody": "deflated", "Version": "2012-11-05"})
+        status, _, data = self.post(zlib.compress(form.encode()), {
+            "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "deflate"})
+        self.assertEqual(status, 200, data)
+        self.assertIn(b"<SendMessageResponse", data)
+        status, _, data = self.post(gzip.compress(json.dumps({"QueueUrl": url}).encode()),
+                                    self.json_headers("ReceiveMessage",
+                                                      **{"Content-Encoding": "gzip"}))
+        self.assertEqual(json.loads(data)["Messages"][0]["Body"], "deflated")
+
+    def test_botocore_sending_gzip(self):
+        sqs = self.sl.boto3_client("sqs")
+
+        def compress(request, **_):  # before signing, so the signature covers what is sent
+            body = request.body  # the form, encoded
+            if body:
+                request.data = gzip.compress(body.encode() if isinstance(body, str) else body)
+                request.headers["Content-Encoding"] = "gzip"
+
+        sqs.meta.events.register("before-sign.sqs.*", compress)
+        url = sqs.create_queue(QueueName="boto-zipped")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="é" * 1000)
+        got = sqs.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertEqual(got["Body"], "é" * 1000)
+
+    def test_broken_oversized_and_unknown_codings_are_refused(self):
+        status, headers, data = self.post(b"\x1f\x8b broken", self.json_headers(
+            "ListQueues", **{"Content-Encoding": "gzip"}))
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(data)["__type"], "SerializationException")
+        status, _, data = self.post(b"not deflate", {
+            "Content-Type": "application/x-www-form-urlencoded", "Content-Encoding": "deflate"})
+        self.assertEqual(status, 400)
+        self.assertIn(b"<Code>MalformedQueryString</Code>", data)
+        # 17 MiB of zeros are 17 KiB of gzip: decoding stops at the 16 MiB body limit.
+        bomb = gzip.compress(b"0" * (17 * 1024 * 1024))
+        self.assertLess(len(bomb), 100000)
+        status, _, data = self.post(bomb, self.json_headers("ListQueues",
+                                                            **{"Content-Encoding": "gzip"}))
+        self.assertEqual(status, 413, data)
+        status, _, data = self.post(b"{}", self.json_headers("ListQueues",
+                                                             **{"Content-Encoding": "br"}))
+        self.assertEqual(status, 415, data)
+        status, _, _ = self.sl.request("GET", self.sl.aws_url + "/_serverlite/health")
+        self.assertEqual(status, 200)
+
+    def test_answers_are_gzipped_on_request(self):
+        for i in range(60):
+            self.post(json.dumps({"QueueName": f"listed-{i:03}"}).encode(),
+                      self.json_headers("CreateQueue"))
+        body = json.dumps({"QueueNamePrefix": "listed-"}).encode()
+        status, headers, data = self.post(body, self.json_headers(
+            "ListQueues", **{"Accept-Encoding": "gzip, deflate"}))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("content-encoding"), "gzip")
+        self.assertEqual(headers.get("content-length"), str(len(data)))
+        self.assertEqual(len(json.loads(gzip.decompress(data))["QueueUrls"]), 60)
+        # Not asked, or a small answer: plain.
+        status, headers, data = self.post(body, self.json_headers("ListQueues"))
+        self.assertNotIn("content-encoding", headers)
+        self.assertEqual(len(json.loads(data)["QueueUrls"]), 60)
+        status, headers, data = self.post(b"{}", self.json_headers(
+            "GetQueueUrl", **{"Accept-Encoding": "gzip"}))
+        self.assertNotIn("content-encoding", headers)
+        # DynamoDB's x-amz-crc32 covers the bytes sent.
+        items = [{"PutRequest": {"Item": {"k": {"S": f"{i}"}, "v": {"S": "x" * 100}}}}
+                 for i in range(20)]
+        self.post(json.dumps({"TableName": "zipped", "KeySchema": [{"AttributeName": "k",
+                  "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "k",
+                  "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"}).encode(),
+                  {"X-Amz-Target": "DynamoDB_20120810.CreateTable",
+                   "Content-Type": "application/x-amz-json-1.0"})
+        self.post(json.dumps({"RequestItems": {"zipped": items}}).encode(),
+                  {"X-Amz-Target": "DynamoDB_20120810.BatchWriteItem",
+                   "Content-Type": "application/x-amz-json-1.0"})
+        status, headers, data = self.post(json.dumps({"TableName": "zipped"}).encode(), {
+            "X-Amz-Target": "DynamoDB_20120810.Scan", "Content-Type": "application/x-amz-json-1.0",
+            "Accept-Encoding": "gzip"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("content-encoding"), "gzip")
+        self.assertEqual(int(headers["x-amz-crc32"]), zlib.crc32(data))
+        self.assertEqual(json.loads(gzip.decompress(data))["Count"], 20)
 
 
 if __name__ == "__main__":

@@ -172,11 +172,49 @@ class QueueSemantics(ServerTestCase):
         later = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3)["Messages"]
         self.assertEqual([m["Body"] for m in later], ["queue-delay"])
 
-    def test_size_limit(self):
+    def test_size_limit_is_one_mebibyte(self):
+        # SQS raised its limit from 256 KiB to 1 MiB (1,048,576 bytes) in 2025: the default and
+        # the largest MaximumMessageSize, and the most one SendMessageBatch carries.
         url = self.sqs.create_queue(QueueName="big")["QueueUrl"]
-        self.sqs.send_message(QueueUrl=url, MessageBody="x" * 262144)
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MaximumMessageSize"])
+        self.assertEqual(attrs["Attributes"]["MaximumMessageSize"], "1048576")
+        self.sqs.send_message(QueueUrl=url, MessageBody="x" * 1048576)
+        got = self.sqs.receive_message(QueueUrl=url)["Messages"][0]
+        self.assertEqual(len(got["Body"]), 1048576)
         with self.assertRaises(self.sqs.exceptions.ClientError) as e:
-            self.sqs.send_message(QueueUrl=url, MessageBody="x" * 262145)
+            self.sqs.send_message(QueueUrl=url, MessageBody="x" * 1048577)
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValue")
+        self.assertIn("Message must be shorter than 1048576 bytes",
+                      e.exception.response["Error"]["Message"])
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": "a", "MessageBody": "a" * 600000}, {"Id": "b", "MessageBody": "b" * 600000}])
+        self.assertEqual(e.exception.response["Error"]["Code"],
+                         "AWS.SimpleQueueService.BatchRequestTooLong")
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.sqs.create_queue(QueueName="bigger", Attributes={"MaximumMessageSize": "1048577"})
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidAttributeValue")
+        small = self.sqs.create_queue(QueueName="smaller",
+                                      Attributes={"MaximumMessageSize": "300000"})["QueueUrl"]
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.sqs.send_message(QueueUrl=small, MessageBody="x" * 300001)
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValue")
+
+    def test_receive_request_attempt_id_repeats_a_fifo_receive(self):
+        url = self.sqs.create_queue(QueueName="attempts.fifo", Attributes={
+            "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+        for body in ("a", "b"):
+            self.sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+        kw = dict(QueueUrl=url, MaxNumberOfMessages=10, ReceiveRequestAttemptId="retry-1",
+                  AttributeNames=["ApproximateReceiveCount"])
+        first = self.sqs.receive_message(**kw)["Messages"]
+        again = self.sqs.receive_message(**kw)["Messages"]
+        self.assertEqual([m["ReceiptHandle"] for m in again], [m["ReceiptHandle"] for m in first])
+        self.assertEqual([m["Attributes"]["ApproximateReceiveCount"] for m in again], ["1", "1"])
+        self.assertNotIn("Messages", self.sqs.receive_message(
+            QueueUrl=url, ReceiveRequestAttemptId="retry-2"))
+        with self.assertRaises(self.sqs.exceptions.ClientError) as e:
+            self.sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="x" * 129)
         self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterValue")
 
     def test_a_query_request_may_name_the_queue_by_its_path(self):
@@ -216,6 +254,34 @@ class QueueWithCliAndJson(ServerTestCase):
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), json.loads(e.read())
 
+    def test_cli_receive_request_attempt_id(self):
+        r = self.sl.aws_cli("sqs", "create-queue", "--queue-name", "cli.fifo", "--attributes",
+                            "FifoQueue=true,ContentBasedDeduplication=true")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        url = json.loads(r.stdout)["QueueUrl"]
+        r = self.sl.aws_cli("sqs", "send-message", "--queue-url", url, "--message-body", "m",
+                            "--message-group-id", "g")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        answers = []
+        for _ in range(2):
+            r = self.sl.aws_cli("sqs", "receive-message", "--queue-url", url,
+                                "--receive-request-attempt-id", "cli-attempt")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            answers.append(json.loads(r.stdout)["Messages"][0]["ReceiptHandle"])
+        self.assertEqual(answers[0], answers[1])
+
+    def test_json_protocol_one_mebibyte(self):
+        status, _, body = self.json_call("CreateQueue", {"QueueName": "js-big"})
+        url = body["QueueUrl"]
+        status, _, body = self.json_call("SendMessage", {"QueueUrl": url,
+                                                         "MessageBody": "y" * 1048576})
+        self.assertEqual(status, 200, body)
+        status, headers, body = self.json_call("SendMessage", {"QueueUrl": url,
+                                                               "MessageBody": "y" * 1048577})
+        self.assertEqual(status, 400)
+        self.assertEqual(body["__type"], "com.amazonaws.sqs#InvalidParameterValue")
+        self.assertEqual(headers["x-amzn-query-error"], "InvalidParameterValue;Sender")
+
     def test_json_protocol_and_its_errors(self):
         status, _, body = self.json_call("CreateQueue", {"QueueName": "js"})
         self.assertEqual(status, 200)
@@ -230,6 +296,45 @@ class QueueWithCliAndJson(ServerTestCase):
         status, _, body = self.json_call("SendMessage", {"QueueUrl": url})
         self.assertEqual(status, 400)
         self.assertIn("MessageBody", body["message"])
+
+
+class QueueDeletedRecently(ServerTestCase):
+    """SQS keeps a deleted queue's name for 60 seconds; the virtual clock moves past them."""
+    APP = "demo"
+    ARGS = ("--clock", "virtual")
+
+    def advance(self, seconds):
+        status, _, body = self.sl.request("POST", self.sl.aws_url + "/_serverlite/clock",
+                                          json.dumps({"advance": f"PT{seconds}S"}))
+        self.assertEqual(status, 200, body)
+
+    def test_a_deleted_queue_name_is_reusable_after_60_seconds(self):
+        sqs = self.sl.boto3_client("sqs")
+        url = sqs.create_queue(QueueName="recent")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+        sqs.delete_queue(QueueUrl=url)
+        self.advance(59)
+        with self.assertRaises(sqs.exceptions.ClientError) as e:  # the query protocol
+            sqs.create_queue(QueueName="recent")
+        self.assertEqual(e.exception.response["Error"]["Code"],
+                         "AWS.SimpleQueueService.QueueDeletedRecently")
+        self.assertIn("60 seconds", e.exception.response["Error"]["Message"])
+        r = self.sl.aws_cli("sqs", "create-queue", "--queue-name", "recent")  # AWS JSON 1.0
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("QueueDeletedRecently", r.stderr)
+        status, headers, body = self.sl.request(
+            "POST", self.sl.aws_url + "/", json.dumps({"QueueName": "recent"}),
+            {"X-Amz-Target": "AmazonSQS.CreateQueue",
+             "Content-Type": "application/x-amz-json-1.0"})
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["__type"], "com.amazonaws.sqs#QueueDeletedRecently")
+        self.assertEqual(headers["x-amzn-query-error"],
+                         "AWS.SimpleQueueService.QueueDeletedRecently;Sender")
+        with self.assertRaises(sqs.exceptions.QueueDoesNotExist):
+            sqs.get_queue_url(QueueName="recent")
+        self.advance(1)
+        url = sqs.create_queue(QueueName="recent")["QueueUrl"]
+        self.assertNotIn("Messages", sqs.receive_message(QueueUrl=url))
 
 
 if __name__ == "__main__":

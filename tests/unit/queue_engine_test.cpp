@@ -102,7 +102,7 @@ TEST_F(QueueEngineTest, CreateQueueHasSqsDefaults) {
   ASSERT_TRUE(r.ok());
   const auto& a = r->attributes;
   EXPECT_EQ(a.at("VisibilityTimeout"), "30");
-  EXPECT_EQ(a.at("MaximumMessageSize"), "262144");
+  EXPECT_EQ(a.at("MaximumMessageSize"), "1048576");  // 1 MiB since 2025
   EXPECT_EQ(a.at("MessageRetentionPeriod"), "345600");
   EXPECT_EQ(a.at("DelaySeconds"), "0");
   EXPECT_EQ(a.at("ReceiveMessageWaitTimeSeconds"), "0");
@@ -145,6 +145,8 @@ TEST_F(QueueEngineTest, CreateQueueValidatesNamesAndAttributes) {
   EXPECT_FALSE(engine.create_queue({"q", {{"DelaySeconds", "901"}}, {}}).ok());
   EXPECT_FALSE(engine.create_queue({"q", {{"MessageRetentionPeriod", "59"}}, {}}).ok());
   EXPECT_FALSE(engine.create_queue({"q", {{"MaximumMessageSize", "1023"}}, {}}).ok());
+  EXPECT_FALSE(engine.create_queue({"q", {{"MaximumMessageSize", "1048577"}}, {}}).ok());
+  EXPECT_TRUE(engine.create_queue({"max", {{"MaximumMessageSize", "1048576"}}, {}}).ok());
   EXPECT_FALSE(engine.create_queue({"q", {{"ReceiveMessageWaitTimeSeconds", "21"}}, {}}).ok());
   EXPECT_FALSE(engine.create_queue({"q", {{"VisibilityTimeout", "ten"}}, {}}).ok());
 
@@ -202,6 +204,15 @@ TEST_F(QueueEngineTest, DeleteQueueDropsItsMessages) {
   send("q", "hello");
   ASSERT_TRUE(engine.delete_queue({"q"}).ok());
   EXPECT_FALSE(engine.queue_exists("q"));
+  // SQS: the name is not reusable for 60 seconds after DeleteQueue.
+  now += 59s;
+  auto early = engine.create_queue({"q", {}, {}});
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, ErrorCode::QueueDeletedRecently);
+  EXPECT_EQ(error_code_name(early.error().code), "AWS.SimpleQueueService.QueueDeletedRecently");
+  EXPECT_EQ(engine.get_queue_url({"q"}).error().code, ErrorCode::NonExistentQueue);
+  EXPECT_TRUE(engine.create_queue({"other", {}, {}}).ok());  // other names are not held
+  now += 1s;
   create("q");
   EXPECT_EQ(count("q"), 0);
   EXPECT_TRUE(receive("q").empty());
@@ -479,16 +490,16 @@ TEST_F(QueueEngineTest, MessagesExpireAfterRetention) {
 
 TEST_F(QueueEngineTest, SizeLimitCountsBodyAndAttributes) {
   create("q");
-  std::string body(262144, 'x');
+  std::string body(1048576, 'x');
   EXPECT_TRUE(engine.send_message({"q", {.body = body}}).ok());
   body.push_back('x');
   auto big = engine.send_message({"q", {.body = body}});
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.error().code, ErrorCode::InvalidParameterValue);
   EXPECT_EQ(big.error().message,
-            "One or more parameters are invalid. Reason: Message must be shorter than 262144 "
+            "One or more parameters are invalid. Reason: Message must be shorter than 1048576 "
             "bytes.");
-  body.resize(262144 - 10);
+  body.resize(1048576 - 10);
   auto with_attribute = engine.send_message(
       {"q", {.body = body, .message_attributes = {{"name", {"String", "1234567", {}}}}}});
   EXPECT_FALSE(with_attribute.ok());  // 4 + 6 + 7 attribute bytes push it over
@@ -628,11 +639,11 @@ TEST_F(QueueEngineTest, BatchRequestErrors) {
   EXPECT_EQ(bad_id.error().code, ErrorCode::InvalidBatchEntryId);
 
   auto big = engine.send_message_batch(
-      {"q", {{"a", {.body = std::string(200000, 'x')}}, {"b", {.body = std::string(62145, 'y')}}}});
+      {"q", {{"a", {.body = std::string(1000000, 'x')}}, {"b", {.body = std::string(48577, 'y')}}}});
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.error().code, ErrorCode::BatchRequestTooLong);
   EXPECT_EQ(big.error().message,
-            "Batch requests cannot be longer than 262144 bytes. You have sent 262145 bytes.");
+            "Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes.");
   EXPECT_EQ(count("q"), 0);
 
   auto del = engine.delete_message_batch({"q", {}});

@@ -193,6 +193,7 @@ TEST_F(QueueUpkeepTest, LargeDeletedQueueNameIsReusableOnceDeleted) {
   while (engine.cleanup_slice(1000)) {
   }
   EXPECT_EQ(rows("gone"), 0);
+  now += 60s;  // and SQS's 60-second guard after DeleteQueue has passed
   create("gone");
   EXPECT_EQ(kept("gone"), (Recount{0, 0, 0}));
   send("gone", "fresh");
@@ -210,11 +211,12 @@ TEST_F(QueueUpkeepTest, LargeDeletedQueueNameIsReusableOnceDeleted) {
   left->step();
   EXPECT_EQ(left->column_int(0), 0);
 
-  // A small queue is deleted by the call and its name reusable at once.
+  // A small queue is deleted by the call and its name reusable after the 60-second guard.
   create("small");
   send_many("small", 20);
   ASSERT_TRUE(engine.delete_queue({"small"}).ok());
   EXPECT_FALSE(engine.cleanup_pending());
+  now += 60s;
   create("small");
   EXPECT_EQ(kept("small"), (Recount{0, 0, 0}));
 }
