@@ -408,7 +408,7 @@ Json kinesis(const Context& c) {
   // A one-shard stream, as `serverless.yml` streams are unless they say otherwise.
   Json records = Json::array();
   for (std::int64_t i = 0; i < count; ++i) {
-    stream::Record r{stream::make_sequence_number({0, i + 1, ms}), c.time, data, key, ""};
+    stream::Record r{stream::make_sequence_number({0, i + 1, ms, ms}), c.time, data, key, ""};
     records.push_back(stream::kinesis_record(r, stream::shard_id_of(0), arn, c.region));
   }
   return {{"Records", records}};

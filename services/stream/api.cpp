@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +10,7 @@
 #include "emulator/aws/cbor.hpp"
 #include "emulator/aws/json_protocol.hpp"
 #include "emulator/http/base64.hpp"
-#include "services/stream/arn_pattern.hpp"
+#include "services/stream/shapes.hpp"
 
 namespace serverlite::stream {
 
@@ -33,23 +34,13 @@ T& unwrap(Result<T>& r) {
   return r.value();
 }
 
-// The framework's answer to a required member left out.
-ApiError null_member(std::string_view member) {
-  return ApiError(400, "ValidationException",
-                  "1 validation error detected: Value null at '" + std::string(member) +
-                      "' failed to satisfy constraint: Member must not be null");
+// A required member (present once the request passed its shape's checks: shapes.hpp).
+std::string required(const Json& body, std::string_view name) {
+  return aws::optional_string(body, name).value_or("");
 }
 
-std::string required(const Json& body, std::string_view name, std::string_view member) {
-  auto v = aws::optional_string(body, name);
-  if (!v) throw null_member(member);
-  return *v;
-}
-
-std::int64_t required_int(const Json& body, std::string_view name, std::string_view member) {
-  auto v = aws::optional_int(body, name);
-  if (!v) throw null_member(member);
-  return *v;
+std::int64_t required_int(const Json& body, std::string_view name) {
+  return aws::optional_int(body, name).value_or(0);
 }
 
 double seconds_of(TimePoint t) {
@@ -211,63 +202,124 @@ std::vector<std::string> StreamApi::action_names() {
   return names;
 }
 
+namespace {
+
+// How a request's body is written, from its Content-Type (parameters and blanks aside).
+enum class Wire { Json, Cbor, LegacyJson, Other };
+
+Wire wire_of(const http::Request& request) {
+  std::string_view type = request.header("Content-Type").value_or("");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  if (type == "application/x-amz-json-1.1") return Wire::Json;
+  if (type == aws::kCborContentType) return Wire::Cbor;
+  if (type == "application/json") return Wire::LegacyJson;
+  return Wire::Other;
+}
+
+// x-amzn-RequestId, and x-amz-id-2: Kinesis's second request id, 72 random bytes in base64.
+void add_headers(http::Response& res) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::string id2(72, '\0');
+  for (std::size_t i = 0; i < id2.size(); i += 8) {
+    std::uint64_t r = rng();
+    for (std::size_t j = 0; j < 8; ++j) id2[i + j] = static_cast<char>((r >> (8 * j)) & 0xff);
+  }
+  if (!res.header("x-amzn-RequestId")) res.add_header("x-amzn-RequestId", aws::new_request_id());
+  res.add_header("x-amz-id-2", http::base64_encode(id2));
+}
+
+http::Response with_headers(http::Response res) {
+  add_headers(res);
+  return res;
+}
+
+// An error answered without a message: the framework's own, for a request it could not read
+// ("UnknownOperationException", "SerializationException").
+struct BareError {
+  int status;
+  std::string type;
+};
+
+}  // namespace
+
 void StreamApi::handle(http::Request request, http::Responder respond) {
   Call call;
-  call.cbor = request.header("Content-Type").value_or("").find("cbor") != std::string_view::npos;
-  auto answer = [&](int status, const Json& body) {
-    http::Response res;
-    res.status = status;
-    res.add_header("x-amzn-RequestId", aws::new_request_id());
-    if (call.cbor) {
-      res.add_header("Content-Type", std::string(aws::kCborContentType));
-      res.body = aws::cbor_encode(body);
-    } else {
-      res.add_header("Content-Type", json_protocol().content_type);
-      res.body = aws::dump_json(body);
-    }
-    respond(std::move(res));
-  };
+  Wire wire = wire_of(request);
   std::string target(request.header("X-Amz-Target").value_or(""));
   std::string action = target.substr(target.find('.') + 1);
+  auto route = routes().find(action);
+  const shapes::Shape* shape = shapes::operation_shape(action);
+
+  // The JSON protocol's old envelope, for `application/json` with a body: Kinesis answers it
+  // with `{"Output": {"__type": ...}, "Version": "1.0"}` and serves no operation through it.
+  if (wire == Wire::LegacyJson && !request.body.empty()) {
+    bool parses = nlohmann::json::accept(request.body);
+    http::Response res;
+    res.status = parses ? 404 : 400;
+    add_headers(res);
+    res.add_header("Content-Type", "application/json");
+    res.body = aws::dump_json(
+        {{"Output",
+          {{"__type", parses ? "com.amazon.coral.service#UnknownOperationException"
+                             : "com.amazon.coral.service#SerializationException"}}},
+         {"Version", "1.0"}});
+    return respond(std::move(res));
+  }
+  // Any other type but JSON 1.1 is read as CBOR, the protocol's other form.
+  call.cbor = wire != Wire::Json;
+
+  auto answer_body = [&](int status, std::string body) {
+    http::Response res;
+    res.status = status;
+    add_headers(res);
+    res.add_header("Content-Type", call.cbor ? std::string(aws::kCborContentType)
+                                             : json_protocol().content_type);
+    res.body = std::move(body);
+    respond(std::move(res));
+  };
+  auto answer = [&](int status, const Json& body) {
+    answer_body(status, call.cbor ? aws::cbor_encode(body) : aws::dump_json(body));
+  };
   try {
-    call.body = call.cbor ? aws::cbor_decode(request.body) : aws::parse_json_body(request.body);
-    auto route = routes().find(action);
-    if (route == routes().end())
-      throw ApiError(400, "UnknownOperationException", "");
+    if (route == routes().end() || !shape)
+      throw BareError{400, "UnknownOperationException"};
+    // A body is required (an operation without input takes `{}`), in the request's format.
+    if (request.body.empty() || (wire != Wire::Json && wire != Wire::Cbor))
+      throw BareError{400, "SerializationException"};
+    try {
+      call.body = call.cbor ? aws::cbor_decode(request.body) : aws::parse_json_body(request.body);
+    } catch (const ApiError&) {
+      throw BareError{400, "SerializationException"};
+    }
+    if (!call.body.is_object()) throw BareError{400, "SerializationException"};
+    if (auto wrong = shapes::check_types(call.body, *shape, call.cbor))
+      return answer(400, {{"__type", "SerializationException"}, {"Message", *wrong}});
+    auto violations = shapes::check_constraints(call.body, *shape, call.cbor);
+    if (!violations.empty())
+      throw ApiError(400, "ValidationException", shapes::validation_message(violations));
     Json result = (this->*route->second)(call);
     if (call.raw_member)
-      return respond(aws::render_json_spliced(200, result, call.raw_member->first,
-                                              call.raw_member->second, json_protocol()));
-    answer(200, result.is_null() ? Json::object() : result);
+      return respond(with_headers(aws::render_json_spliced(
+          200, result, call.raw_member->first, call.raw_member->second, json_protocol())));
+    // Operations without output answer an empty body.
+    if (result.is_null()) return answer_body(200, "");
+    answer(200, result);
+  } catch (const BareError& e) {
+    answer(e.status, {{"__type", e.type}});
   } catch (const ApiError& e) {
-    Json body = {{"__type", e.code == aws::kSerializationException
-                                ? json_protocol().serialization_type
-                                : e.code}};
+    Json body = {{"__type", e.code}};
     if (!e.message().empty()) body["message"] = e.message();
     answer(e.http_status, body);
   }
 }
 
 // StreamName, or the name in StreamARN (which every operation taking a stream accepts).
-std::string StreamApi::stream_name(Call& call, bool required) {
+std::string StreamApi::stream_name(Call& call, bool needed) {
   auto name = aws::optional_string(call.body, "StreamName");
   auto arn = aws::optional_string(call.body, "StreamARN");
   if (arn) {
-    // Kinesis's constraints on StreamARN: 1 to 2,048 characters, and its pattern (matched
-    // without std::regex, which recursed once per character and crashed on long input).
-    std::vector<std::string> violated;
-    if (arn->size() > 2048) violated.push_back("Member must have length less than or equal to 2048");
-    if (!matches_stream_arn_pattern(*arn))
-      violated.push_back("Member must satisfy regular expression pattern: "
-                         "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+");
-    if (!violated.empty()) {
-      std::string message = std::to_string(violated.size()) + " validation error" +
-                            (violated.size() > 1 ? "s" : "") + " detected: ";
-      for (std::size_t i = 0; i < violated.size(); ++i)
-        message += (i ? "; " : "") + std::string("Value '") + *arn +
-                   "' at 'streamARN' failed to satisfy constraint: " + violated[i];
-      throw ApiError(400, "ValidationException", message);
-    }
     auto from_arn = engine_.name_from_arn(*arn);
     if (!from_arn) {
       // Well formed, but another region's or account's: no such stream here.
@@ -284,7 +336,7 @@ std::string StreamApi::stream_name(Call& call, bool required) {
     return *from_arn;
   }
   if (!name) {
-    if (!required) return "";
+    if (!needed) return "";
     throw ApiError(400, "InvalidArgumentException",
                    "Either StreamName or StreamARN must be provided.");
   }
@@ -293,10 +345,10 @@ std::string StreamApi::stream_name(Call& call, bool required) {
 
 Json StreamApi::create_stream(Call& call) {
   CreateStreamRequest req;
-  req.name = required(call.body, "StreamName", "streamName");
+  req.name = required(call.body, "StreamName");
   req.shard_count = aws::optional_int(call.body, "ShardCount");
   if (const Json* mode = aws::optional_object(call.body, "StreamModeDetails")) {
-    std::string m = required(*mode, "StreamMode", "streamModeDetails.streamMode");
+    std::string m = required(*mode, "StreamMode");
     if (m == "ON_DEMAND") req.mode = StreamMode::OnDemand;
     else if (m == "PROVISIONED") req.mode = StreamMode::Provisioned;
     else
@@ -308,7 +360,7 @@ Json StreamApi::create_stream(Call& call) {
   req.tags = aws::string_map(call.body, "Tags");
   auto r = engine_.create_stream(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::delete_stream(Call& call) {
@@ -316,7 +368,7 @@ Json StreamApi::delete_stream(Call& call) {
                           aws::optional_bool(call.body, "EnforceConsumerDeletion").value_or(false)};
   auto r = engine_.delete_stream(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::describe_stream(Call& call) {
@@ -378,7 +430,7 @@ Json StreamApi::list_shards(Call& call) {
         {"AT_TIMESTAMP", ShardFilterType::AtTimestamp},
         {"FROM_TIMESTAMP", ShardFilterType::FromTimestamp},
     };
-    std::string type = required(*f, "Type", "shardFilter.type");
+    std::string type = required(*f, "Type");
     auto t = types.find(type);
     if (t == types.end())
       throw ApiError(400, "ValidationException",
@@ -400,34 +452,32 @@ Json StreamApi::list_shards(Call& call) {
 
 Json StreamApi::increase_retention(Call& call) {
   RetentionRequest req{stream_name(call),
-                       required_int(call.body, "RetentionPeriodHours", "retentionPeriodHours")};
+                       required_int(call.body, "RetentionPeriodHours")};
   auto r = engine_.increase_retention_period(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::decrease_retention(Call& call) {
   RetentionRequest req{stream_name(call),
-                       required_int(call.body, "RetentionPeriodHours", "retentionPeriodHours")};
+                       required_int(call.body, "RetentionPeriodHours")};
   auto r = engine_.decrease_retention_period(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::add_tags(Call& call) {
-  if (!aws::optional_object(call.body, "Tags")) throw null_member("tags");
   TagsRequest req{stream_name(call), aws::string_map(call.body, "Tags"), {}};
   auto r = engine_.add_tags(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::remove_tags(Call& call) {
-  if (!aws::optional_array(call.body, "TagKeys")) throw null_member("tagKeys");
   TagsRequest req{stream_name(call), {}, aws::string_list(call.body, "TagKeys")};
   auto r = engine_.remove_tags(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::list_tags(Call& call) {
@@ -441,25 +491,25 @@ Json StreamApi::list_tags(Call& call) {
 }
 
 Json StreamApi::split_shard(Call& call) {
-  SplitShardRequest req{stream_name(call), required(call.body, "ShardToSplit", "shardToSplit"),
-                        required(call.body, "NewStartingHashKey", "newStartingHashKey")};
+  SplitShardRequest req{stream_name(call), required(call.body, "ShardToSplit"),
+                        required(call.body, "NewStartingHashKey")};
   auto r = engine_.split_shard(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::merge_shards(Call& call) {
-  MergeShardsRequest req{stream_name(call), required(call.body, "ShardToMerge", "shardToMerge"),
-                         required(call.body, "AdjacentShardToMerge", "adjacentShardToMerge")};
+  MergeShardsRequest req{stream_name(call), required(call.body, "ShardToMerge"),
+                         required(call.body, "AdjacentShardToMerge")};
   auto r = engine_.merge_shards(req);
   unwrap(r);
-  return Json::object();
+  return nullptr;  // an empty body
 }
 
 Json StreamApi::update_shard_count(Call& call) {
   UpdateShardCountRequest req{stream_name(call),
-                              required_int(call.body, "TargetShardCount", "targetShardCount"),
-                              required(call.body, "ScalingType", "scalingType")};
+                              required_int(call.body, "TargetShardCount"),
+                              required(call.body, "ScalingType")};
   auto r = engine_.update_shard_count(req);
   auto& d = unwrap(r);
   return {{"StreamName", d.name},
@@ -471,46 +521,37 @@ Json StreamApi::update_shard_count(Call& call) {
 Json StreamApi::put_record(Call& call) {
   PutRecordRequest req;
   req.name = stream_name(call);
-  auto data = call.bytes(call.body, "Data");
-  if (!data) throw null_member("data");
-  req.record.data = std::move(*data);
-  req.record.partition_key = required(call.body, "PartitionKey", "partitionKey");
+  req.record.data = call.bytes(call.body, "Data").value_or("");
+  req.record.partition_key = required(call.body, "PartitionKey");
   req.record.explicit_hash_key = aws::optional_string(call.body, "ExplicitHashKey");
   req.record.sequence_number_for_ordering =
       aws::optional_string(call.body, "SequenceNumberForOrdering");
   auto r = engine_.put_record(req);
   auto& d = unwrap(r);
-  return {{"ShardId", d.shard_id}, {"SequenceNumber", d.sequence_number},
-          {"EncryptionType", d.encryption_type}};
+  // Kinesis names the encryption only when there is one.
+  Json out = {{"ShardId", d.shard_id}, {"SequenceNumber", d.sequence_number}};
+  if (d.encryption_type != "NONE") out["EncryptionType"] = d.encryption_type;
+  return out;
 }
 
 Json StreamApi::put_records(Call& call) {
   PutRecordsRequest req;
   req.name = stream_name(call);
   const Json* records = aws::optional_array(call.body, "Records");
-  if (!records) throw null_member("records");
   req.records.reserve(records->size());
   for (std::size_t i = 0; i < records->size(); ++i) {
     const Json& entry = (*records)[i];
-    if (!entry.is_object())
-      throw ApiError(400, std::string(aws::kSerializationException), "Expected a record object");
-    // The member's path, for the error that names it (built only then).
-    auto at = [i](std::string_view member) {
-      return "records." + std::to_string(i + 1) + ".member." + std::string(member);
-    };
+    if (!entry.is_object()) continue;
     RecordInput in;
-    auto data = call.bytes(entry, "Data");
-    if (!data) throw null_member(at("data"));
-    in.data = std::move(*data);
-    auto key = aws::optional_string(entry, "PartitionKey");
-    if (!key) throw null_member(at("partitionKey"));
-    in.partition_key = std::move(*key);
+    in.data = call.bytes(entry, "Data").value_or("");
+    in.partition_key = aws::optional_string(entry, "PartitionKey").value_or("");
     in.explicit_hash_key = aws::optional_string(entry, "ExplicitHashKey");
     req.records.push_back(std::move(in));
   }
   auto r = engine_.put_records(req);
   auto& d = unwrap(r);
-  Json out = {{"FailedRecordCount", d.failed_record_count}, {"EncryptionType", d.encryption_type}};
+  Json out = {{"FailedRecordCount", d.failed_record_count}};
+  if (d.encryption_type != "NONE") out["EncryptionType"] = d.encryption_type;
   if (call.cbor) {
     Json out_records = Json::array();
     for (const auto& e : d.records) {
@@ -537,8 +578,8 @@ Json StreamApi::get_shard_iterator(Call& call) {
   };
   GetShardIteratorRequest req;
   req.name = stream_name(call);
-  req.shard_id = required(call.body, "ShardId", "shardId");
-  std::string type = required(call.body, "ShardIteratorType", "shardIteratorType");
+  req.shard_id = required(call.body, "ShardId");
+  std::string type = required(call.body, "ShardIteratorType");
   auto t = types.find(type);
   if (t == types.end())
     throw ApiError(400, "ValidationException",
@@ -554,7 +595,7 @@ Json StreamApi::get_shard_iterator(Call& call) {
 }
 
 Json StreamApi::get_records(Call& call) {
-  GetRecordsRequest req{required(call.body, "ShardIterator", "shardIterator"),
+  GetRecordsRequest req{required(call.body, "ShardIterator"),
                         aws::optional_int(call.body, "Limit"),
                         aws::optional_string(call.body, "StreamARN")};
   auto r = engine_.get_records(req);

@@ -23,6 +23,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::LimitExceeded: return "LimitExceededException";
     case ErrorCode::ExpiredIterator: return "ExpiredIteratorException";
     case ErrorCode::ProvisionedThroughputExceeded: return "ProvisionedThroughputExceededException";
+    case ErrorCode::InternalFailure: return "InternalFailure";
   }
   return "InternalFailure";
 }

@@ -121,10 +121,10 @@ inline Shard shard_view(const StreamEngine::Stream& s, const ShardRow& row) {
   if (row.adjacent_parent) out.adjacent_parent_shard_id = shard_id_of(*row.adjacent_parent);
   out.hash_key_range = {hash_key_text(row.start), hash_key_text(row.end)};
   out.sequence_number_range.starting =
-      make_sequence_number({row.index, row.start_position, row.created_ms});
+      make_sequence_number({row.index, row.start_position, row.created_ms, row.created_ms});
   if (row.end_position)
     out.sequence_number_range.ending =
-        make_sequence_number({row.index, *row.end_position, row.closed_ms.value_or(0)});
+        make_sequence_number({row.index, *row.end_position, row.closed_ms.value_or(0), row.created_ms});
   (void)s;
   return out;
 }

@@ -34,12 +34,15 @@ enum class ErrorCode {
   LimitExceeded,
   ExpiredIterator,
   ProvisionedThroughputExceeded,
+  InternalFailure,  // HTTP 500, no message
 };
 
 // "ResourceNotFoundException", ...: the shape name of `__type`.
 std::string_view error_code_name(ErrorCode code);
-// Kinesis answers every one of them with HTTP 400.
-constexpr int error_http_status(ErrorCode) { return 400; }
+// Kinesis answers every one of them with HTTP 400 but InternalFailure (500).
+constexpr int error_http_status(ErrorCode code) {
+  return code == ErrorCode::InternalFailure ? 500 : 400;
+}
 
 struct Error {
   ErrorCode code;

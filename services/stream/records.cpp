@@ -24,17 +24,26 @@ struct Iterator {
   std::string stream;
 };
 
-// Opaque to clients: base64 of the fields and a checksum, so a mangled iterator is rejected.
+// Opaque to clients, and shaped like Kinesis's: eight bytes 0,0,0,0,0,0,0,1, then the fields and a
+// checksum, padded with NULs to a multiple of 16 bytes and to at least 144, all in base64. A
+// mangled iterator is rejected.
+constexpr std::string_view kIteratorHeader{"\0\0\0\0\0\0\0\1", 8};
+
 std::string encode_iterator(const Iterator& it) {
   std::string body = "1|" + std::to_string(it.created_ms) + "|" +
                      std::to_string(it.stream_created_ms) + "|" + std::to_string(it.shard_index) +
                      "|" + std::to_string(it.after) + "|" + it.stream;
-  return http::base64_encode(body + "|" + fnv1a_32_hex(body));
+  std::string payload = body + "|" + fnv1a_32_hex(body);
+  std::size_t size = std::max<std::size_t>(144, (payload.size() + 15) / 16 * 16);
+  payload.resize(size, '\0');
+  return http::base64_encode(std::string(kIteratorHeader) + payload);
 }
 
 std::optional<Iterator> decode_iterator(std::string_view text) {
-  auto raw = http::base64_decode(text);
-  if (!raw) return std::nullopt;
+  auto decoded = http::base64_decode(text);
+  if (!decoded || !decoded->starts_with(kIteratorHeader)) return std::nullopt;
+  auto raw = std::make_optional(decoded->substr(kIteratorHeader.size()));
+  while (!raw->empty() && raw->back() == '\0') raw->pop_back();
   auto bar = raw->rfind('|');
   if (bar == std::string::npos || fnv1a_32_hex(std::string_view(*raw).substr(0, bar)) != raw->substr(bar + 1))
     return std::nullopt;
@@ -119,7 +128,7 @@ PutRecordResult StreamEngine::insert(Stream& s, std::size_t shard, const RecordI
       .bind_text(5, r.partition_key).bind_text(6, r.data);
   st.step();
   row.last_position = position;
-  return PutRecordResult{shard_id_of(row.index), make_sequence_number({row.index, position, now})};
+  return PutRecordResult{shard_id_of(row.index), make_sequence_number({row.index, position, now, row.created_ms})};
 }
 
 Result<PutRecordResult> StreamEngine::put_record(const PutRecordRequest& request) {
@@ -200,16 +209,22 @@ Result<PutRecordsResult> StreamEngine::put_records(const PutRecordsRequest& requ
 
 Result<GetShardIteratorResult> StreamEngine::get_shard_iterator(
     const GetShardIteratorRequest& request) {
-  auto found = find(request.name);
-  if (!found) return found.error();
-  Stream& s = **found;
   auto index = shard_index_of(request.shard_id);
-  ShardRow* row = index ? s.shard(*index) : nullptr;
+  if (!index)
+    return error(ErrorCode::ResourceNotFound, "Could not find shard " + request.shard_id +
+                                                  " in stream " + request.name + " under account " +
+                                                  options_.account_id + ".");
+  auto missing = [&] {
+    return error(ErrorCode::ResourceNotFound, "Shard " + shard_id_of(*index) + " in stream " +
+                                                  request.name + " under account " +
+                                                  options_.account_id + " does not exist");
+  };
+  auto found = find(request.name);
+  if (!found) return missing();
+  Stream& s = **found;
+  ShardRow* row = s.shard(*index);
   std::int64_t now = now_ms();
-  if (!row || !listed(s, *row, now))
-    return error(ErrorCode::ResourceNotFound,
-                 "Shard " + (index ? shard_id_of(*index) : request.shard_id) + " in stream " +
-                     s.name + " under account " + options_.account_id + " does not exist");
+  if (!row || !listed(s, *row, now)) return missing();
   std::string shard_id = shard_id_of(row->index);
   bool by_sequence = request.type == IteratorType::AtSequenceNumber ||
                      request.type == IteratorType::AfterSequenceNumber;
@@ -234,12 +249,15 @@ Result<GetShardIteratorResult> StreamEngine::get_shard_iterator(
       return error(ErrorCode::InvalidArgument,
                    "Invalid StartingSequenceNumber. It encodes " + shard_id_of(parts->shard_index) +
                        ", while it was used in a call to a shard with " + shard_id);
-    if (parts->position > s.counter || parts->time_ms < s.created_ms)
+    if (parts->version != 2 || parts->shard_created_ms / 1000 != row->created_ms / 1000) {
+      // Kinesis fails on the oldest layout rather than refusing it.
+      if (parts->version == 0) return error(ErrorCode::InternalFailure, "");
       return error(ErrorCode::InvalidArgument,
                    "StartingSequenceNumber " + *request.starting_sequence_number +
                        " used in GetShardIterator on shard " + shard_id + " in stream " + s.name +
                        " under account " + options_.account_id +
                        " is invalid because it did not come from this stream.");
+    }
     it.after = request.type == IteratorType::AtSequenceNumber ? parts->position - 1 : parts->position;
   } else {
     if (request.starting_sequence_number)
@@ -339,7 +357,7 @@ Result<GetRecordsResult> StreamEngine::get_records(const GetRecordsRequest& requ
     bytes += data.size() + key.size();
     std::int64_t position = st.column_int(0);
     std::int64_t arrival = st.column_int(1);
-    out.records.push_back(Record{make_sequence_number({row->index, position, arrival}),
+    out.records.push_back(Record{make_sequence_number({row->index, position, arrival, row->created_ms}),
                                  from_ms(arrival), std::move(data), std::move(key), ""});
     after = position;
   }
@@ -390,7 +408,7 @@ std::vector<StoredRecord> StreamEngine::read_after(const std::string& name,
   while (st.step()) {
     std::int64_t position = st.column_int(0);
     std::int64_t arrival = st.column_int(1);
-    out.push_back({position, Record{make_sequence_number({row->index, position, arrival}),
+    out.push_back({position, Record{make_sequence_number({row->index, position, arrival, row->created_ms}),
                                     from_ms(arrival), st.column_text(3), st.column_text(2), ""}});
   }
   st.reset();

@@ -1,5 +1,6 @@
 // Stream and shard management: CreateStream, DeleteStream, DescribeStream(Summary), ListStreams,
 // ListShards, retention periods, tags and resharding (see engine.hpp).
+#include <cctype>
 #include <functional>
 #include <regex>
 
@@ -17,6 +18,11 @@ constexpr int kMinRetentionHours = 24;
 constexpr int kMaxRetentionHours = 8760;  // 365 days
 constexpr int kOnDemandShards = 4;  // what an ON_DEMAND stream starts with
 constexpr std::size_t kMaxTagsPerStream = 50;
+// The end of Kinesis's messages about the account's shard limit.
+const std::string kLimitsAdvice =
+    " Refer to the AWS Service Limits page "
+    "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits "
+    "and how to request higher limits.";
 
 std::optional<Error> check_stream_name(std::string_view name, std::string_view member) {
   static const std::regex pattern("[a-zA-Z0-9_.-]+");
@@ -25,6 +31,34 @@ std::optional<Error> check_stream_name(std::string_view name, std::string_view m
   if (name.empty()) return validation(name, member, "have length greater than or equal to 1");
   if (!std::regex_match(name.begin(), name.end(), pattern))
     return validation(name, member, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+  return std::nullopt;
+}
+
+// Tag keys and values hold letters, digits, spaces and _ . / = + - % @ (any character outside
+// ASCII is taken as a letter); '%' passes this check but not the next (tag_illegal).
+bool tag_chars_valid(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80 || std::isalnum(c)) continue;
+    if (std::string_view(" _./=+-%@").find(static_cast<char>(c)) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
+std::optional<Error> check_tag_text(const std::vector<std::string>& texts, std::string_view verb,
+                                    const std::string& stream, const std::string& account) {
+  for (const auto& t : texts)
+    if (!tag_chars_valid(t))
+      return error(ErrorCode::InvalidArgument,
+                   "Some tags contain invalid characters. Valid characters: Unicode letters, "
+                   "digits, white space, _ . / = + - % @.");
+  for (const auto& t : texts)
+    if (t.find('%') != std::string::npos)
+      return error(ErrorCode::InvalidArgument,
+                   "Failed to " + std::string(verb) + " stream " + stream + " under account " +
+                       account +
+                       " because some tags contained illegal characters. The allowed characters "
+                       "are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.");
   return std::nullopt;
 }
 
@@ -74,7 +108,7 @@ Result<Empty> StreamEngine::create_stream(const CreateStreamRequest& request) {
                      ". Current shard count for the account: " + std::to_string(used) +
                      ". Limit: " + std::to_string(options_.shard_limit) +
                      ". Number of additional shards that would have resulted from this request: " +
-                     std::to_string(count) + ".");
+                     std::to_string(count) + "." + kLimitsAdvice);
   auto s = std::make_unique<Stream>();
   s->name = request.name;
   s->created_ms = now_ms();
@@ -301,17 +335,19 @@ Result<Empty> StreamEngine::add_tags(const TagsRequest& request) {
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
-  if (request.tags.empty())
-    return validation("{}", "tags", "have length greater than or equal to 1");
-  if (request.tags.size() > 10)
-    return validation("...", "tags", "have length less than or equal to 10");
+  std::vector<std::string> texts;
+  for (auto& [k, v] : request.tags) {
+    texts.push_back(k);
+    texts.push_back(v);
+  }
+  if (auto e = check_tag_text(texts, "add tags to", s.name, options_.account_id)) return *e;
   auto merged = s.tags;
   for (auto& [k, v] : request.tags) merged[k] = v;
   if (merged.size() > kMaxTagsPerStream)
     return error(ErrorCode::InvalidArgument,
                  "Failed to add tags to stream " + s.name + " under account " +
                      options_.account_id + " because a given stream cannot have more than " +
-                     std::to_string(kMaxTagsPerStream) + " tags.");
+                     std::to_string(kMaxTagsPerStream) + " tags associated with it.");
   db_.transaction([&] {
     auto st = db_.prepare("INSERT OR REPLACE INTO kinesis_tags(stream, key, value) VALUES (?, ?, ?)");
     for (auto& [k, v] : request.tags) {
@@ -328,10 +364,8 @@ Result<Empty> StreamEngine::remove_tags(const TagsRequest& request) {
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
-  if (request.keys.empty())
-    return validation("[]", "tagKeys", "have length greater than or equal to 1");
-  if (request.keys.size() > 50)
-    return validation("...", "tagKeys", "have length less than or equal to 50");
+  if (auto e = check_tag_text(request.keys, "remove tags from", s.name, options_.account_id))
+    return *e;
   db_.transaction([&] {
     auto st = db_.prepare("DELETE FROM kinesis_tags WHERE stream = ? AND key = ?");
     for (auto& k : request.keys) {
@@ -372,13 +406,15 @@ static Error shard_not_found(const std::string& shard, const std::string& stream
 }
 
 Result<Empty> StreamEngine::split_shard(const SplitShardRequest& request) {
+  // A shard id that names no shard at all is refused before the stream is looked up.
+  auto index = shard_index_of(request.shard_to_split);
+  if (!index) return shard_not_found(request.shard_to_split, request.name, options_.account_id);
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
-  auto index = shard_index_of(request.shard_to_split);
-  ShardRow* parent = index ? s.shard(*index) : nullptr;
+  ShardRow* parent = s.shard(*index);
   if (!parent || !listed(s, *parent, now_ms()))
-    return shard_not_found(request.shard_to_split, s.name, options_.account_id);
+    return shard_not_found(shard_id_of(*index), s.name, options_.account_id);
   auto key = parse_hash_key(request.new_starting_hash_key);
   std::string parent_id = shard_id_of(parent->index);
   if (!key || *key <= parent->start + 1 || *key >= parent->end)
@@ -402,7 +438,8 @@ Result<Empty> StreamEngine::split_shard(const SplitShardRequest& request) {
                      options_.account_id + " in " + options_.region +
                      ". Current shard count for the account: " + std::to_string(used) +
                      ". Limit: " + std::to_string(options_.shard_limit) +
-                     ". Number of additional shards that would have resulted from this request: 1.");
+                     ". Number of additional shards that would have resulted from this request: 1." +
+                     kLimitsAdvice);
   std::int64_t now = now_ms();
   HashKey start = parent->start, end = parent->end;
   std::int64_t parent_index = parent->index;
@@ -423,26 +460,29 @@ Result<Empty> StreamEngine::split_shard(const SplitShardRequest& request) {
 }
 
 Result<Empty> StreamEngine::merge_shards(const MergeShardsRequest& request) {
+  auto a_index = shard_index_of(request.shard_to_merge);
+  if (!a_index) return shard_not_found(request.shard_to_merge, request.name, options_.account_id);
+  auto b_index = shard_index_of(request.adjacent_shard_to_merge);
+  if (!b_index)
+    return shard_not_found(request.adjacent_shard_to_merge, request.name, options_.account_id);
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
   std::int64_t now = now_ms();
-  auto a_index = shard_index_of(request.shard_to_merge);
-  auto b_index = shard_index_of(request.adjacent_shard_to_merge);
-  ShardRow* a = a_index ? s.shard(*a_index) : nullptr;
-  ShardRow* b = b_index ? s.shard(*b_index) : nullptr;
+  ShardRow* a = s.shard(*a_index);
+  ShardRow* b = s.shard(*b_index);
   if (!a || !listed(s, *a, now))
-    return shard_not_found(request.shard_to_merge, s.name, options_.account_id);
+    return shard_not_found(shard_id_of(*a_index), s.name, options_.account_id);
   if (!b || !listed(s, *b, now))
-    return shard_not_found(request.adjacent_shard_to_merge, s.name, options_.account_id);
+    return shard_not_found(shard_id_of(*b_index), s.name, options_.account_id);
   for (ShardRow* r : {a, b})
     if (!r->open())
       return error(ErrorCode::ResourceInUse, "Shard " + shard_id_of(r->index) + " in stream " +
                                                  s.name + " under account " + options_.account_id +
                                                  " has already been merged or split, and thus is "
                                                  "not eligible for merging or splitting.");
-  bool adjacent = (a->end != kMaxHashKey && a->end + 1 == b->start) ||
-                  (b->end != kMaxHashKey && b->end + 1 == a->start);
+  // The adjacent shard is the one whose range follows ShardToMerge's (not the one before it).
+  bool adjacent = a->end != kMaxHashKey && a->end + 1 == b->start;
   if (!adjacent)
     return error(ErrorCode::InvalidArgument,
                  "Shards " + shard_id_of(a->index) + " and " + shard_id_of(b->index) +
@@ -495,7 +535,7 @@ Result<UpdateShardCountResult> StreamEngine::update_shard_count(
                      ". Current shard count for the account: " + std::to_string(used) +
                      ". Limit: " + std::to_string(options_.shard_limit) +
                      ". Number of additional shards that would have resulted from this request: " +
-                     std::to_string(target - current) + ".");
+                     std::to_string(target - current) + "." + kLimitsAdvice);
   UpdateShardCountResult out{s.name, stream_arn(s.name), current, static_cast<int>(target)};
   if (target == current) return out;
   std::int64_t now = now_ms();

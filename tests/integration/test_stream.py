@@ -295,15 +295,28 @@ class StreamManagement(KinesisCase):
         res = self.kinesis.list_tags_for_stream(StreamName="tagged", ExclusiveStartTagKey="a")
         self.assertEqual(res["Tags"], [{"Key": "c", "Value": "3"}])
         self.assertFalse(res["HasMoreTags"])
-        # Up to 10 tags a call, and a stream holds at most 50.
-        msg = self.error(self.kinesis.add_tags_to_stream, "ValidationException",
-                         StreamName="tagged", Tags={f"k{i}": "v" for i in range(11)})
-        self.assertIn("at 'tags' failed to satisfy constraint", msg)
+        # Up to 200 tags a call (the request's shape), and a stream holds at most 50.
+        msg = self.json_error("AddTagsToStream", {"StreamName": "tagged",
+                                                  "Tags": {f"k{i}": "v" for i in range(201)}},
+                              "ValidationException")
+        self.assertIn("at 'tags' failed to satisfy constraint: Member must have length less "
+                      "than or equal to 200", msg)
         for n in range(4):
             self.kinesis.add_tags_to_stream(StreamName="tagged",
                                             Tags={f"k{n}-{i}": "v" for i in range(10)})
         self.error(self.kinesis.add_tags_to_stream, "InvalidArgumentException",
+                   "Failed to add tags to stream tagged under account 000000000000 because a "
+                   "given stream cannot have more than 50 tags associated with it.",
                    StreamName="tagged", Tags={f"x{i}": "v" for i in range(9)})
+        # Characters outside letters, digits, spaces and _ . / = + - % @; then '%'.
+        self.error(self.kinesis.add_tags_to_stream, "InvalidArgumentException",
+                   "Some tags contain invalid characters. Valid characters: Unicode letters, "
+                   "digits, white space, _ . / = + - % @.", StreamName="tagged", Tags={"a;b": "1"})
+        self.error(self.kinesis.remove_tags_from_stream, "InvalidArgumentException",
+                   "Failed to remove tags from stream tagged under account 000000000000 because "
+                   "some tags contained illegal characters. The allowed characters are Unicode "
+                   "letters, white-spaces, '_',',','/','=','+','-','@'.",
+                   StreamName="tagged", TagKeys=["a%b"])
         self.kinesis.add_tags_to_stream(StreamName="tagged",
                                         Tags={f"x{i}": "v" for i in range(8)})
         tags = self.kinesis.list_tags_for_stream(StreamName="tagged")
@@ -477,8 +490,9 @@ class Records(KinesisCase):
         status, _, res = self.json_call("PutRecords", {"StreamName": "batch", "Records": [
             {"Data": "Zm=8", "PartitionKey": "k"}]})
         self.assertEqual(status, 400, res)
-        self.assertTrue(res["__type"].endswith("SerializationException"), res)
-        self.assertEqual(res["message"], "Base64 encoded value expected for Data")
+        self.assertEqual(res, {"__type": "SerializationException",
+                               "Message": "'Zm=8' can not be converted to a Blob: Invalid Base64 "
+                                          "character: '='"})
         # ExplicitHashKey per record.
         res = self.kinesis.put_records(StreamName="batch", Records=[
             {"Data": b"a", "PartitionKey": "p", "ExplicitHashKey": str(ranges[2][0])},
@@ -545,9 +559,14 @@ class Records(KinesisCase):
         self.error(gsi, "ResourceNotFoundException",
                    f"Shard {shard_id(7)} in stream iters under account {ACCOUNT} does not exist",
                    StreamName="iters", ShardId=shard_id(7), ShardIteratorType="LATEST")
+        # An unknown stream is reported as its shard, as Kinesis words it.
         self.error(gsi, "ResourceNotFoundException",
-                   f"Stream nosuch under account {ACCOUNT} not found.",
+                   f"Shard {shard} in stream nosuch under account {ACCOUNT} does not exist",
                    StreamName="nosuch", ShardId=shard, ShardIteratorType="LATEST")
+        # A shard id that names no shard at all.
+        self.error(gsi, "ResourceNotFoundException",
+                   f"Could not find shard ABKLFD8 in stream nosuch under account {ACCOUNT}.",
+                   StreamName="nosuch", ShardId="ABKLFD8", ShardIteratorType="LATEST")
         msg = self.json_error("GetShardIterator", {"StreamName": "iters", "ShardId": shard,
                                                    "ShardIteratorType": "SOMETIME"},
                               "ValidationException")

@@ -50,22 +50,79 @@ TEST(StreamKeys, EvenRangesAreKinesisRanges) {
   }
 }
 
-TEST(StreamKeys, SequenceNumbersRoundTripAndOrder) {
-  auto a = make_sequence_number({3, 41, 1700000000000});
-  auto b = make_sequence_number({3, 42, 1700000000000});
-  auto c = make_sequence_number({3, 1000, 1600000000000});
-  EXPECT_EQ(a.size(), 56u);
-  EXPECT_TRUE(a.starts_with("49"));
+// Hexadecimal digits of a decimal sequence number (test helper, small numbers only via the API).
+std::string hex_of(std::string decimal) {
+  std::string hex;
+  while (!(decimal.empty() || decimal == "0")) {
+    std::string q;
+    int rem = 0;
+    for (char c : decimal) {
+      rem = rem * 10 + (c - '0');
+      if (!q.empty() || rem / 16) q.push_back(static_cast<char>('0' + rem / 16));
+      rem %= 16;
+    }
+    hex.insert(hex.begin(), "0123456789abcdef"[rem]);
+    decimal = q;
+  }
+  return hex;
+}
+
+TEST(StreamKeys, SequenceNumbersHaveKinesisLayout) {
+  // shard 3, created at 1700000000 s, position 0x29, written at 1700000005 s
+  auto a = make_sequence_number({3, 41, 1700000005123, 1700000000000});
+  EXPECT_EQ(hex_of(a), "2" "06553f100" "3" "0000000000000029" "00" "06553f105" "00000003" "2");
+  auto b = make_sequence_number({3, 42, 1700000005000, 1700000000000});
+  auto c = make_sequence_number({3, 1000, 1600000000000, 1700000000000});
+  EXPECT_EQ(a.size(), b.size());
   EXPECT_LT(a, b);  // same length, so text order is numeric order
-  EXPECT_LT(b, c);  // the position outranks the time
+  EXPECT_LT(b, c);  // the position outranks the arrival time
   auto parts = parse_sequence_number(b);
   ASSERT_TRUE(parts);
+  EXPECT_EQ(parts->version, 2);
   EXPECT_EQ(parts->shard_index, 3);
   EXPECT_EQ(parts->position, 42);
-  EXPECT_EQ(parts->time_ms, 1700000000000);
-  EXPECT_FALSE(parse_sequence_number("123"));
-  EXPECT_FALSE(parse_sequence_number(std::string(56, '9')));  // not "49..."
-  EXPECT_FALSE(parse_sequence_number("49" + std::string(53, '0') + "x"));
+  EXPECT_EQ(parts->time_ms, 1700000005000);
+  EXPECT_EQ(parts->shard_created_ms, 1700000000000);
+}
+
+TEST(StreamKeys, SequenceNumberVersionsAsKinesisReadsThem) {
+  auto from_hex = [](std::string_view hex) {
+    std::string dec = "0";
+    for (char h : hex) {  // dec = dec * 16 + digit
+      int carry = h <= '9' ? h - '0' : h - 'a' + 10;
+      for (auto it = dec.rbegin(); it != dec.rend(); ++it) {
+        int v = (*it - '0') * 16 + carry;
+        *it = static_cast<char>('0' + v % 10);
+        carry = v / 10;
+      }
+      while (carry) {
+        dec.insert(dec.begin(), static_cast<char>('0' + carry % 10));
+        carry /= 10;
+      }
+    }
+    return dec;
+  };
+  // small numbers are the oldest layout (version 0), naming the shard in their low digits
+  auto v0 = parse_sequence_number("5");
+  ASSERT_TRUE(v0);
+  EXPECT_EQ(v0->version, 0);
+  EXPECT_EQ(v0->shard_index, 5);
+  EXPECT_TRUE(parse_sequence_number(from_hex("20000000000000000000000000000000000000000000001")));
+  EXPECT_TRUE(parse_sequence_number(from_hex("20000000000000000000000000000000000000000000002")));
+  // a high shard digit reads as a negative index
+  auto negative = parse_sequence_number(from_hex("20000000000000000000000000000000000000800000002"));
+  ASSERT_TRUE(negative);
+  EXPECT_EQ(shard_id_of(negative->shard_index), "shardId--02147483648");
+  for (const char* bad : {"20000000000000000000000000000000000000000000000",  // no version
+                          "20000000000000000000000000000000000000000000004",  // unknown version
+                          "30000000000000000000000000000000000000000000001",  // too large
+                          "1ffffffffff7fffffffffffffff000000000007fffffff2",  // between layouts
+                          "20000000000800000000000000000000000000000000002",  // position sign
+                          "2ffffffffff7fffffffffffffff000000000007fffffff2",  // creation too late
+                          "13bb2cc3d80000000000000000000000"})                  // same, version 0
+    EXPECT_FALSE(parse_sequence_number(from_hex(bad))) << bad;
+  EXPECT_FALSE(parse_sequence_number("12x"));
+  EXPECT_FALSE(parse_sequence_number(std::string(130, '9')));
 }
 
 TEST(StreamKeys, ShardIds) {
@@ -73,7 +130,14 @@ TEST(StreamKeys, ShardIds) {
   EXPECT_EQ(shard_index_of("shardId-000000000007"), 7);
   EXPECT_EQ(shard_index_of("7"), 7);
   EXPECT_EQ(shard_index_of("shardId-7"), 7);
-  EXPECT_FALSE(shard_index_of("shard-1"));
+  // Kinesis reads the digits after the first '-', whatever precedes it
+  EXPECT_EQ(shard_index_of("shard-1"), 1);
+  EXPECT_EQ(shard_index_of("some_stream.1-0"), 0);
+  EXPECT_EQ(shard_index_of("-00002147483647"), 2147483647);
+  EXPECT_FALSE(shard_index_of("2147483648"));
+  EXPECT_FALSE(shard_index_of("shardId-002147483648"));
+  EXPECT_FALSE(shard_index_of("ABKLFD8"));
+  EXPECT_FALSE(shard_index_of("2.14E4"));
   EXPECT_FALSE(shard_index_of("shardId-"));
   EXPECT_FALSE(shard_index_of("shardId-9999999999999"));
 }
