@@ -286,10 +286,11 @@ Json TableApi::read(Call& call, bool is_query) {
     auto t = filter(*f, conditional_operator(body), filter_name);
     if (!t.expression.empty()) filter_text = ex.translate(t);
   }
-  auto projection = projection_of(body, ex);
   std::optional<std::string> key_text = text(body, "KeyConditionExpression");
   const Json* key_conditions_json = aws::optional_object(body, "KeyConditions");
   if (is_query && key_conditions_json) key_text = ex.translate(key_conditions(*key_conditions_json));
+  // After every translation: parsing the projection fixes the names and values in use.
+  auto projection = projection_of(body, ex);
 
   std::optional<KeyCondition> key;
   if (is_query) {

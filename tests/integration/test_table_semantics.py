@@ -1,0 +1,72 @@
+"""DynamoDB semantics through boto3 where a user meets them: legacy queries with projections,
+updates of missing items, conditions on lists and maps, indexes added later, consumed capacity,
+the service's size limits, starting keys, and the continuous backups settings."""
+import json
+import unittest
+
+from harness import ServerTestCase
+
+
+class TableSemantics(ServerTestCase):
+    APP = "tables"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ddb = cls.sl.boto3_client("dynamodb")
+        cls.streams = cls.sl.boto3_client("dynamodbstreams")
+
+    def table(self, name, stream=False, range_type="N"):
+        extra = {}
+        if stream:
+            extra["StreamSpecification"] = {"StreamEnabled": True,
+                                            "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        out = self.ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": range_type}], **extra)
+        return out["TableDescription"]
+
+    def raw(self, action, body):
+        status, _, data = self.sl.request("POST", self.sl.aws_url + "/", json.dumps(body).encode(), {
+            "X-Amz-Target": "DynamoDB_20120810." + action,
+            "Content-Type": "application/x-amz-json-1.0"})
+        return status, json.loads(data)
+
+    def error(self, call, **kwargs):
+        with self.assertRaises(self.ddb.exceptions.ClientError) as ctx:
+            call(**kwargs)
+        return ctx.exception.response["Error"]
+
+    def records(self, stream_arn):
+        shard = self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+        it = self.streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"],
+                                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        return self.streams.get_records(ShardIterator=it)["Records"]
+
+    # ---- legacy KeyConditions with a projection -------------------------------------------
+
+    def test_legacy_key_conditions_with_a_projection_or_select(self):
+        self.table("legacy-proj")
+        for sk in (1, 2):
+            self.ddb.put_item(TableName="legacy-proj", Item={
+                "pk": {"S": "a"}, "sk": {"N": str(sk)}, "x": {"S": "x%d" % sk}, "y": {"N": "7"}})
+        kc = {"pk": {"AttributeValueList": [{"S": "a"}], "ComparisonOperator": "EQ"}}
+        out = self.ddb.query(TableName="legacy-proj", KeyConditions=kc, AttributesToGet=["x"])
+        self.assertEqual(out["Items"], [{"x": {"S": "x1"}}, {"x": {"S": "x2"}}])
+        out = self.ddb.query(TableName="legacy-proj", KeyConditions=kc,
+                             ProjectionExpression="#y", ExpressionAttributeNames={"#y": "y"})
+        self.assertEqual(out["Items"], [{"y": {"N": "7"}}, {"y": {"N": "7"}}])
+        out = self.ddb.query(TableName="legacy-proj", KeyConditions=kc, Select="COUNT")
+        self.assertEqual((out["Count"], "Items" in out), (2, False))
+        out = self.ddb.query(TableName="legacy-proj", KeyConditions=kc,
+                             Select="SPECIFIC_ATTRIBUTES", AttributesToGet=["sk"],
+                             QueryFilter={"x": {"AttributeValueList": [{"S": "x2"}],
+                                                "ComparisonOperator": "EQ"}})
+        self.assertEqual(out["Items"], [{"sk": {"N": "2"}}])
+
+
+if __name__ == "__main__":
+    unittest.main()
