@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::int64_t kPageBytes = 1024 * 1024;  // Query and Scan stop at 1 MB read
 
+using engine_detail::only_removes;
 using engine_detail::invalid;
 using engine_detail::read_units;
 using engine_detail::validation;
@@ -336,6 +337,11 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
         failed = validation(e.message);
         return;
       }
+    }
+    // Nothing to remove from a missing item: it stays missing, the write is still charged.
+    if (!old && only_removes(update)) {
+      out.capacity_units = write_units(static_cast<std::int64_t>(item_size(result.item)));
+      return;
     }
     auto size = static_cast<std::int64_t>(item_size(result.item));
     if (size > static_cast<std::int64_t>(kMaxItemBytes)) {

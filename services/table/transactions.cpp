@@ -11,6 +11,7 @@ namespace serverlite::table {
 namespace {
 
 using engine_detail::epoch_ms;
+using engine_detail::only_removes;
 using engine_detail::validation;
 
 // A ClientRequestToken is remembered this long, as DynamoDB documents.
@@ -132,6 +133,7 @@ Result<std::vector<double>> TableEngine::transact_write(const std::vector<Transa
               continue;
             }
           }
+          if (!o.old && only_removes(w.update)) break;  // nothing to remove: stays missing
           auto size = static_cast<std::int64_t>(item_size(item));
           if (size > static_cast<std::int64_t>(kMaxItemBytes)) {
             reasons[i] = {"ValidationError",

@@ -67,6 +67,35 @@ class TableSemantics(ServerTestCase):
                                                 "ComparisonOperator": "EQ"}})
         self.assertEqual(out["Items"], [{"sk": {"N": "2"}}])
 
+    # ---- updates that only remove, on a missing item ---------------------------------------
+
+    def test_an_update_that_only_removes_leaves_a_missing_item_missing(self):
+        arn = self.table("rm-missing", stream=True)["LatestStreamArn"]
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        out = self.ddb.update_item(TableName="rm-missing", Key=key, UpdateExpression="REMOVE x, y",
+                                   ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL")
+        self.assertNotIn("Attributes", out)
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 1.0)
+        self.ddb.update_item(TableName="rm-missing", Key=key, UpdateExpression="DELETE s :v",
+                             ExpressionAttributeValues={":v": {"SS": ["q"]}})
+        self.ddb.update_item(TableName="rm-missing", Key=key,
+                             AttributeUpdates={"x": {"Action": "DELETE"}})
+        self.ddb.transact_write_items(TransactItems=[{"Update": {
+            "TableName": "rm-missing", "Key": key, "UpdateExpression": "REMOVE x"}}])
+        self.assertNotIn("Item", self.ddb.get_item(TableName="rm-missing", Key=key))
+        self.assertEqual(self.ddb.scan(TableName="rm-missing")["Count"], 0)
+        self.assertEqual(self.records(arn), [])
+        # Anything that sets a value creates it; REMOVE of an existing item's attribute works.
+        self.ddb.update_item(TableName="rm-missing", Key=key, UpdateExpression="SET x = :v REMOVE y",
+                             ExpressionAttributeValues={":v": {"S": "v"}})
+        self.ddb.update_item(TableName="rm-missing", Key=key, UpdateExpression="REMOVE x")
+        self.assertEqual(self.ddb.get_item(TableName="rm-missing", Key=key)["Item"], key)
+        self.assertEqual([r["eventName"] for r in self.records(arn)], ["INSERT", "MODIFY"])
+        # No update at all still creates the item with its key, as DynamoDB does.
+        key2 = {"pk": {"S": "b"}, "sk": {"N": "1"}}
+        self.ddb.update_item(TableName="rm-missing", Key=key2)
+        self.assertEqual(self.ddb.get_item(TableName="rm-missing", Key=key2)["Item"], key2)
+
 
 if __name__ == "__main__":
     unittest.main()
