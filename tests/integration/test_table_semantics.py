@@ -96,6 +96,37 @@ class TableSemantics(ServerTestCase):
         self.ddb.update_item(TableName="rm-missing", Key=key2)
         self.assertEqual(self.ddb.get_item(TableName="rm-missing", Key=key2)["Item"], key2)
 
+    # ---- comparisons with values that have no order -----------------------------------------
+
+    def test_ordering_a_list_or_map_value_is_a_validation_error(self):
+        self.table("order-types")
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        self.ddb.put_item(TableName="order-types", Item=dict(key, a={"L": [{"N": "1"}]}))
+        cases = [("a < :v", "<", {"L": [{"N": "1"}]}), ("a >= :v", ">=", {"M": {}}),
+                 (":v > a", ">", {"BOOL": True}), ("a <= :v", "<=", {"SS": ["x"]}),
+                 ("a BETWEEN :v AND :w", "BETWEEN", {"L": []})]
+        for text, op, value in cases:
+            values = {":v": value}
+            if ":w" in text:
+                values[":w"] = value
+            err = self.error(self.ddb.put_item, TableName="order-types", Item=key,
+                             ConditionExpression=text, ExpressionAttributeValues=values)
+            self.assertEqual((err["Code"], err["Message"]), (
+                "ValidationException",
+                "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+                "operator or function: %s, operand type: %s" % (op, next(iter(value)))))
+        err = self.error(self.ddb.scan, TableName="order-types", FilterExpression="a > :v",
+                         ExpressionAttributeValues={":v": {"M": {"x": {"S": "y"}}}})
+        self.assertEqual(err["Message"],
+                         "Invalid FilterExpression: Incorrect operand type for operator or "
+                         "function; operator or function: >, operand type: M")
+        # Equality with a list is fine, and a path holding a list compares as false.
+        self.ddb.put_item(TableName="order-types", Item=key, ConditionExpression="a = :v",
+                          ExpressionAttributeValues={":v": {"L": [{"N": "1"}]}})
+        err = self.error(self.ddb.put_item, TableName="order-types", Item=key,
+                         ConditionExpression="a < :v", ExpressionAttributeValues={":v": {"N": "1"}})
+        self.assertEqual(err["Code"], "ConditionalCheckFailedException")
+
 
 if __name__ == "__main__":
     unittest.main()
