@@ -111,15 +111,23 @@ std::optional<Error> TableEngine::check_index_keys(const Table& t, const Json& i
 std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexInfo& x,
                                                    const StoredKey& item_key,
                                                    const Json& item) const {
+  // A key attribute missing, of another type than declared, or empty leaves the item out of the
+  // index. Writes refuse the last two; items already in the table when UpdateTable adds a
+  // global index may have them, and DynamoDB's backfill skips those items.
+  auto usable = [&](const KeyElement& k) {
+    auto it = item.find(k.name);
+    if (it == item.end() || type_of(*it) != k.type) return false;
+    const Json& v = it->begin().value();
+    return !(v.is_string() && v.get_ref<const std::string&>().empty());
+  };
+  if (!usable(x.key.hash) || (x.key.range && !usable(*x.key.range))) return std::nullopt;
   auto hash = item.find(x.key.hash.name);
-  if (hash == item.end()) return std::nullopt;
   IndexEntry e;
   e.position.item = item_key;
   e.position.index.hash = encode_key_value(*hash);
   e.position.index.token = ItemStore::token_of(e.position.index.hash);
   if (x.key.range) {
     auto range = item.find(x.key.range->name);
-    if (range == item.end()) return std::nullopt;
     e.position.index.range = encode_key_value(*range);
   }
   if (x.projection.type == ProjectionType::All) {

@@ -127,6 +127,45 @@ class TableSemantics(ServerTestCase):
                          ConditionExpression="a < :v", ExpressionAttributeValues={":v": {"N": "1"}})
         self.assertEqual(err["Code"], "ConditionalCheckFailedException")
 
+    # ---- a global index added to a table that has items ---------------------------------------
+
+    def test_an_added_index_leaves_out_items_without_usable_keys(self):
+        self.ddb.create_table(
+            TableName="late-gsi", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        items = {"good": {"g": {"S": "x"}, "r": {"N": "1"}},
+                 "good2": {"g": {"S": "x"}, "r": {"N": "2"}, "other": {"BOOL": True}},
+                 "no-g": {"r": {"N": "3"}},
+                 "no-r": {"g": {"S": "x"}},
+                 "g-number": {"g": {"N": "5"}, "r": {"N": "4"}},
+                 "r-string": {"g": {"S": "x"}, "r": {"S": "5"}},
+                 "g-empty": {"g": {"S": ""}, "r": {"N": "6"}},
+                 "g-list": {"g": {"L": [{"S": "x"}]}, "r": {"N": "7"}}}
+        for pk, attrs in items.items():
+            self.ddb.put_item(TableName="late-gsi", Item=dict(attrs, pk={"S": pk}))
+        self.ddb.update_table(
+            TableName="late-gsi",
+            AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"},
+                                  {"AttributeName": "r", "AttributeType": "N"}],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": "byG",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                              {"AttributeName": "r", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"}}}])
+        scanned = self.ddb.scan(TableName="late-gsi", IndexName="byG")["Items"]
+        self.assertEqual(sorted(i["pk"]["S"] for i in scanned), ["good", "good2"])
+        got = self.ddb.query(TableName="late-gsi", IndexName="byG",
+                             KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "x"}})
+        self.assertEqual([i["pk"]["S"] for i in got["Items"]], ["good", "good2"])
+        d = self.ddb.describe_table(TableName="late-gsi")["Table"]["GlobalSecondaryIndexes"][0]
+        self.assertEqual(d["ItemCount"], 2)
+        # Deleting a left-out item touches nothing in the index.
+        self.ddb.delete_item(TableName="late-gsi", Key={"pk": {"S": "g-number"}})
+        self.ddb.delete_item(TableName="late-gsi", Key={"pk": {"S": "good"}})
+        d = self.ddb.describe_table(TableName="late-gsi")["Table"]["GlobalSecondaryIndexes"][0]
+        self.assertEqual(d["ItemCount"], 1)
+
 
 if __name__ == "__main__":
     unittest.main()
