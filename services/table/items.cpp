@@ -28,6 +28,7 @@ template <class Fetch>
 ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json>& last_item) {
   ReadResult out;
   std::int64_t bytes = 0;
+  double fetched_units = 0;  // items fetched from the table, each read on its own
   std::size_t limit = request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
   for (;;) {
     std::size_t chunk = std::min<std::size_t>(1000, limit - static_cast<std::size_t>(out.scanned));
@@ -36,6 +37,9 @@ ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json
       ++out.scanned;
       bytes += row.size;
       bool last = static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes;
+      if constexpr (requires { row.table_size; }) {
+        if (row.table_size >= 0) fetched_units += read_units(row.table_size, request.consistent);
+      }
       if constexpr (requires { row.text; }) {
         if (unparsed(request)) {
           // Unparsed rows (ItemStore without parse): only the page's last one is read, for
@@ -54,7 +58,9 @@ ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json
     }
     if (last_item || rows.size() < chunk) break;
   }
-  out.capacity_units = read_units(bytes, request.consistent);
+  // One read of the rows' total size, rounded up to 4 KB (halved when eventually consistent).
+  out.capacity_units = read_units(bytes, request.consistent) + fetched_units;
+  out.fetched_units = fetched_units;
   return out;
 }
 
@@ -139,6 +145,26 @@ std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexIn
   }
   e.size = static_cast<std::int64_t>(item_size(e.item));
   return e;
+}
+
+IndexUnits TableEngine::index_write_units(const Table& t, const StoredKey& key, const Json* old,
+                                          const Json* now) const {
+  IndexUnits out;
+  for (const auto& x : t.info.indexes) {
+    auto before = old ? index_entry(t, x, key, *old) : std::nullopt;
+    auto after = now ? index_entry(t, x, key, *now) : std::nullopt;
+    double units = 0;
+    if (before && after) {
+      bool moved = before->position.index.hash != after->position.index.hash ||
+                   before->position.index.range != after->position.index.range;
+      if (moved) units = write_units(before->size) + write_units(after->size);
+      else if (before->item != after->item) units = write_units(std::max(before->size, after->size));
+    } else if (before || after) {
+      units = write_units(before ? before->size : after->size);
+    }
+    if (units > 0) (x.global ? out.global : out.local)[x.name] = units;
+  }
+  return out;
 }
 
 bool TableEngine::needs_old_item(const Table& t) const {
@@ -271,6 +297,10 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
     apply_change(t, key, old, *now);
     if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
     out.capacity_units = write_units(std::max(now->size, old ? old->size : 0));
+    if (options.capacity && !t.info.indexes.empty()) {
+      out.index_units = index_write_units(t, key, old ? &old->item : nullptr, &now->item);
+      out.capacity_units += out.index_units.sum();
+    }
   });
   if (failed) return *failed;
   return out;
@@ -307,6 +337,10 @@ Result<WriteResult> TableEngine::delete_item(const std::string& table, const Jso
     if (old) apply_change(**found, *stored_key, old, std::nullopt);
     if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
     out.capacity_units = write_units(old ? old->size : 0);
+    if (options.capacity && old && !(*found)->info.indexes.empty()) {
+      out.index_units = index_write_units(**found, *stored_key, &old->item, nullptr);
+      out.capacity_units += out.index_units.sum();
+    }
   });
   if (failed) return *failed;
   return out;
@@ -379,6 +413,10 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
     }
     if (out.attributes && out.attributes->empty()) out.attributes.reset();
     out.capacity_units = write_units(std::max(size, old ? old->size : 0));
+    if (options.capacity && !t.info.indexes.empty()) {
+      out.index_units = index_write_units(t, *stored_key, old ? &old->item : nullptr, &result.item);
+      out.capacity_units += out.index_units.sum();
+    }
   });
   if (failed) return *failed;
   return out;
@@ -518,6 +556,8 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
     out = read_page(request, fetch, last);
   }
   if (last) out.last_evaluated_key = last_key(t, x, *last);
+  if (x) (x->global ? out.index_units.global : out.index_units.local)[x->name] =
+      out.capacity_units - out.fetched_units;
   return out;
 }
 
@@ -526,7 +566,7 @@ void TableEngine::table_items(const std::string& table, std::vector<IndexEntry>&
   for (auto& row : rows)
     if (auto item = items_->get(table, row.position.item)) {
       row.item = std::move(item->item);
-      row.size = item->size;
+      row.table_size = item->size;
     }
 }
 
@@ -571,10 +611,13 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
     out = read_page(request, fetch, last);
   }
   if (last) out.last_evaluated_key = last_key(t, x, *last);
+  if (x) (x->global ? out.index_units.global : out.index_units.local)[x->name] =
+      out.capacity_units - out.fetched_units;
   return out;
 }
 
-Result<Empty> TableEngine::batch_write(std::vector<BatchWrite> writes) {
+Result<std::map<std::string, TableCapacity>> TableEngine::batch_write(
+    std::vector<BatchWrite> writes, bool capacity) {
   struct Prepared {
     std::string table;
     StoredKey key;
@@ -600,17 +643,30 @@ Result<Empty> TableEngine::batch_write(std::vector<BatchWrite> writes) {
       if (prepared[i].table == prepared[j].table && prepared[i].key.hash == prepared[j].key.hash &&
           prepared[i].key.range == prepared[j].key.range)
         return validation("Provided list of item keys contains duplicates");
+  std::map<std::string, TableCapacity> units;
   db_.transaction([&] {
     for (auto& p : prepared) {
       const Table& t = *tables_.at(p.table);
       bool read_old = needs_old_item(t);
-      auto old = read_old ? items_->get(p.table, p.key) : std::nullopt;
+      auto old = read_old || capacity ? items_->get(p.table, p.key, read_old) : std::nullopt;
+      if (capacity) {
+        // Each write as its own PutItem or DeleteItem would cost.
+        TableCapacity& c = units[p.table];
+        c.units += write_units(std::max(p.item ? p.size : 0, old ? old->size : 0));
+        if (!t.info.indexes.empty()) {
+          auto idx = index_write_units(t, p.key, old ? &old->item : nullptr,
+                                       p.item ? &*p.item : nullptr);
+          c.units += idx.sum();
+          for (const auto& [name, u] : idx.global) c.indexes.global[name] += u;
+          for (const auto& [name, u] : idx.local) c.indexes.local[name] += u;
+        }
+      }
       if (!read_old && !p.item) items_->erase(p.table, p.key);
       else if (p.item) apply_change(t, p.key, old, StoredItem{p.key, std::move(*p.item), p.size});
       else if (old) apply_change(t, p.key, old, std::nullopt);
     }
   });
-  return Empty{};
+  return units;
 }
 
 }  // namespace serverlite::table

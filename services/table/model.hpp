@@ -60,6 +60,24 @@ using Result = serverlite::Result<T, Error>;
 
 struct Empty {};
 
+// ReturnConsumedCapacity INDEXES: the capacity each secondary index consumed, by index name.
+// The table's share is the operation's total less these.
+struct IndexUnits {
+  std::map<std::string, double> global, local;
+  double sum() const {
+    double s = 0;
+    for (const auto& [name, units] : global) s += units;
+    for (const auto& [name, units] : local) s += units;
+    return s;
+  }
+};
+
+// One table's part of a batch: its total (indexes included) and the indexes' shares.
+struct TableCapacity {
+  double units = 0;
+  IndexUnits indexes;
+};
+
 enum class KeyType { Hash, Range };
 
 struct KeyElement {

@@ -166,6 +166,80 @@ class TableSemantics(ServerTestCase):
         d = self.ddb.describe_table(TableName="late-gsi")["Table"]["GlobalSecondaryIndexes"][0]
         self.assertEqual(d["ItemCount"], 1)
 
+    # ---- consumed capacity --------------------------------------------------------------------
+
+    def test_consumed_capacity_of_batches_indexes_and_scans(self):
+        self.ddb.create_table(
+            TableName="cap-idx", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byG",
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+        self.table("cap-plain")
+        # BatchWriteItem: one entry per table, each write costed as its own PutItem would be.
+        out = self.ddb.batch_write_item(RequestItems={
+            "cap-plain": [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "1"},
+                                                   "x": {"S": "x" * 1500}}}},
+                          {"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "2"}}}}],
+            "cap-idx": [{"PutRequest": {"Item": {"pk": {"S": "a"}, "g": {"S": "g1"}}}},
+                        {"PutRequest": {"Item": {"pk": {"S": "b"}}}}]},
+            ReturnConsumedCapacity="INDEXES")
+        by_table = {c["TableName"]: c for c in out["ConsumedCapacity"]}
+        self.assertEqual(by_table["cap-plain"]["CapacityUnits"], 3.0)
+        self.assertEqual(by_table["cap-plain"]["Table"], {"CapacityUnits": 3.0})
+        self.assertEqual(by_table["cap-idx"]["CapacityUnits"], 3.0)
+        self.assertEqual(by_table["cap-idx"]["Table"], {"CapacityUnits": 2.0})
+        self.assertEqual(by_table["cap-idx"]["GlobalSecondaryIndexes"], {"byG": {"CapacityUnits": 1.0}})
+        out = self.ddb.batch_write_item(RequestItems={"cap-plain": [
+            {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "2"}}}}]},
+            ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"][0]["TableName"], "cap-plain")
+        self.assertEqual(out["ConsumedCapacity"][0]["CapacityUnits"], 1.0)
+        self.assertNotIn("ConsumedCapacity", self.ddb.batch_write_item(RequestItems={"cap-plain": [
+            {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "2"}}}}]}))
+        # Single writes: an index entry put, moved (delete + put), untouched, deleted.
+        out = self.ddb.put_item(TableName="cap-idx", Item={"pk": {"S": "c"}, "g": {"S": "g2"}},
+                                ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual((out["CapacityUnits"], out["Table"], out["GlobalSecondaryIndexes"]),
+                         (2.0, {"CapacityUnits": 1.0}, {"byG": {"CapacityUnits": 1.0}}))
+        out = self.ddb.update_item(TableName="cap-idx", Key={"pk": {"S": "c"}},
+                                   UpdateExpression="SET g = :g",
+                                   ExpressionAttributeValues={":g": {"S": "g3"}},
+                                   ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual((out["CapacityUnits"], out["GlobalSecondaryIndexes"]),
+                         (3.0, {"byG": {"CapacityUnits": 2.0}}))
+        out = self.ddb.update_item(TableName="cap-idx", Key={"pk": {"S": "c"}},
+                                   UpdateExpression="SET note = :o",
+                                   ExpressionAttributeValues={":o": {"S": "o"}},
+                                   ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+        self.assertEqual(out["CapacityUnits"], 1.0)  # KEYS_ONLY: the entry did not change
+        out = self.ddb.delete_item(TableName="cap-idx", Key={"pk": {"S": "c"}},
+                                   ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual(out["GlobalSecondaryIndexes"], {"byG": {"CapacityUnits": 1.0}})
+        # Reads of an index are charged to it, not to the table.
+        out = self.ddb.query(TableName="cap-idx", IndexName="byG", KeyConditionExpression="g = :g",
+                             ExpressionAttributeValues={":g": {"S": "g1"}},
+                             ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+        self.assertEqual((out["CapacityUnits"], out["Table"], out["GlobalSecondaryIndexes"]),
+                         (0.5, {"CapacityUnits": 0.0}, {"byG": {"CapacityUnits": 0.5}}))
+        out = self.ddb.scan(TableName="cap-idx", IndexName="byG",
+                            ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+        self.assertEqual(out["CapacityUnits"], 0.5)
+        # Scan: the sizes of the items read, summed, rounded up to 4 KB, halved when eventual.
+        for i in range(10):
+            self.ddb.put_item(TableName="cap-plain", Item={"pk": {"S": "s"}, "sk": {"N": str(i)},
+                                                            "x": {"S": "x" * 1000}})
+        out = self.ddb.scan(TableName="cap-plain", ReturnConsumedCapacity="TOTAL",
+                            FilterExpression="sk = :z", ExpressionAttributeValues={":z": {"N": "0"}})
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 1.5)  # 11.5 KB: 3 units, halved
+        out = self.ddb.scan(TableName="cap-plain", ReturnConsumedCapacity="TOTAL", ConsistentRead=True)
+        self.assertEqual(out["ConsumedCapacity"]["CapacityUnits"], 3.0)
+        out = self.ddb.batch_get_item(RequestItems={"cap-plain": {"Keys": [
+            {"pk": {"S": "s"}, "sk": {"N": "1"}}]}}, ReturnConsumedCapacity="INDEXES")
+        self.assertEqual(out["ConsumedCapacity"][0]["Table"], {"CapacityUnits": 0.5})
+
 
 if __name__ == "__main__":
     unittest.main()
