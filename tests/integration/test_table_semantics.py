@@ -240,6 +240,50 @@ class TableSemantics(ServerTestCase):
             {"pk": {"S": "s"}, "sk": {"N": "1"}}]}}, ReturnConsumedCapacity="INDEXES")
         self.assertEqual(out["ConsumedCapacity"][0]["Table"], {"CapacityUnits": 0.5})
 
+    # ---- limits ---------------------------------------------------------------------------------
+
+    def test_limits_of_keys_names_and_transactions(self):
+        self.table("limits", range_type="B")
+        key = {"pk": {"S": "a"}, "sk": {"B": b"x"}}
+
+        def invalid(call, message, **kwargs):
+            err = self.error(call, TableName="limits", **kwargs)
+            self.assertEqual((err["Code"], err["Message"]), ("ValidationException", message))
+
+        # Key values: 2048 bytes of partition key (UTF-8 bytes), 1024 of sort key.
+        self.ddb.put_item(TableName="limits", Item={"pk": {"S": "é" * 1024}, "sk": {"B": b"x" * 1024}})
+        invalid(self.ddb.put_item, "One or more parameter values were invalid: Size of hashkey has "
+                "exceeded the maximum size limit of2048 bytes",
+                Item={"pk": {"S": "é" * 1024 + "a"}, "sk": {"B": b"x"}})
+        invalid(self.ddb.put_item, "One or more parameter values were invalid: Aggregated size of "
+                "all range keys has exceeded the size limit of 1024 bytes",
+                Item={"pk": {"S": "a"}, "sk": {"B": b"x" * 1025}})
+        invalid(self.ddb.get_item, "One or more parameter values were invalid: Size of hashkey has "
+                "exceeded the maximum size limit of2048 bytes",
+                Key={"pk": {"S": "a" * 2049}, "sk": {"B": b"x"}})
+        # Attribute names: not empty, at most 65535 bytes.
+        self.ddb.put_item(TableName="limits", Item=dict(key, **{"n" * 65535: {"S": "x"}}))
+        invalid(self.ddb.put_item, "One or more parameter values were invalid: Attribute name "
+                "exceeds the maximum length of 65535 bytes", Item=dict(key, **{"n" * 65536: {"S": "x"}}))
+        invalid(self.ddb.put_item, "One or more parameter values were invalid: An attribute name "
+                "cannot be empty", Item=dict(key, **{"": {"S": "x"}}))
+        invalid(self.ddb.update_item, "ExpressionAttributeNames contains invalid value: Empty "
+                "attribute name for key #e", Key=key, UpdateExpression="SET #e = :v",
+                ExpressionAttributeNames={"#e": ""}, ExpressionAttributeValues={":v": {"S": "x"}})
+        # A transaction's items: 4 MB in all.
+        big = "x" * (390 * 1024)
+        err = self.error(self.ddb.transact_write_items, TransactItems=[
+            {"Put": {"TableName": "limits", "Item": {"pk": {"S": "p%d" % i}, "sk": {"B": b"x"},
+                                                      "d": {"S": big}}}} for i in range(11)])
+        self.assertEqual((err["Code"], err["Message"]), (
+            "ValidationException", "Transaction size has exceeded the maximum allowed size of 4 MB"))
+        self.assertNotIn("Item", self.ddb.get_item(TableName="limits",
+                                                   Key={"pk": {"S": "p0"}, "sk": {"B": b"x"}}))
+        self.ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "limits", "Item": {"pk": {"S": "p%d" % i}, "sk": {"B": b"x"},
+                                                      "d": {"S": big}}}} for i in range(10)])
+
+
 
 if __name__ == "__main__":
     unittest.main()
