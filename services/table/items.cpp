@@ -440,13 +440,16 @@ Result<IndexPosition> TableEngine::index_start(const Table& t, const IndexInfo& 
   };
   IndexPosition p;
   Json item_key = Json::object(), index_key = Json::object();
+  std::set<std::string> names;  // the key attributes of the table and the index, nothing else
   for (const KeySchema* schema : {&t.info.key, &x.key})
     for (const KeyElement* k : {&schema->hash, schema->range ? &*schema->range : nullptr}) {
       if (!k) continue;
       auto it = start.find(k->name);
       if (it == start.end() || type_of(*it) != k->type) return bad();
       (schema == &t.info.key ? item_key : index_key)[k->name] = *it;
+      names.insert(k->name);
     }
+  if (start.size() != names.size()) return bad();
   auto stored = key_of(t, item_key, false);
   if (!stored) return bad();
   p.item = *stored;
@@ -519,6 +522,13 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       }
     }
   }
+  // A (well-formed) starting key outside the range condition cannot resume this query.
+  auto outside_range = [&] {
+    if (!kc.range) return false;
+    auto it = request.exclusive_start_key->find(kc.range->name);
+    return it != request.exclusive_start_key->end() && !kc.range->matches(*it);
+  };
+  const char* kOutside = "The provided starting key does not match the range key predicate";
   std::optional<Json> last;
   ReadResult out;
   if (x) {
@@ -529,6 +539,7 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       if (start->index.hash != hash)
         return validation("The provided starting key is invalid: The provided key element does "
                           "not match the schema");
+      if (outside_range()) return validation(kOutside);
       after = *start;
     }
     auto fetch = [&](std::size_t n) {
@@ -545,6 +556,7 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       if (!start || start->hash != hash)
         return validation("The provided starting key is invalid: The provided key element does "
                           "not match the schema");
+      if (outside_range()) return validation(kOutside);
       after = start->range;
     }
     auto fetch = [&](std::size_t n) {

@@ -283,6 +283,50 @@ class TableSemantics(ServerTestCase):
             {"Put": {"TableName": "limits", "Item": {"pk": {"S": "p%d" % i}, "sk": {"B": b"x"},
                                                       "d": {"S": big}}}} for i in range(10)])
 
+    # ---- starting keys and update functions ---------------------------------------------------
+
+    def test_starting_keys_are_checked_against_the_key_schema(self):
+        self.ddb.create_table(
+            TableName="start-keys", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "N"},
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byG",
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        schema = ("The provided starting key is invalid: The provided key element does not "
+                  "match the schema")
+        good = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        for start in ({"pk": {"S": "a"}}, dict(good, x={"S": "1"}), {"pk": {"S": "a"}, "sk": {"S": "1"}}):
+            err = self.error(self.ddb.scan, TableName="start-keys", ExclusiveStartKey=start)
+            self.assertEqual(err["Message"], schema)
+        for start in (good, dict(good, g={"S": "x"}, extra={"S": "y"}), {"pk": {"S": "a"}, "g": {"S": "x"}}):
+            err = self.error(self.ddb.scan, TableName="start-keys", IndexName="byG",
+                             ExclusiveStartKey=start)
+            self.assertEqual(err["Message"], schema)
+        self.ddb.scan(TableName="start-keys", IndexName="byG", ExclusiveStartKey=dict(good, g={"S": "x"}))
+        # A Query resumes only from a key inside its range condition.
+        err = self.error(self.ddb.query, TableName="start-keys", ExclusiveStartKey=good,
+                         KeyConditionExpression="pk = :p AND sk > :s",
+                         ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"N": "5"}})
+        self.assertEqual(err["Message"], "The provided starting key does not match the range key predicate")
+        self.ddb.query(TableName="start-keys", ExclusiveStartKey={"pk": {"S": "a"}, "sk": {"N": "6"}},
+                       KeyConditionExpression="pk = :p AND sk > :s",
+                       ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"N": "5"}})
+
+    def test_functions_in_update_expressions(self):
+        self.table("upd-funcs")
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        err = self.error(self.ddb.update_item, TableName="upd-funcs", Key=key,
+                         UpdateExpression="SET a = no_such(b)")
+        self.assertEqual(err["Message"], "Invalid UpdateExpression: Invalid function name; function: no_such")
+        err = self.error(self.ddb.update_item, TableName="upd-funcs", Key=key,
+                         UpdateExpression="SET a = size(b)")
+        self.assertEqual(err["Message"], "Invalid UpdateExpression: The function is not allowed "
+                                         "in an update expression; function: size")
+
 
 
 if __name__ == "__main__":
