@@ -158,6 +158,20 @@ class TableEngine {
   // ignores), each in the stream as a REMOVE by the service. Returns how many it deleted.
   std::size_t expire_items(std::size_t limit);
 
+  // ---- continuous backups (backups.cpp) ----
+  // Continuous backups are always on; point in time recovery as UpdateContinuousBackups left it.
+  struct ContinuousBackups {
+    std::optional<TimePoint> pitr_since;  // nullopt: point in time recovery is off
+    int recovery_days = 35;
+    TimePoint now;  // the service's clock, for the restorable window
+  };
+  // TableNotFoundException "Table not found: <name>" for a missing table.
+  Result<ContinuousBackups> describe_continuous_backups(const std::string& table);
+  // Turns point in time recovery on (keeping its start when already on) or off; `days` is the
+  // recovery period (1..35, checked by the caller), kept when absent.
+  Result<ContinuousBackups> update_continuous_backups(const std::string& table, bool enabled,
+                                                      std::optional<int> days);
+
   // ---- transactions (transactions.cpp) ----
   struct TransactWrite {
     enum class Kind { Put, Update, Delete, ConditionCheck } kind = Kind::Put;

@@ -4,7 +4,7 @@ the service's size limits, starting keys, and the continuous backups settings.""
 import json
 import unittest
 
-from harness import ServerTestCase
+from harness import RestartTestCase, ServerTestCase
 
 
 class TableSemantics(ServerTestCase):
@@ -327,6 +327,62 @@ class TableSemantics(ServerTestCase):
         self.assertEqual(err["Message"], "Invalid UpdateExpression: The function is not allowed "
                                          "in an update expression; function: size")
 
+    # ---- continuous backups ---------------------------------------------------------------------
+
+    def test_continuous_backups(self):
+        arn = self.table("backups")["TableArn"]
+        d = self.ddb.describe_continuous_backups(TableName="backups")["ContinuousBackupsDescription"]
+        self.assertEqual(d, {"ContinuousBackupsStatus": "ENABLED",
+                             "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}})
+        d = self.ddb.update_continuous_backups(
+            TableName="backups",
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})["ContinuousBackupsDescription"]
+        pitr = d["PointInTimeRecoveryDescription"]
+        self.assertEqual(pitr["PointInTimeRecoveryStatus"], "ENABLED")
+        self.assertLessEqual(pitr["EarliestRestorableDateTime"], pitr["LatestRestorableDateTime"])
+        d = self.ddb.describe_continuous_backups(TableName=arn)["ContinuousBackupsDescription"]
+        self.assertEqual(d["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"], "ENABLED")
+        for name in ("no-such-table", arn + "x"):
+            err = self.error(self.ddb.describe_continuous_backups, TableName=name)
+            self.assertEqual(err["Code"], "TableNotFoundException")
+        err = self.error(self.ddb.update_continuous_backups, TableName="no-such-table",
+                         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        self.assertEqual((err["Code"], err["Message"]), ("TableNotFoundException",
+                                                         "Table not found: no-such-table"))
+        self.ddb.update_continuous_backups(
+            TableName="backups", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+        d = self.ddb.describe_continuous_backups(TableName="backups")["ContinuousBackupsDescription"]
+        self.assertEqual(d["PointInTimeRecoveryDescription"], {"PointInTimeRecoveryStatus": "DISABLED"})
+        # The AWS CLI, as tools call it at start-up.
+        out = self.sl.aws_cli("dynamodb", "describe-continuous-backups", "--table-name", "backups")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout)["ContinuousBackupsDescription"]
+                         ["ContinuousBackupsStatus"], "ENABLED")
+
+
+class TableSemanticsRestart(RestartTestCase):
+    APP = "tables"
+
+    def test_point_in_time_recovery_survives_a_restart(self):
+        sl = self.start()
+        ddb = sl.boto3_client("dynamodb")
+        ddb.create_table(TableName="pitr-kept", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+        # RecoveryPeriodInDays is newer than some botocore releases: raw JSON 1.0.
+        status, _, data = sl.request("POST", sl.aws_url + "/", json.dumps({
+            "TableName": "pitr-kept", "PointInTimeRecoverySpecification": {
+                "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}}).encode(), {
+            "X-Amz-Target": "DynamoDB_20120810.UpdateContinuousBackups",
+            "Content-Type": "application/x-amz-json-1.0"})
+        self.assertEqual(status, 200, data)
+        self.assertEqual(json.loads(data)["ContinuousBackupsDescription"]
+                         ["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"], 7)
+        sl.stop()
+        ddb = self.start().boto3_client("dynamodb")
+        pitr = ddb.describe_continuous_backups(TableName="pitr-kept")[
+            "ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        self.assertEqual(pitr["PointInTimeRecoveryStatus"], "ENABLED")
 
 
 if __name__ == "__main__":
