@@ -528,7 +528,9 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
     auto it = request.exclusive_start_key->find(kc.range->name);
     return it != request.exclusive_start_key->end() && !kc.range->matches(*it);
   };
+  // Checked first; then a starting key of another partition, which this query cannot reach.
   const char* kOutside = "The provided starting key does not match the range key predicate";
+  const char* kOtherHash = "The query can return at most one row and cannot be restarted";
   std::optional<Json> last;
   ReadResult out;
   if (x) {
@@ -536,10 +538,8 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
     if (request.exclusive_start_key) {
       auto start = index_start(t, *x, *request.exclusive_start_key);
       if (!start) return start.error();
-      if (start->index.hash != hash)
-        return validation("The provided starting key is invalid: The provided key element does "
-                          "not match the schema");
       if (outside_range()) return validation(kOutside);
+      if (start->index.hash != hash) return validation(kOtherHash);
       after = *start;
     }
     auto fetch = [&](std::size_t n) {
@@ -553,10 +553,11 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
     std::optional<std::string> after;
     if (request.exclusive_start_key) {
       auto start = key_of(t, *request.exclusive_start_key, false);
-      if (!start || start->hash != hash)
+      if (!start)
         return validation("The provided starting key is invalid: The provided key element does "
                           "not match the schema");
       if (outside_range()) return validation(kOutside);
+      if (start->hash != hash) return validation(kOtherHash);
       after = start->range;
     }
     auto fetch = [&](std::size_t n) {

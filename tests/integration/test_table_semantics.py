@@ -188,6 +188,7 @@ class TableSemantics(ServerTestCase):
             ReturnConsumedCapacity="INDEXES")
         by_table = {c["TableName"]: c for c in out["ConsumedCapacity"]}
         self.assertEqual(by_table["cap-plain"]["CapacityUnits"], 3.0)
+        self.assertNotIn("WriteCapacityUnits", by_table["cap-plain"])  # batches: units alone
         self.assertEqual(by_table["cap-plain"]["Table"], {"CapacityUnits": 3.0})
         self.assertEqual(by_table["cap-idx"]["CapacityUnits"], 3.0)
         self.assertEqual(by_table["cap-idx"]["Table"], {"CapacityUnits": 2.0})
@@ -312,6 +313,17 @@ class TableSemantics(ServerTestCase):
                          KeyConditionExpression="pk = :p AND sk > :s",
                          ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"N": "5"}})
         self.assertEqual(err["Message"], "The provided starting key does not match the range key predicate")
+        # ... checked before its partition, which must be the query's.
+        err = self.error(self.ddb.query, TableName="start-keys",
+                         ExclusiveStartKey={"pk": {"S": "b"}, "sk": {"N": "1"}},
+                         KeyConditionExpression="pk = :p AND sk > :s",
+                         ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"N": "5"}})
+        self.assertEqual(err["Message"], "The provided starting key does not match the range key predicate")
+        err = self.error(self.ddb.query, TableName="start-keys",
+                         ExclusiveStartKey={"pk": {"S": "b"}, "sk": {"N": "6"}},
+                         KeyConditionExpression="pk = :p AND sk > :s",
+                         ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"N": "5"}})
+        self.assertEqual(err["Message"], "The query can return at most one row and cannot be restarted")
         self.ddb.query(TableName="start-keys", ExclusiveStartKey={"pk": {"S": "a"}, "sk": {"N": "6"}},
                        KeyConditionExpression="pk = :p AND sk > :s",
                        ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"N": "5"}})
