@@ -109,10 +109,11 @@ bool reports_capacity(const Json& body) {
 // One table's ConsumedCapacity for ReturnConsumedCapacity TOTAL or INDEXES: {TableName,
 // CapacityUnits, Read/WriteCapacityUnits}, and for INDEXES the table's share (Table) and each
 // index's (GlobalSecondaryIndexes, LocalSecondaryIndexes).
+// Batches answer CapacityUnits alone, as DynamoDB's BatchGetItem / BatchWriteItem do.
 Json capacity_of(const std::string& mode, const std::string& table, double units, bool read,
-                 const IndexUnits* indexes = nullptr) {
+                 const IndexUnits* indexes = nullptr, bool batch = false) {
   Json c = {{"TableName", table}, {"CapacityUnits", units}};
-  c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
+  if (!batch) c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
   if (mode != "INDEXES") return c;
   c["Table"] = {{"CapacityUnits", indexes ? units - indexes->sum() : units}};
   if (!indexes) return c;
@@ -446,7 +447,7 @@ Json TableApi::batch_get_item(Call& call) {
       if (d.item) items.push_back(projection ? projection->project(*d.item) : *d.item);
     }
     responses[table] = std::move(items);
-    capacity.push_back(capacity_of(capacity_mode(call.body), table, units, true));
+    capacity.push_back(capacity_of(capacity_mode(call.body), table, units, true, nullptr, true));
   }
   Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
   if (capacity_mode(call.body) != "NONE") out["ConsumedCapacity"] = capacity;
@@ -492,7 +493,7 @@ Json TableApi::batch_write_item(Call& call) {
   if (mode != "NONE") {
     Json capacity = Json::array();
     for (const auto& [table, c] : units)
-      capacity.push_back(capacity_of(mode, table, c.units, false, &c.indexes));
+      capacity.push_back(capacity_of(mode, table, c.units, false, &c.indexes, true));
     out["ConsumedCapacity"] = std::move(capacity);
   }
   return out;
