@@ -327,6 +327,8 @@ const std::map<std::string, TableApi::Operation, std::less<>>& TableApi::routes(
       {"TransactGetItems", &TableApi::transact_get_items},
       {"UpdateTimeToLive", &TableApi::update_time_to_live},
       {"DescribeTimeToLive", &TableApi::describe_time_to_live},
+      {"DescribeContinuousBackups", &TableApi::describe_continuous_backups},
+      {"UpdateContinuousBackups", &TableApi::update_continuous_backups},
       {"ExecuteStatement", &TableApi::execute_statement},
       {"BatchExecuteStatement", &TableApi::batch_execute_statement},
       {"ExecuteTransaction", &TableApi::execute_transaction},

@@ -70,6 +70,9 @@ class TableApi {
   nlohmann::json transact_get_items(Call&);
   nlohmann::json update_time_to_live(Call&);
   nlohmann::json describe_time_to_live(Call&);
+  // Continuous backups (api_backups.cpp).
+  nlohmann::json describe_continuous_backups(Call&);
+  nlohmann::json update_continuous_backups(Call&);
   // PartiQL (partiql_api.cpp).
   nlohmann::json execute_statement(Call&);
   nlohmann::json batch_execute_statement(Call&);

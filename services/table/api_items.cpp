@@ -106,15 +106,36 @@ bool reports_capacity(const Json& body) {
   return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
 }
 
-// ReturnConsumedCapacity TOTAL or INDEXES: {TableName, CapacityUnits} (and Table for INDEXES).
-void add_capacity(Json& out, const Json& body, const std::string& table, double units,
-                  bool read) {
-  auto mode = aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE");
-  if (mode == "NONE") return;
+// One table's ConsumedCapacity for ReturnConsumedCapacity TOTAL or INDEXES: {TableName,
+// CapacityUnits, Read/WriteCapacityUnits}, and for INDEXES the table's share (Table) and each
+// index's (GlobalSecondaryIndexes, LocalSecondaryIndexes).
+// Batches answer CapacityUnits alone, as DynamoDB's BatchGetItem / BatchWriteItem do.
+Json capacity_of(const std::string& mode, const std::string& table, double units, bool read,
+                 const IndexUnits* indexes = nullptr, bool batch = false) {
   Json c = {{"TableName", table}, {"CapacityUnits", units}};
-  c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
-  if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
-  out["ConsumedCapacity"] = c;
+  if (!batch) c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
+  if (mode != "INDEXES") return c;
+  c["Table"] = {{"CapacityUnits", indexes ? units - indexes->sum() : units}};
+  if (!indexes) return c;
+  for (const auto& [member, map] : {std::pair{"GlobalSecondaryIndexes", &indexes->global},
+                                    std::pair{"LocalSecondaryIndexes", &indexes->local}}) {
+    if (map->empty()) continue;
+    Json m = Json::object();
+    for (const auto& [name, u] : *map) m[name] = {{"CapacityUnits", u}};
+    c[member] = std::move(m);
+  }
+  return c;
+}
+
+std::string capacity_mode(const Json& body) {
+  return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE");
+}
+
+void add_capacity(Json& out, const Json& body, const std::string& table, double units,
+                  bool read, const IndexUnits* indexes = nullptr) {
+  auto mode = capacity_mode(body);
+  if (mode == "NONE") return;
+  out["ConsumedCapacity"] = capacity_of(mode, table, units, read, indexes);
 }
 
 // The top-level attribute names a condition reads.
@@ -171,7 +192,7 @@ bool index_needs_table(const IndexInfo& index, const KeySchema& table_key,
 Json write_answer(const WriteResult& result, const Json& body, const std::string& table) {
   Json out = Json::object();
   if (result.attributes) out["Attributes"] = *result.attributes;
-  add_capacity(out, body, table, result.capacity_units, false);
+  add_capacity(out, body, table, result.capacity_units, false, &result.index_units);
   return out;
 }
 
@@ -286,10 +307,11 @@ Json TableApi::read(Call& call, bool is_query) {
     auto t = filter(*f, conditional_operator(body), filter_name);
     if (!t.expression.empty()) filter_text = ex.translate(t);
   }
-  auto projection = projection_of(body, ex);
   std::optional<std::string> key_text = text(body, "KeyConditionExpression");
   const Json* key_conditions_json = aws::optional_object(body, "KeyConditions");
   if (is_query && key_conditions_json) key_text = ex.translate(key_conditions(*key_conditions_json));
+  // After every translation: parsing the projection fixes the names and values in use.
+  auto projection = projection_of(body, ex);
 
   std::optional<KeyCondition> key;
   if (is_query) {
@@ -385,7 +407,7 @@ Json TableApi::read(Call& call, bool is_query) {
     out["Items"] = std::move(items);
   }
   if (d.last_evaluated_key) out["LastEvaluatedKey"] = *d.last_evaluated_key;
-  add_capacity(out, body, table, d.capacity_units, true);
+  add_capacity(out, body, table, d.capacity_units, true, &d.index_units);
   return out;
 }
 
@@ -425,11 +447,10 @@ Json TableApi::batch_get_item(Call& call) {
       if (d.item) items.push_back(projection ? projection->project(*d.item) : *d.item);
     }
     responses[table] = std::move(items);
-    capacity.push_back({{"TableName", table}, {"CapacityUnits", units}});
+    capacity.push_back(capacity_of(capacity_mode(call.body), table, units, true, nullptr, true));
   }
   Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
-  if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE")
-    out["ConsumedCapacity"] = capacity;
+  if (capacity_mode(call.body) != "NONE") out["ConsumedCapacity"] = capacity;
   return out;
 }
 
@@ -465,9 +486,17 @@ Json TableApi::batch_write_item(Call& call) {
                      "satisfy constraint: Map value must satisfy constraint: [Member must have "
                      "length less than or equal to 25, Member must have length greater than or "
                      "equal to 1]");
-  auto r = engine_.batch_write(std::move(writes));
-  unwrap(r);
-  return {{"UnprocessedItems", Json::object()}};
+  auto mode = capacity_mode(call.body);
+  auto r = engine_.batch_write(std::move(writes), mode != "NONE");
+  auto& units = unwrap(r);
+  Json out = {{"UnprocessedItems", Json::object()}};
+  if (mode != "NONE") {
+    Json capacity = Json::array();
+    for (const auto& [table, c] : units)
+      capacity.push_back(capacity_of(mode, table, c.units, false, &c.indexes, true));
+    out["ConsumedCapacity"] = std::move(capacity);
+  }
+  return out;
 }
 
 // TransactWriteItems: each action carries its own expressions and placeholders.

@@ -48,6 +48,8 @@ std::string_view error_type(ErrorCode code) {
       return "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException";
     case ErrorCode::DuplicateItem:
       return "com.amazonaws.dynamodb.v20120810#DuplicateItemException";
+    case ErrorCode::TableNotFound:
+      return "com.amazonaws.dynamodb.v20120810#TableNotFoundException";
   }
   return "com.amazonaws.dynamodb.v20120810#InternalServerError";
 }
@@ -131,6 +133,8 @@ static Json to_json(const TableEngine::Table& t) {
           {"throughput_changed_ms", epoch_ms(i.last_throughput_change)},
           {"deletion_protection", i.deletion_protection},
           {"ttl_attribute", i.ttl_attribute},
+          {"pitr_since_ms", i.pitr_since ? Json(epoch_ms(*i.pitr_since)) : Json()},
+          {"pitr_days", i.pitr_recovery_days},
           {"extra", i.extra},
           {"indexes", [&] {
              Json a = Json::array();
@@ -160,6 +164,9 @@ static std::unique_ptr<TableEngine::Table> from_json(const std::string& name, co
   i.last_throughput_change = from_ms(j.value("throughput_changed_ms", std::int64_t{0}));
   i.deletion_protection = j.value("deletion_protection", false);
   i.ttl_attribute = j.value("ttl_attribute", std::string());
+  if (j.contains("pitr_since_ms") && j["pitr_since_ms"].is_number_integer())
+    i.pitr_since = from_ms(j["pitr_since_ms"].get<std::int64_t>());
+  i.pitr_recovery_days = j.value("pitr_days", 35);
   i.extra = j.value("extra", Json::object());
   if (j.contains("indexes"))
     for (const auto& x : j["indexes"]) i.indexes.push_back(index_from_json(x));

@@ -57,7 +57,8 @@ struct WriteOptions {
 
 struct WriteResult {
   std::optional<Json> attributes;  // per ReturnValues; nullopt when nothing is returned
-  double capacity_units = 0;       // write capacity consumed
+  double capacity_units = 0;       // write capacity consumed, the indexes' included
+  IndexUnits index_units;          // the indexes' shares (filled when options.capacity)
 };
 
 struct GetResult {
@@ -90,7 +91,9 @@ struct ReadResult {
   std::vector<std::string> raw_items;
   std::int64_t scanned = 0;    // evaluated, before the filter
   std::optional<Json> last_evaluated_key;
-  double capacity_units = 0;
+  double capacity_units = 0;  // the index's read, and the table's items fetched for it
+  IndexUnits index_units;     // the index's share when reading an index
+  double fetched_units = 0;   // the table's items fetched for an index read
 };
 
 class TableEngine {
@@ -140,7 +143,9 @@ class TableEngine {
     std::optional<Json> put;  // an item
     std::optional<Json> key;  // a delete
   };
-  Result<Empty> batch_write(std::vector<BatchWrite> writes);  // the items are moved from
+  // Returns each table's capacity (computed when `capacity`: the old items are then read).
+  Result<std::map<std::string, TableCapacity>> batch_write(std::vector<BatchWrite> writes,
+                                                           bool capacity = false);
 
   // ---- time to live (ttl.cpp) ----
   // UpdateTimeToLive: on with an attribute name, or off. Turning it on indexes the expiry of
@@ -152,6 +157,20 @@ class TableEngine {
   // of epoch seconds at or before now, and not more than five years ago, which DynamoDB
   // ignores), each in the stream as a REMOVE by the service. Returns how many it deleted.
   std::size_t expire_items(std::size_t limit);
+
+  // ---- continuous backups (backups.cpp) ----
+  // Continuous backups are always on; point in time recovery as UpdateContinuousBackups left it.
+  struct ContinuousBackups {
+    std::optional<TimePoint> pitr_since;  // nullopt: point in time recovery is off
+    int recovery_days = 35;
+    TimePoint now;  // the service's clock, for the restorable window
+  };
+  // TableNotFoundException "Table not found: <name>" for a missing table.
+  Result<ContinuousBackups> describe_continuous_backups(const std::string& table);
+  // Turns point in time recovery on (keeping its start when already on) or off; `days` is the
+  // recovery period (1..35, checked by the caller), kept when absent.
+  Result<ContinuousBackups> update_continuous_backups(const std::string& table, bool enabled,
+                                                      std::optional<int> days);
 
   // ---- transactions (transactions.cpp) ----
   struct TransactWrite {
@@ -230,6 +249,10 @@ class TableEngine {
   std::optional<Error> apply_stream_specification(const std::string& table,
                                                   const StreamSpecification& spec, bool creating);
   void backfill(const Table& table, const std::string& index);
+  // The write capacity a change costs each index whose entry it puts or deletes: a unit per
+  // started KB of the entry written, twice when the entry moves (its key changed).
+  IndexUnits index_write_units(const Table& table, const StoredKey& key, const Json* old,
+                               const Json* now) const;
   // Keeps ddb_expiry, the items by expiry time, in step for a table with a time to live.
   void track_expiry(const Table& table, const StoredKey& key, const std::optional<StoredItem>& old,
                     const std::optional<StoredItem>& now);

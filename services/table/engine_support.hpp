@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "services/table/expression.hpp"
 #include "services/table/model.hpp"
 
 namespace serverlite::table::engine_detail {
@@ -30,6 +31,15 @@ inline double write_units(std::int64_t bytes) {
 inline double read_units(std::int64_t bytes, bool consistent) {
   double units = std::max<double>(1, std::ceil(static_cast<double>(bytes) / 4096.0));
   return consistent ? units : units / 2;
+}
+
+// An update made only of REMOVE and DELETE actions: applied to a missing item, DynamoDB leaves
+// the item missing (nothing written, no stream record).
+inline bool only_removes(const UpdateExpression* update) {
+  return update && !update->actions.empty() &&
+         std::all_of(update->actions.begin(), update->actions.end(), [](const UpdateAction& a) {
+           return a.kind == UpdateAction::Kind::Remove || a.kind == UpdateAction::Kind::Delete;
+         });
 }
 
 inline std::int64_t epoch_ms(TimePoint t) {

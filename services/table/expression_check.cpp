@@ -80,10 +80,13 @@ class ConditionChecker {
         out.comparator = raw.comparator;
         for (const RawOperand& o : raw.operands) out.operands.push_back(operand(o));
         check_distinct(raw.comparator_text, out.operands);
+        if (raw.comparator != Comparator::EQ && raw.comparator != Comparator::NE)
+          check_orderable(raw.comparator_text, out.operands);
         return out;
       case RawCondition::Kind::Between:
         out.kind = Condition::Kind::Between;
         for (const RawOperand& o : raw.operands) out.operands.push_back(operand(o));
+        check_orderable("BETWEEN", out.operands);
         check_between(out.operands[1], out.operands[2]);
         return out;
       case RawCondition::Kind::In:
@@ -167,6 +170,18 @@ class ConditionChecker {
                   "Incorrect operand type for operator or function; operator or "
                   "function: " +
                       function + ", operand type: " + type);
+  }
+
+  // <, <=, >, >= and BETWEEN order strings, numbers and binaries only: a constant of another
+  // type (a list, a map, a set, a boolean, null) is refused before any item is read.
+  void check_orderable(const std::string& name, const std::vector<Operand>& args) {
+    for (const Operand& a : args) {
+      std::string type = static_type(a);
+      if (!type.empty() && type != "S" && type != "N" && type != "B") {
+        operand_type_error(name, type);
+        return;
+      }
+    }
   }
 
   void check_function(const std::string& name, Function f, const std::vector<Operand>& args) {

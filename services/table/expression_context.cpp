@@ -132,6 +132,9 @@ ExpressionContext::ExpressionContext(const Json& names, const Json& values) {
             "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + key + "\"");
       }
       names_[key] = name.is_string() ? name.get<std::string>() : name.dump();
+      if (names_[key].empty())
+        throw ExpressionError("ExpressionAttributeNames contains invalid value: Empty attribute "
+                              "name for key " + key);
     }
   }
   if (!values.is_null()) {

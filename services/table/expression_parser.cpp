@@ -543,7 +543,15 @@ class UpdateChecker {
     bool if_not_exists = raw.text == "if_not_exists";
     bool list_append = raw.text == "list_append";
     if (!if_not_exists && !list_append) {
-      problems_.add(kUUnknownFunction, "Invalid function name; function: " + raw.text);
+      // The functions of conditions are known, just not allowed here.
+      static const std::set<std::string, std::less<>> kConditionFunctions = {
+          "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with",
+          "contains", "size"};
+      problems_.add(kUUnknownFunction,
+                    kConditionFunctions.contains(raw.text)
+                        ? "The function is not allowed in an update expression; function: " +
+                              raw.text
+                        : "Invalid function name; function: " + raw.text);
     }
     std::vector<UpdateValue> args;
     for (const auto& a : raw.args) args.push_back(value(a));

@@ -30,6 +30,9 @@ struct IndexEntry {
   IndexPosition position;
   Json item;  // projected
   std::int64_t size = 0;
+  // The item's size in the table when a read fetched it from there (LSI reads of attributes the
+  // index does not project); -1 when it was not fetched.
+  std::int64_t table_size = -1;
 };
 
 class IndexStore {

@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::int64_t kPageBytes = 1024 * 1024;  // Query and Scan stop at 1 MB read
 
+using engine_detail::only_removes;
 using engine_detail::invalid;
 using engine_detail::read_units;
 using engine_detail::validation;
@@ -27,6 +28,7 @@ template <class Fetch>
 ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json>& last_item) {
   ReadResult out;
   std::int64_t bytes = 0;
+  double fetched_units = 0;  // items fetched from the table, each read on its own
   std::size_t limit = request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
   for (;;) {
     std::size_t chunk = std::min<std::size_t>(1000, limit - static_cast<std::size_t>(out.scanned));
@@ -35,6 +37,9 @@ ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json
       ++out.scanned;
       bytes += row.size;
       bool last = static_cast<std::size_t>(out.scanned) >= limit || bytes >= kPageBytes;
+      if constexpr (requires { row.table_size; }) {
+        if (row.table_size >= 0) fetched_units += read_units(row.table_size, request.consistent);
+      }
       if constexpr (requires { row.text; }) {
         if (unparsed(request)) {
           // Unparsed rows (ItemStore without parse): only the page's last one is read, for
@@ -53,7 +58,9 @@ ReadResult read_page(const ReadRequest& request, Fetch fetch, std::optional<Json
     }
     if (last_item || rows.size() < chunk) break;
   }
-  out.capacity_units = read_units(bytes, request.consistent);
+  // One read of the rows' total size, rounded up to 4 KB (halved when eventually consistent).
+  out.capacity_units = read_units(bytes, request.consistent) + fetched_units;
+  out.fetched_units = fetched_units;
   return out;
 }
 
@@ -110,15 +117,23 @@ std::optional<Error> TableEngine::check_index_keys(const Table& t, const Json& i
 std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexInfo& x,
                                                    const StoredKey& item_key,
                                                    const Json& item) const {
+  // A key attribute missing, of another type than declared, or empty leaves the item out of the
+  // index. Writes refuse the last two; items already in the table when UpdateTable adds a
+  // global index may have them, and DynamoDB's backfill skips those items.
+  auto usable = [&](const KeyElement& k) {
+    auto it = item.find(k.name);
+    if (it == item.end() || type_of(*it) != k.type) return false;
+    const Json& v = it->begin().value();
+    return !(v.is_string() && v.get_ref<const std::string&>().empty());
+  };
+  if (!usable(x.key.hash) || (x.key.range && !usable(*x.key.range))) return std::nullopt;
   auto hash = item.find(x.key.hash.name);
-  if (hash == item.end()) return std::nullopt;
   IndexEntry e;
   e.position.item = item_key;
   e.position.index.hash = encode_key_value(*hash);
   e.position.index.token = ItemStore::token_of(e.position.index.hash);
   if (x.key.range) {
     auto range = item.find(x.key.range->name);
-    if (range == item.end()) return std::nullopt;
     e.position.index.range = encode_key_value(*range);
   }
   if (x.projection.type == ProjectionType::All) {
@@ -130,6 +145,26 @@ std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexIn
   }
   e.size = static_cast<std::int64_t>(item_size(e.item));
   return e;
+}
+
+IndexUnits TableEngine::index_write_units(const Table& t, const StoredKey& key, const Json* old,
+                                          const Json* now) const {
+  IndexUnits out;
+  for (const auto& x : t.info.indexes) {
+    auto before = old ? index_entry(t, x, key, *old) : std::nullopt;
+    auto after = now ? index_entry(t, x, key, *now) : std::nullopt;
+    double units = 0;
+    if (before && after) {
+      bool moved = before->position.index.hash != after->position.index.hash ||
+                   before->position.index.range != after->position.index.range;
+      if (moved) units = write_units(before->size) + write_units(after->size);
+      else if (before->item != after->item) units = write_units(std::max(before->size, after->size));
+    } else if (before || after) {
+      units = write_units(before ? before->size : after->size);
+    }
+    if (units > 0) (x.global ? out.global : out.local)[x.name] = units;
+  }
+  return out;
 }
 
 bool TableEngine::needs_old_item(const Table& t) const {
@@ -262,6 +297,10 @@ Result<WriteResult> TableEngine::put_item(const std::string& table, Json item,
     apply_change(t, key, old, *now);
     if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
     out.capacity_units = write_units(std::max(now->size, old ? old->size : 0));
+    if (options.capacity && !t.info.indexes.empty()) {
+      out.index_units = index_write_units(t, key, old ? &old->item : nullptr, &now->item);
+      out.capacity_units += out.index_units.sum();
+    }
   });
   if (failed) return *failed;
   return out;
@@ -298,6 +337,10 @@ Result<WriteResult> TableEngine::delete_item(const std::string& table, const Jso
     if (old) apply_change(**found, *stored_key, old, std::nullopt);
     if (old && options.return_values == ReturnValues::AllOld) out.attributes = old->item;
     out.capacity_units = write_units(old ? old->size : 0);
+    if (options.capacity && old && !(*found)->info.indexes.empty()) {
+      out.index_units = index_write_units(**found, *stored_key, &old->item, nullptr);
+      out.capacity_units += out.index_units.sum();
+    }
   });
   if (failed) return *failed;
   return out;
@@ -337,6 +380,11 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
         return;
       }
     }
+    // Nothing to remove from a missing item: it stays missing, the write is still charged.
+    if (!old && only_removes(update)) {
+      out.capacity_units = write_units(static_cast<std::int64_t>(item_size(result.item)));
+      return;
+    }
     auto size = static_cast<std::int64_t>(item_size(result.item));
     if (size > static_cast<std::int64_t>(kMaxItemBytes)) {
       failed = validation("Item size to update has exceeded the maximum allowed size");
@@ -365,6 +413,10 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
     }
     if (out.attributes && out.attributes->empty()) out.attributes.reset();
     out.capacity_units = write_units(std::max(size, old ? old->size : 0));
+    if (options.capacity && !t.info.indexes.empty()) {
+      out.index_units = index_write_units(t, *stored_key, old ? &old->item : nullptr, &result.item);
+      out.capacity_units += out.index_units.sum();
+    }
   });
   if (failed) return *failed;
   return out;
@@ -388,13 +440,16 @@ Result<IndexPosition> TableEngine::index_start(const Table& t, const IndexInfo& 
   };
   IndexPosition p;
   Json item_key = Json::object(), index_key = Json::object();
+  std::set<std::string> names;  // the key attributes of the table and the index, nothing else
   for (const KeySchema* schema : {&t.info.key, &x.key})
     for (const KeyElement* k : {&schema->hash, schema->range ? &*schema->range : nullptr}) {
       if (!k) continue;
       auto it = start.find(k->name);
       if (it == start.end() || type_of(*it) != k->type) return bad();
       (schema == &t.info.key ? item_key : index_key)[k->name] = *it;
+      names.insert(k->name);
     }
+  if (start.size() != names.size()) return bad();
   auto stored = key_of(t, item_key, false);
   if (!stored) return bad();
   p.item = *stored;
@@ -467,6 +522,15 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       }
     }
   }
+  // A (well-formed) starting key outside the range condition cannot resume this query.
+  auto outside_range = [&] {
+    if (!kc.range) return false;
+    auto it = request.exclusive_start_key->find(kc.range->name);
+    return it != request.exclusive_start_key->end() && !kc.range->matches(*it);
+  };
+  // Checked first; then a starting key of another partition, which this query cannot reach.
+  const char* kOutside = "The provided starting key does not match the range key predicate";
+  const char* kOtherHash = "The query can return at most one row and cannot be restarted";
   std::optional<Json> last;
   ReadResult out;
   if (x) {
@@ -474,9 +538,8 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
     if (request.exclusive_start_key) {
       auto start = index_start(t, *x, *request.exclusive_start_key);
       if (!start) return start.error();
-      if (start->index.hash != hash)
-        return validation("The provided starting key is invalid: The provided key element does "
-                          "not match the schema");
+      if (outside_range()) return validation(kOutside);
+      if (start->index.hash != hash) return validation(kOtherHash);
       after = *start;
     }
     auto fetch = [&](std::size_t n) {
@@ -490,9 +553,11 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
     std::optional<std::string> after;
     if (request.exclusive_start_key) {
       auto start = key_of(t, *request.exclusive_start_key, false);
-      if (!start || start->hash != hash)
+      if (!start)
         return validation("The provided starting key is invalid: The provided key element does "
                           "not match the schema");
+      if (outside_range()) return validation(kOutside);
+      if (start->hash != hash) return validation(kOtherHash);
       after = start->range;
     }
     auto fetch = [&](std::size_t n) {
@@ -504,6 +569,8 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
     out = read_page(request, fetch, last);
   }
   if (last) out.last_evaluated_key = last_key(t, x, *last);
+  if (x) (x->global ? out.index_units.global : out.index_units.local)[x->name] =
+      out.capacity_units - out.fetched_units;
   return out;
 }
 
@@ -512,7 +579,7 @@ void TableEngine::table_items(const std::string& table, std::vector<IndexEntry>&
   for (auto& row : rows)
     if (auto item = items_->get(table, row.position.item)) {
       row.item = std::move(item->item);
-      row.size = item->size;
+      row.table_size = item->size;
     }
 }
 
@@ -557,10 +624,13 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
     out = read_page(request, fetch, last);
   }
   if (last) out.last_evaluated_key = last_key(t, x, *last);
+  if (x) (x->global ? out.index_units.global : out.index_units.local)[x->name] =
+      out.capacity_units - out.fetched_units;
   return out;
 }
 
-Result<Empty> TableEngine::batch_write(std::vector<BatchWrite> writes) {
+Result<std::map<std::string, TableCapacity>> TableEngine::batch_write(
+    std::vector<BatchWrite> writes, bool capacity) {
   struct Prepared {
     std::string table;
     StoredKey key;
@@ -586,17 +656,30 @@ Result<Empty> TableEngine::batch_write(std::vector<BatchWrite> writes) {
       if (prepared[i].table == prepared[j].table && prepared[i].key.hash == prepared[j].key.hash &&
           prepared[i].key.range == prepared[j].key.range)
         return validation("Provided list of item keys contains duplicates");
+  std::map<std::string, TableCapacity> units;
   db_.transaction([&] {
     for (auto& p : prepared) {
       const Table& t = *tables_.at(p.table);
       bool read_old = needs_old_item(t);
-      auto old = read_old ? items_->get(p.table, p.key) : std::nullopt;
+      auto old = read_old || capacity ? items_->get(p.table, p.key, read_old) : std::nullopt;
+      if (capacity) {
+        // Each write as its own PutItem or DeleteItem would cost.
+        TableCapacity& c = units[p.table];
+        c.units += write_units(std::max(p.item ? p.size : 0, old ? old->size : 0));
+        if (!t.info.indexes.empty()) {
+          auto idx = index_write_units(t, p.key, old ? &old->item : nullptr,
+                                       p.item ? &*p.item : nullptr);
+          c.units += idx.sum();
+          for (const auto& [name, u] : idx.global) c.indexes.global[name] += u;
+          for (const auto& [name, u] : idx.local) c.indexes.local[name] += u;
+        }
+      }
       if (!read_old && !p.item) items_->erase(p.table, p.key);
       else if (p.item) apply_change(t, p.key, old, StoredItem{p.key, std::move(*p.item), p.size});
       else if (old) apply_change(t, p.key, old, std::nullopt);
     }
   });
-  return Empty{};
+  return units;
 }
 
 }  // namespace serverlite::table

@@ -30,6 +30,7 @@ enum class ErrorCode {
   TransactionCanceled,
   IdempotentParameterMismatch,
   DuplicateItem,
+  TableNotFound,  // the continuous backups operations' "no such table"
 };
 
 // The `__type` of the JSON error: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
@@ -59,6 +60,24 @@ template <class T>
 using Result = serverlite::Result<T, Error>;
 
 struct Empty {};
+
+// ReturnConsumedCapacity INDEXES: the capacity each secondary index consumed, by index name.
+// The table's share is the operation's total less these.
+struct IndexUnits {
+  std::map<std::string, double> global, local;
+  double sum() const {
+    double s = 0;
+    for (const auto& [name, units] : global) s += units;
+    for (const auto& [name, units] : local) s += units;
+    return s;
+  }
+};
+
+// One table's part of a batch: its total (indexes included) and the indexes' shares.
+struct TableCapacity {
+  double units = 0;
+  IndexUnits indexes;
+};
 
 enum class KeyType { Hash, Range };
 
@@ -131,6 +150,10 @@ struct TableInfo {
   std::string latest_stream_arn, latest_stream_label;
   // Time to live: the attribute holding each item's expiry (epoch seconds); empty when off.
   std::string ttl_attribute;
+  // Point in time recovery (UpdateContinuousBackups): since when it is on, and the recovery
+  // period in days (1..35); nullopt when off.
+  std::optional<TimePoint> pitr_since;
+  int pitr_recovery_days = 35;
   // Parts of the definition kept as given for the features of the next issue (indexes, streams,
   // table class, SSE): echoed in DescribeTable where DynamoDB echoes them.
   Json extra = Json::object();

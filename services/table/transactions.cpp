@@ -11,10 +11,14 @@ namespace serverlite::table {
 namespace {
 
 using engine_detail::epoch_ms;
+using engine_detail::only_removes;
 using engine_detail::validation;
 
 // A ClientRequestToken is remembered this long, as DynamoDB documents.
 constexpr std::chrono::minutes kTokenLifetime{10};
+
+// The aggregate size of the items of one transaction.
+constexpr std::size_t kMaxTransactionBytes = 4 * 1024 * 1024;
 
 // A transactional write costs twice a standard one.
 double write_units(std::int64_t bytes) { return 2 * engine_detail::write_units(bytes); }
@@ -34,6 +38,7 @@ Result<std::vector<double>> TableEngine::transact_write(const std::vector<Transa
   };
   std::vector<Prepared> prepared;
   std::set<std::tuple<std::string, std::string, std::string>> seen;
+  std::size_t total_bytes = 0;  // the items put: DynamoDB's 4 MB per transaction
   for (const auto& w : writes) {
     auto found = find_for_items(w.table);
     if (!found) return found.error();
@@ -45,6 +50,9 @@ Result<std::vector<double>> TableEngine::transact_write(const std::vector<Transa
       if (!key) return key.error();
       if (auto e = check_index_keys(*p.table, item)) return *e;
       p.key = *key;
+      total_bytes += item_size(item);
+      if (total_bytes > kMaxTransactionBytes)
+        return validation("Transaction size has exceeded the maximum allowed size of 4 MB");
       p.item = std::move(item);
     } else {
       auto key = request_key(*p.table, w.key, &p.key_json);
@@ -132,6 +140,7 @@ Result<std::vector<double>> TableEngine::transact_write(const std::vector<Transa
               continue;
             }
           }
+          if (!o.old && only_removes(w.update)) break;  // nothing to remove: stays missing
           auto size = static_cast<std::int64_t>(item_size(item));
           if (size > static_cast<std::int64_t>(kMaxItemBytes)) {
             reasons[i] = {"ValidationError",

@@ -371,6 +371,15 @@ std::optional<std::string> validate_item(Json& item) {
     if (auto e = check_shape(value)) return e;
   for (auto& [name, value] : item.items())
     if (auto e = validate(value, 0)) return e;
+  // Attribute names: at least one byte, less than 64 KB.
+  for (const auto& [name, value] : item.items()) {
+    if (name.empty())
+      return std::string("One or more parameter values were invalid: An attribute name cannot "
+                         "be empty");
+    if (name.size() > kMaxAttributeNameBytes)
+      return "One or more parameter values were invalid: Attribute name exceeds the maximum "
+             "length of " + std::to_string(kMaxAttributeNameBytes) + " bytes";
+  }
   return std::nullopt;
 }
 

@@ -62,6 +62,8 @@ std::size_t value_size(const Json& value);
 // DynamoDB's item size limit: 400 KB.
 inline constexpr std::size_t kMaxItemBytes = 400 * 1024;
 std::size_t item_size(const Json& item);
+// The longest attribute name DynamoDB accepts, in bytes (its names are "less than 64 KB").
+constexpr std::size_t kMaxAttributeNameBytes = 65535;
 
 // Order-preserving bytes of a key value (S, N or B): comparing two encodings with memcmp orders
 // them as DynamoDB orders sort keys (S bytewise, N numerically, B bytewise). S is its UTF-8

@@ -78,9 +78,16 @@ TEST(ConditionExpression, MissingAttributesAndTypeMismatches) {
   EXPECT_FALSE(eval("n = :v", R"({":v": {"S": "5"}})"));
   EXPECT_TRUE(eval("n <> :v", R"({":v": {"S": "5"}})"));
   EXPECT_FALSE(eval("n < :v", R"({":v": {"S": "6"}})"));
-  // Lists, maps, booleans are comparable for equality only.
+  // Lists, maps, booleans are comparable for equality only: a constant of those types in an
+  // ordering is refused, a path holding one compares as false.
   EXPECT_TRUE(eval("flag = :t", R"({":t": {"BOOL": true}})"));
-  EXPECT_FALSE(eval("flag < :t", R"({":t": {"BOOL": true}})"));
+  EXPECT_EQ(condition_error("flag < :t", R"({":t": {"BOOL": true}})"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: <, operand type: BOOL");
+  EXPECT_EQ(condition_error("n BETWEEN :a AND :b", R"({":a": {"L": []}, ":b": {"L": []}})"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: BETWEEN, operand type: L");
+  EXPECT_FALSE(eval("flag < n"));
   // Sets compare regardless of order.
   EXPECT_TRUE(eval("tags = :t", R"({":t": {"SS": ["blue", "red"]}})"));
 }
