@@ -101,6 +101,15 @@ bool all_old_on_failure(const Json& body) {
   return v == "ALL_OLD";
 }
 
+// The attribute values of a Key or an Item, checked (numbers made canonical) before the table is
+// looked up, as DynamoDB's request layer does.
+void check_values(Json& values) {
+  if (auto e = validate_item(values)) {
+    if (is_serialization_error(*e)) throw ApiError(400, std::string(aws::kSerializationException), *e);
+    throw validation(*e);
+  }
+}
+
 // Whether the answer carries ConsumedCapacity (ReturnConsumedCapacity other than NONE).
 bool reports_capacity(const Json& body) {
   return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
@@ -183,6 +192,7 @@ Json TableApi::put_item(Call& call) {
   required_object(body, "Item");
   Json item = std::move(call.body["Item"]);  // nothing below reads it from the body
   Expressions ex(body);
+  check_values(item);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
@@ -196,6 +206,7 @@ Json TableApi::get_item(Call& call) {
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
   Expressions ex(body);
+  check_values(call.body["Key"]);
   auto projection = projection_of(body, ex);
   ex.context().check_all_used();
   // A whole item goes out as the text it is stored as.
@@ -214,6 +225,7 @@ Json TableApi::delete_item(Call& call) {
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
   Expressions ex(body);
+  check_values(call.body["Key"]);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
@@ -227,6 +239,7 @@ Json TableApi::update_item(Call& call) {
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
   Expressions ex(body);
+  check_values(call.body["Key"]);
   std::optional<std::string> update_text = text(body, "UpdateExpression");
   if (const Json* u = aws::optional_object(body, "AttributeUpdates")) {
     auto t = attribute_updates(*u);
@@ -511,8 +524,14 @@ Json TableApi::batch_get_item(Call& call) {
                 ? spec["Keys"].size() : 0;
   if (keys > 100)
     throw validation("Too many items requested for the BatchGetItem call");
-  Json responses = Json::object();
-  Json capacity = Json::array();
+  // Every table's request is checked before any table is read.
+  struct TableRead {
+    std::string table;
+    const Json* keys;
+    std::optional<ProjectionExpression> projection;
+    bool consistent;
+  };
+  std::vector<TableRead> reads;
   for (const auto& [table, spec] : request_items.items()) {
     if (!spec.is_object()) throw validation("Invalid RequestItems entry for table " + table);
     const Json* key_list = aws::optional_array(spec, "Keys");
@@ -520,23 +539,29 @@ Json TableApi::batch_get_item(Call& call) {
       throw validation("1 validation error detected: Value null at 'requestItems." + table +
                        ".member.keys' failed to satisfy constraint: Member must not be null");
     Expressions ex(spec);
+    for (auto& key : call.body["RequestItems"][table]["Keys"]) check_values(key);
     auto projection = projection_of(spec, ex);
     ex.context().check_all_used();
-    bool consistent = aws::optional_bool(spec, "ConsistentRead").value_or(false);
-    Json items = Json::array();
-    double units = 0;
     for (std::size_t i = 0; i < key_list->size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
         if ((*key_list)[i] == (*key_list)[j])
           throw validation("Provided list of item keys contains duplicates");
-    for (const auto& key : *key_list) {
-      auto r = engine_.get_item(table, key, consistent);
+    reads.push_back({table, key_list, std::move(projection),
+                     aws::optional_bool(spec, "ConsistentRead").value_or(false)});
+  }
+  Json responses = Json::object();
+  Json capacity = Json::array();
+  for (const auto& read : reads) {
+    Json items = Json::array();
+    double units = 0;
+    for (const auto& key : *read.keys) {
+      auto r = engine_.get_item(read.table, key, read.consistent);
       auto& d = unwrap(r);
       units += d.capacity_units;
-      if (d.item) items.push_back(projection ? projection->project(*d.item) : *d.item);
+      if (d.item) items.push_back(read.projection ? read.projection->project(*d.item) : *d.item);
     }
-    responses[table] = std::move(items);
-    capacity.push_back({{"TableName", table}, {"CapacityUnits", units}});
+    responses[read.table] = std::move(items);
+    capacity.push_back({{"TableName", read.table}, {"CapacityUnits", units}});
   }
   Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
   if (aws::optional_string(call.body, "ReturnConsumedCapacity").value_or("NONE") != "NONE")
@@ -562,8 +587,11 @@ Json TableApi::batch_write_item(Call& call) {
                          "exactly one of the supported datatypes");
       if (put) {
         required_object(*put, "Item");
+        check_values(request["PutRequest"]["Item"]);
         writes.push_back({table, std::move(request["PutRequest"]["Item"]), std::nullopt});
       } else {
+        required_object(*del, "Key");
+        check_values(request["DeleteRequest"]["Key"]);
         writes.push_back({table, std::nullopt, required_object(*del, "Key")});
       }
     }

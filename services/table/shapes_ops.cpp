@@ -203,7 +203,8 @@ std::map<std::string, Operation, std::less<>> build() {
        {"Create", structure("CreateGlobalSecondaryIndexAction",
                             {{"Projection", projection()},
                              {"IndexName", string(name(true))},
-                             {"ProvisionedThroughput", throughput(true)},
+                             // Optional: an on-demand table's index has none.
+                             {"ProvisionedThroughput", throughput(false)},
                              {"KeySchema", key_schema(false)}})},
        {"Delete", structure("DeleteGlobalSecondaryIndexAction",
                             {{"IndexName", string(name(true))}})}});
