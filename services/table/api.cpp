@@ -11,6 +11,7 @@
 #include "emulator/aws/json_protocol.hpp"
 #include "services/table/api_support.hpp"
 #include "services/table/legacy.hpp"
+#include "services/table/shapes.hpp"
 
 namespace serverlite::table {
 
@@ -356,6 +357,12 @@ void TableApi::handle(http::Request request, http::Responder respond) {
     auto route = routes().find(action);
     if (route == routes().end())
       throw ApiError(400, "com.amazon.coral.service#UnknownOperationException", "");
+    // Types, then constraints, all before any table is looked up.
+    if (const auto* shape = shapes::operation(action))
+      if (auto failure = shapes::check(*shape, call.body))
+        throw failure->serialization
+            ? ApiError(400, std::string(aws::kSerializationException), failure->message)
+            : validation(failure->message);
     Json result;
     try {
       result = (this->*route->second)(call);
@@ -389,6 +396,10 @@ void TableApi::handle(http::Request request, http::Responder respond) {
                                               call.raw_member->second, dynamodb_protocol()));
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
+    // DynamoDB's request decoder spells the member "Message".
+    if (e.code == aws::kSerializationException)
+      return answer(e.http_status, {{"__type", dynamodb_protocol().serialization_type},
+                                    {"Message", e.message()}});
     respond(aws::render_json_error(e, dynamodb_protocol()));
   }
 }

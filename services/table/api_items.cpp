@@ -101,6 +101,15 @@ bool all_old_on_failure(const Json& body) {
   return v == "ALL_OLD";
 }
 
+// The attribute values of a Key or an Item, checked (numbers made canonical) before the table is
+// looked up, as DynamoDB's request layer does.
+void check_values(Json& values) {
+  if (auto e = validate_item(values)) {
+    if (is_serialization_error(*e)) throw ApiError(400, std::string(aws::kSerializationException), *e);
+    throw validation(*e);
+  }
+}
+
 // Whether the answer carries ConsumedCapacity (ReturnConsumedCapacity other than NONE).
 bool reports_capacity(const Json& body) {
   return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
@@ -204,6 +213,7 @@ Json TableApi::put_item(Call& call) {
   required_object(body, "Item");
   Json item = std::move(call.body["Item"]);  // nothing below reads it from the body
   Expressions ex(body);
+  check_values(item);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
@@ -217,6 +227,7 @@ Json TableApi::get_item(Call& call) {
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
   Expressions ex(body);
+  check_values(call.body["Key"]);
   auto projection = projection_of(body, ex);
   ex.context().check_all_used();
   // A whole item goes out as the text it is stored as.
@@ -235,6 +246,7 @@ Json TableApi::delete_item(Call& call) {
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
   Expressions ex(body);
+  check_values(call.body["Key"]);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
@@ -248,6 +260,7 @@ Json TableApi::update_item(Call& call) {
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
   Expressions ex(body);
+  check_values(call.body["Key"]);
   std::optional<std::string> update_text = text(body, "UpdateExpression");
   if (const Json* u = aws::optional_object(body, "AttributeUpdates")) {
     auto t = attribute_updates(*u);
@@ -266,10 +279,162 @@ Json TableApi::update_item(Call& call) {
 Json TableApi::query(Call& call) { return read(call, true); }
 Json TableApi::scan(Call& call) { return read(call, false); }
 
-// Query and Scan share everything but the key condition and the segments.
+namespace {
+
+// A value of an ExclusiveStartKey that is not a valid attribute value. DynamoDB prefixes most
+// of these messages with "The provided starting key is invalid: ", but not those about numbers
+// and duplicates in sets.
+void check_start_key_values(Json& key) {
+  for (auto& [name, value] : key.items()) {
+    auto e = validate_value(value);
+    if (!e) continue;
+    if (is_serialization_error(*e)) throw ApiError(400, std::string(aws::kSerializationException), *e);
+    for (const char* plain : {"contains duplicates", "number set", "numeric value",
+                              "significant digits", "number with magnitude"})
+      if (e->find(plain) != std::string::npos) throw validation(*e);
+    throw validation("The provided starting key is invalid: " + *e);
+  }
+}
+
+
+const KeyElement* range_of(const KeySchema& key) { return key.range ? &*key.range : nullptr; }
+
+// One key attribute of a starting key: present with the schema's type, not empty, not too big.
+void check_start_piece(const Json& start, const KeyElement& k, bool hash) {
+  auto it = start.find(k.name);
+  std::string type(type_name(k.type));
+  if (it == start.end() || !it->is_object() || !it->contains(type))
+    throw validation("The provided key element does not match the schema");
+  const Json& v = (*it)[type];
+  if (v.is_string() && v.get_ref<const std::string&>().empty() && k.type != ValueType::N)
+    throw validation("One or more parameter values were invalid: The AttributeValue for a key "
+                     "attribute cannot contain an empty " +
+                     std::string(k.type == ValueType::S ? "string" : "binary") +
+                     " value. Key: " + k.name);
+}
+
+// ExclusiveStartKey against the table and the index read: the attributes of both keys, no more.
+// DynamoDB names the index's key problems plainly, and the table's with a prefix.
+void check_start_key(const Json& start, const TableInfo& table, const IndexInfo* index,
+                     bool is_query) {
+  std::set<std::string> names = {table.key.hash.name};
+  if (table.key.range) names.insert(table.key.range->name);
+  if (index) {
+    names.insert(index->key.hash.name);
+    if (index->key.range) names.insert(index->key.range->name);
+  }
+  if (start.size() != names.size())
+    throw validation(is_query || index ? "The provided starting key is invalid"
+                                       : "The provided starting key is invalid: The provided key "
+                                         "element does not match the schema");
+  if (!is_query && !index) return;
+  const KeySchema& key = index ? index->key : table.key;
+  for (const KeyElement* k : {&key.hash, range_of(key)}) {
+    if (!k) continue;
+    if (!start.contains(k->name)) throw validation("The provided starting key is invalid");
+    check_start_piece(start, *k, k == &key.hash);
+  }
+}
+
+void check_table_start_key(const Json& start, const TableInfo& table) {
+  try {
+    for (const KeyElement* k : {&table.key.hash, range_of(table.key)})
+      if (k) check_start_piece(start, *k, k == &table.key.hash);
+  } catch (const ApiError& e) {
+    throw validation("The provided starting key is invalid: " + e.message());
+  }
+}
+
+// A Query's starting key must lie within what its key condition selects.
+void check_start_in_bounds(const Json& start, const KeyCondition& key) {
+  auto hash = start.find(key.hash_name);
+  bool same_hash = hash != start.end() && values_equal(*hash, key.hash_value);
+  if (!key.range) {
+    if (!same_hash)
+      throw validation("The provided starting key is outside query boundaries based on provided "
+                       "conditions");
+    return;
+  }
+  auto range = start.find(key.range->name);
+  if (range == start.end() || !key.range->matches(*range))
+    throw validation("The provided starting key does not match the range key predicate");
+  if (!same_hash)
+    throw validation("The query can return at most one row and cannot be restarted");
+}
+
+}  // namespace
+
+// Query and Scan share everything but the key condition and the segments. Everything that does
+// not need the table is checked before it is looked up, in DynamoDB's order.
 Json TableApi::read(Call& call, bool is_query) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
+  Expressions ex(body);
+  ReadRequest req;
+  std::string filter_name = is_query ? "QueryFilter" : "ScanFilter";
+  std::optional<std::string> filter_text = text(body, "FilterExpression");
+  std::optional<std::string> projection_text = text(body, "ProjectionExpression");
+  auto legacy_filter = [&] {
+    if (const Json* f = aws::optional_object(body, filter_name)) {
+      auto t = filter(*f, conditional_operator(body), filter_name);
+      if (!t.expression.empty()) filter_text = ex.translate(t);
+    } else if (body.contains("ConditionalOperator")) {
+      check_conditional_operator(conditional_operator(body), 0);
+    }
+  };
+  auto legacy_projection = [&] {
+    if (const Json* a = aws::optional_array(body, "AttributesToGet"))
+      projection_text = ex.translate(attributes_to_get(*a));
+  };
+  if (is_query) {
+    legacy_filter();
+    legacy_projection();
+  } else {
+    legacy_projection();
+    legacy_filter();
+  }
+  if (body.contains("ExclusiveStartKey")) {
+    // Its values are attribute values like any other: checked (and numbers made canonical)
+    // before the key is encoded.
+    Json key = body["ExclusiveStartKey"];
+    check_start_key_values(key);
+    req.exclusive_start_key = std::move(key);
+  }
+  std::optional<std::string> key_text = text(body, "KeyConditionExpression");
+  const Json* key_conditions_json = aws::optional_object(body, "KeyConditions");
+  if (is_query && !key_text && !key_conditions_json)
+    throw validation("Either the KeyConditions or KeyConditionExpression parameter must be "
+                     "specified in the request.");
+  if (!is_query) {
+    auto segment = aws::optional_int(body, "Segment");
+    auto total = aws::optional_int(body, "TotalSegments");
+    if (segment && *segment != 0 && !total)
+      throw validation("The TotalSegments parameter is required but was not present in the "
+                       "request when Segment parameter is present");
+    if (total && !segment)
+      throw validation("The Segment parameter is required but was not present in the request "
+                       "when parameter TotalSegments is present");
+    if (total) {
+      if (*segment >= *total)
+        throw validation("The Segment parameter is zero-based and must be less than parameter "
+                         "TotalSegments: Segment: " + std::to_string(*segment) +
+                         " is not less than TotalSegments: " + std::to_string(*total));
+      req.segment = static_cast<int>(*segment);
+      req.total_segments = static_cast<int>(*total);
+    }
+  }
+  // KeyConditions' own checks; its placeholders join the request's before the context is made.
+  if (is_query && key_conditions_json) key_text = ex.translate(key_conditions(*key_conditions_json));
+  // The expressions' syntax and placeholders; the key condition's shape against the key waits
+  // for the table.
+  if (is_query && key_text)
+    (void)parse_condition(*key_text, ex.context(), ExpressionKind::KeyCondition);
+  std::optional<ConditionExpression> filter_expr;
+  if (filter_text) filter_expr = parse_condition(*filter_text, ex.context(), ExpressionKind::Filter);
+  std::optional<ProjectionExpression> projection;
+  if (projection_text) projection = parse_projection(*projection_text, ex.context());
+  ex.context().check_all_used();
+
   const TableInfo* info = engine_.table_info(table);
   if (!info) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
                             "Requested resource not found");
@@ -281,43 +446,16 @@ Json TableApi::read(Call& call, bool is_query) {
   }
   // The key a Query matches and a filter may not touch: the index's when reading an index.
   std::optional<KeySchema> key_schema = index ? index->key : info->key;
-  Expressions ex(body);
-  ReadRequest req;
   if (index) req.index = index->name;
   req.limit = aws::optional_int(body, "Limit");
-  if (req.limit && *req.limit < 1)
-    throw validation("1 validation error detected: Value '" + std::to_string(*req.limit) +
-                     "' at 'limit' failed to satisfy constraint: Member must have value greater "
-                     "than or equal to 1");
   req.consistent = aws::optional_bool(body, "ConsistentRead").value_or(false);
   if (index && index->global && req.consistent)
     throw validation("Consistent reads are not supported on global secondary indexes");
   req.forward = aws::optional_bool(body, "ScanIndexForward").value_or(true);
-  if (const Json* start = aws::optional_object(body, "ExclusiveStartKey")) {
-    // Its values are attribute values like any other: checked (and numbers made canonical)
-    // before the key is encoded, which took "abc" as a number and failed with a 500.
-    Json key = *start;
-    if (auto e = validate_item(key)) throw ExpressionError(*e);
-    req.exclusive_start_key = std::move(key);
-  }
 
-  std::string filter_name = is_query ? "QueryFilter" : "ScanFilter";
-  std::optional<std::string> filter_text = text(body, "FilterExpression");
-  if (const Json* f = aws::optional_object(body, filter_name)) {
-    auto t = filter(*f, conditional_operator(body), filter_name);
-    if (!t.expression.empty()) filter_text = ex.translate(t);
-  }
-  std::optional<std::string> key_text = text(body, "KeyConditionExpression");
-  const Json* key_conditions_json = aws::optional_object(body, "KeyConditions");
-  if (is_query && key_conditions_json) key_text = ex.translate(key_conditions(*key_conditions_json));
-  // After every translation: parsing the projection fixes the names and values in use.
-  auto projection = projection_of(body, ex);
-
+  if (req.exclusive_start_key) check_start_key(*req.exclusive_start_key, *info, index, is_query);
   std::optional<KeyCondition> key;
   if (is_query) {
-    if (!key_text)
-      throw validation("Either the KeyConditions or KeyConditionExpression parameter must be "
-                       "specified in the request.");
     if (key_conditions_json) {
       check_key_conditions(*key_conditions_json, *key_schema);
       if (const Json* qf = aws::optional_object(body, "QueryFilter")) check_query_filter(*qf, *key_schema);
@@ -326,36 +464,21 @@ Json TableApi::read(Call& call, bool is_query) {
                               key_schema->range ? std::optional(key_schema->range->name)
                                                 : std::nullopt);
     req.key = &*key;
-  } else {
-    auto segment = aws::optional_int(body, "Segment");
-    auto total = aws::optional_int(body, "TotalSegments");
-    if (segment && !total)
-      throw validation("The TotalSegments parameter is required but was not present in the "
-                       "request when Segment parameter is present");
-    if (total && !segment)
-      throw validation("The Segment parameter is required but was not present in the request "
-                       "when parameter TotalSegments is present");
-    if (total) {
-      if (*total < 1 || *total > 1000000)
-        throw validation("1 validation error detected: Value '" + std::to_string(*total) +
-                         "' at 'totalSegments' failed to satisfy constraint: Member must have "
-                         "value " + (*total < 1 ? "greater than or equal to 1"
-                                                : "less than or equal to 1000000"));
-      if (*segment < 0 || *segment >= *total)
-        throw validation("The Segment parameter is zero-based and must be less than parameter "
-                         "TotalSegments: Segment: " + std::to_string(*segment) +
-                         " is not less than TotalSegments: " + std::to_string(*total));
-      req.segment = static_cast<int>(*segment);
-      req.total_segments = static_cast<int>(*total);
+    if (req.exclusive_start_key) {
+      check_table_start_key(*req.exclusive_start_key, *info);
+      check_start_in_bounds(*req.exclusive_start_key, *key);
     }
+  } else if (req.exclusive_start_key) {
+    if (index && index->global && index->projection.type != ProjectionType::All &&
+        aws::optional_string(body, "Select") == "ALL_ATTRIBUTES")
+      throw validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is "
+                       "not supported for global secondary index " + index->name +
+                       " because its projection type is not ALL");
+    check_table_start_key(*req.exclusive_start_key, *info);
   }
-  std::optional<ConditionExpression> filter_expr;
-  if (filter_text) {
-    filter_expr = parse_condition(*filter_text, ex.context(), ExpressionKind::Filter);
-    if (is_query && body.contains("FilterExpression")) check_filter_keys(*filter_expr, *key_schema);
-  }
+  if (filter_expr && is_query && body.contains("FilterExpression"))
+    check_filter_keys(*filter_expr, *key_schema);
   req.filter = filter_expr ? &*filter_expr : nullptr;
-  ex.context().check_all_used();
 
   // Without Select or a projection, a table read returns whole items and an index read what
   // the index projects.
@@ -422,8 +545,14 @@ Json TableApi::batch_get_item(Call& call) {
                 ? spec["Keys"].size() : 0;
   if (keys > 100)
     throw validation("Too many items requested for the BatchGetItem call");
-  Json responses = Json::object();
-  Json capacity = Json::array();
+  // Every table's request is checked before any table is read.
+  struct TableRead {
+    std::string table;
+    const Json* keys;
+    std::optional<ProjectionExpression> projection;
+    bool consistent;
+  };
+  std::vector<TableRead> reads;
   for (const auto& [table, spec] : request_items.items()) {
     if (!spec.is_object()) throw validation("Invalid RequestItems entry for table " + table);
     const Json* key_list = aws::optional_array(spec, "Keys");
@@ -431,23 +560,29 @@ Json TableApi::batch_get_item(Call& call) {
       throw validation("1 validation error detected: Value null at 'requestItems." + table +
                        ".member.keys' failed to satisfy constraint: Member must not be null");
     Expressions ex(spec);
+    for (auto& key : call.body["RequestItems"][table]["Keys"]) check_values(key);
     auto projection = projection_of(spec, ex);
     ex.context().check_all_used();
-    bool consistent = aws::optional_bool(spec, "ConsistentRead").value_or(false);
-    Json items = Json::array();
-    double units = 0;
     for (std::size_t i = 0; i < key_list->size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
         if ((*key_list)[i] == (*key_list)[j])
           throw validation("Provided list of item keys contains duplicates");
-    for (const auto& key : *key_list) {
-      auto r = engine_.get_item(table, key, consistent);
+    reads.push_back({table, key_list, std::move(projection),
+                     aws::optional_bool(spec, "ConsistentRead").value_or(false)});
+  }
+  Json responses = Json::object();
+  Json capacity = Json::array();
+  for (const auto& read : reads) {
+    Json items = Json::array();
+    double units = 0;
+    for (const auto& key : *read.keys) {
+      auto r = engine_.get_item(read.table, key, read.consistent);
       auto& d = unwrap(r);
       units += d.capacity_units;
-      if (d.item) items.push_back(projection ? projection->project(*d.item) : *d.item);
+      if (d.item) items.push_back(read.projection ? read.projection->project(*d.item) : *d.item);
     }
-    responses[table] = std::move(items);
-    capacity.push_back(capacity_of(capacity_mode(call.body), table, units, true, nullptr, true));
+    responses[read.table] = std::move(items);
+    capacity.push_back(capacity_of(capacity_mode(call.body), read.table, units, true, nullptr, true));
   }
   Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
   if (capacity_mode(call.body) != "NONE") out["ConsumedCapacity"] = capacity;
@@ -472,8 +607,11 @@ Json TableApi::batch_write_item(Call& call) {
                          "exactly one of the supported datatypes");
       if (put) {
         required_object(*put, "Item");
+        check_values(request["PutRequest"]["Item"]);
         writes.push_back({table, std::move(request["PutRequest"]["Item"]), std::nullopt});
       } else {
+        required_object(*del, "Key");
+        check_values(request["DeleteRequest"]["Key"]);
         writes.push_back({table, std::nullopt, required_object(*del, "Key")});
       }
     }

@@ -240,20 +240,104 @@ class TableItems(ServerTestCase):
             ({"TableName": "shapes", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"S": 5}}},
              "PutItem", "NUMBER_VALUE cannot be converted to String"),
             ({"TableName": "shapes", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"},
-                                              "x": {"BOOL": "yes"}}},
-             "PutItem", "STRING_VALUE cannot be converted to Boolean"),
+                                              "x": {"BOOL": "maybe"}}},
+             "PutItem", "Unexpected token received from parser"),
             ({"TableName": "shapes", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
               "UpdateExpression": "SET x = :v", "ExpressionAttributeValues": {":v": {"SS": "a"}}},
-             "UpdateItem", "Expected list or null"),
+             "UpdateItem", "Unexpected field type"),
+            ({"TableName": "shapes", "Key": {"pk": [{"S": "a"}]}}, "GetItem",
+             "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue"),
+            ({"RequestItems": {"shapes": "x"}}, "BatchWriteItem",
+             "class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cannot be cast to "
+             "class java.lang.Class (sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl "
+             "and java.lang.Class are in module java.base of loader 'bootstrap')"),
+            ({"TableName": "shapes", "Limit": "5"}, "Scan",
+             "STRING_VALUE cannot be converted to Integer"),
+            # Types are checked before anything else: the table need not exist.
+            ({"TableName": "none-such", "Key": {"pk": {"B": "abc"}}}, "GetItem",
+             "Base64 encoded length is expected a multiple of 4 bytes but found: 3"),
         ]
         for body, action, message in cases:
             status, out = self.raw(action, body)
             self.assertEqual(status, 400)
             self.assertEqual(out["__type"], "com.amazon.coral.service#SerializationException")
-            self.assertEqual(out["message"], message)
+            # The decoder's error spells its member "Message".
+            self.assertEqual(out["Message"], message)
         status, out = self.raw("PutItem", {"TableName": "shapes", "Item": {
             "pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"SS": []}}})
         self.assertEqual(out["__type"], "com.amazon.coral.validate#ValidationException")
+
+    def test_requests_are_validated_before_the_table_is_looked_up(self):
+        """Every violated constraint is listed in one message, and a request's own checks come
+        before ResourceNotFoundException."""
+        status, out = self.raw("GetItem", {"TableName": "a;", "ReturnConsumedCapacity": "hi"})
+        self.assertEqual(status, 400)
+        self.assertEqual(out["__type"], "com.amazon.coral.validate#ValidationException")
+        self.assertTrue(out["message"].startswith("4 validation errors detected: "), out["message"])
+        for part in ["Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: Member "
+                     "must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+                     "Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy "
+                     "regular expression pattern: [a-zA-Z0-9_.-]+",
+                     "Value 'a;' at 'tableName' failed to satisfy constraint: Member must have "
+                     "length greater than or equal to 3",
+                     "Value null at 'key' failed to satisfy constraint: Member must not be null"]:
+            self.assertIn(part, out["message"])
+        status, out = self.raw("BatchWriteItem", {"RequestItems": {"ab": []}})
+        self.assertIn("Map keys must satisfy constraint: [Member must have length less than or "
+                      "equal to 255, Member must have length greater than or equal to 3, Member "
+                      "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]", out["message"])
+        self.assertIn("Map value must satisfy constraint: [Member must have length less than or "
+                      "equal to 25, Member must have length greater than or equal to 1]",
+                      out["message"])
+        status, out = self.raw("DescribeTable", {})
+        self.assertEqual(out["message"],
+                         "The parameter 'TableName' is required but was not present in the request")
+        status, out = self.raw("DescribeTable", {"TableName": "ab"})
+        self.assertEqual(out["message"], "TableName must be at least 3 characters long and at "
+                                         "most 255 characters long")
+        missing = [
+            ("PutItem", {"TableName": "none-such", "Item": {"pk": {"S": "a", "N": "1"}}},
+             "Supplied AttributeValue has more than one datatypes set, must contain exactly one "
+             "of the supported datatypes"),
+            ("Query", {"TableName": "none-such", "KeyConditionExpression": "pk = :v"},
+             "An expression attribute value used in expression is not defined; attribute value: :v"),
+            ("Query", {"TableName": "none-such", "KeyConditionExpression": "pk = :v",
+                       "ExpressionAttributeValues": {":v": {"S": "a"}},
+                       "ExclusiveStartKey": {"pk": {"NULL": False}}},
+             "The provided starting key is invalid: One or more parameter values were invalid: "
+             "Null attribute value types must have the value of true"),
+            ("Scan", {"TableName": "none-such", "Segment": 3, "TotalSegments": 2},
+             "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+             "Segment: 3 is not less than TotalSegments: 2"),
+            ("BatchGetItem", {"RequestItems": {"none-such": {"Keys": [{"pk": {}}]}}},
+             "Supplied AttributeValue is empty, must contain exactly one of the supported "
+             "datatypes"),
+        ]
+        for action, body, message in missing:
+            status, out = self.raw(action, body)
+            self.assertEqual((status, out["__type"]),
+                             (400, "com.amazon.coral.validate#ValidationException"), action)
+            self.assertIn(message, out["message"])
+        status, out = self.raw("GetItem", {"TableName": "none-such", "Key": {"pk": {"S": "a"}}})
+        self.assertEqual(out["__type"], "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException")
+
+    def test_query_starting_key_is_checked_against_keys_and_condition(self):
+        self.table("starts")
+        base = {"TableName": "starts", "KeyConditionExpression": "pk = :p",
+                "ExpressionAttributeValues": {":p": {"S": "a"}}}
+        cases = [
+            ({"pk": {"S": "a"}}, "The provided starting key is invalid"),
+            ({"pk": {"N": "1"}, "sk": {"N": "1"}},
+             "The provided key element does not match the schema"),
+            ({"pk": {"S": "b"}, "sk": {"N": "1"}},
+             "The provided starting key is outside query boundaries based on provided conditions"),
+        ]
+        for start, message in cases:
+            status, out = self.raw("Query", dict(base, ExclusiveStartKey=start))
+            self.assertEqual((status, out.get("message")), (400, message))
+        status, out = self.raw("Query", dict(base, ExclusiveStartKey={"pk": {"S": "a"},
+                                                                      "sk": {"N": "1"}}))
+        self.assertEqual(status, 200, out)
 
     def test_item_count_and_cli(self):
         self.table("counted")
