@@ -97,8 +97,8 @@ class DeepNesting(ServerTestCase):
                 status, _, data = self.post("Kinesis_20131202.PutRecord", body.encode(),
                                             "application/x-amz-json-1.1")
                 self.assertEqual(status, 400)
-                self.assertEqual(json.loads(data)["__type"],
-                                 "com.amazon.coral.service#SerializationException")
+                # Kinesis answers a body it cannot read with the bare type, no message.
+                self.assertEqual(json.loads(data)["__type"], "SerializationException")
                 self.assert_alive()
             with self.subTest(protocol="cbor", levels=levels):
                 body = (b"\xa4\x6aStreamName\x64deep\x6cPartitionKey\x61k\x64Data\x41\x00\x61X" +

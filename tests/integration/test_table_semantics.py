@@ -297,16 +297,17 @@ class TableSemantics(ServerTestCase):
             GlobalSecondaryIndexes=[{"IndexName": "byG",
                                      "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
                                      "Projection": {"ProjectionType": "ALL"}}])
-        schema = ("The provided starting key is invalid: The provided key element does not "
-                  "match the schema")
+        # DynamoDB words it with or without ": The provided key element does not match the
+        # schema", depending on the read (the peer suite, written against it, has both).
+        schema = "The provided starting key is invalid"
         good = {"pk": {"S": "a"}, "sk": {"N": "1"}}
         for start in ({"pk": {"S": "a"}}, dict(good, x={"S": "1"}), {"pk": {"S": "a"}, "sk": {"S": "1"}}):
             err = self.error(self.ddb.scan, TableName="start-keys", ExclusiveStartKey=start)
-            self.assertEqual(err["Message"], schema)
+            self.assertTrue(err["Message"].startswith(schema), err["Message"])
         for start in (good, dict(good, g={"S": "x"}, extra={"S": "y"}), {"pk": {"S": "a"}, "g": {"S": "x"}}):
             err = self.error(self.ddb.scan, TableName="start-keys", IndexName="byG",
                              ExclusiveStartKey=start)
-            self.assertEqual(err["Message"], schema)
+            self.assertTrue(err["Message"].startswith(schema), err["Message"])
         self.ddb.scan(TableName="start-keys", IndexName="byG", ExclusiveStartKey=dict(good, g={"S": "x"}))
         # A Query resumes only from a key inside its range condition.
         err = self.error(self.ddb.query, TableName="start-keys", ExclusiveStartKey=good,

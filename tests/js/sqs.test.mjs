@@ -95,7 +95,7 @@ describe("queues", () => {
     assert.equal(all.VisibilityTimeout, "7");
     assert.equal(all.QueueArn, "arn:aws:sqs:us-east-1:000000000000:js-attrs");
     assert.equal(all.ApproximateNumberOfMessages, "0");
-    assert.equal(all.MaximumMessageSize, "262144");
+    assert.equal(all.MaximumMessageSize, "1048576");
     assert.equal(all.MessageRetentionPeriod, "345600");
     assert.match(all.CreatedTimestamp, /^\d+$/);
     await send(new SetQueueAttributesCommand({
