@@ -10,6 +10,7 @@
 #include "emulator/aws/query_protocol.hpp"
 #include "emulator/aws/sigv4.hpp"
 #include "emulator/utf8.hpp"
+#include "emulator/ascii.hpp"
 
 namespace serverlite::aws {
 
@@ -69,8 +70,7 @@ std::vector<std::string> split_signed_headers(std::string_view list) {
   std::vector<std::string> names;
   while (!list.empty()) {
     auto semi = list.find(';');
-    std::string name(trim(list.substr(0, semi)));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = ascii_lower(trim(list.substr(0, semi)));
     if (!name.empty()) names.push_back(std::move(name));
     list = semi == std::string_view::npos ? std::string_view{} : list.substr(semi + 1);
   }

@@ -1,4 +1,5 @@
 #include "emulator/invoker/lambda_log.hpp"
+#include "emulator/ascii.hpp"
 
 #include <sys/wait.h>
 
@@ -53,9 +54,7 @@ std::string timeout_message(std::string_view id, double seconds) {
 std::string exit_description(int wait_status) {
   if (WIFSIGNALED(wait_status)) {
     // Lambda's runtime is written in Go and words signals as Go does: lower-case strsignal().
-    std::string name = strsignal(WTERMSIG(wait_status));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return "signal: " + name;
+    return "signal: " + ascii_lower(strsignal(WTERMSIG(wait_status)));
   }
   return "exit status " + std::to_string(WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1);
 }

@@ -6,6 +6,7 @@
 #include "emulator/http/base64.hpp"
 #include "services/queue/engine.hpp"
 #include "services/queue/engine_internal.hpp"
+#include "emulator/ascii.hpp"
 
 namespace serverlite::queue {
 
@@ -42,8 +43,7 @@ constexpr std::string_view kFifoOnlyAttributes[] = {"ContentBasedDeduplication",
                                                     "DeduplicationScope", "FifoThroughputLimit"};
 
 std::optional<bool> parse_bool(std::string_view text) {
-  std::string lower(text);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = ascii_lower(text);
   if (lower == "true") return true;
   if (lower == "false") return false;
   return std::nullopt;

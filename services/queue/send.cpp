@@ -8,6 +8,7 @@
 #include "services/queue/engine.hpp"
 #include "services/queue/engine_internal.hpp"
 #include "services/queue/md5.hpp"
+#include "emulator/ascii.hpp"
 
 namespace serverlite::queue {
 
@@ -87,8 +88,7 @@ std::optional<Error> validate_message_attributes(const MessageAttributes& attrib
                      "] exceeds the allowed maximum [" + std::to_string(kMaxMessageAttributes) +
                      "].");
   for (const auto& [name, v] : attributes) {
-    std::string lower(name);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string lower = ascii_lower(name);
     bool name_ok =
         !name.empty() && name.size() <= 256 && name.front() != '.' && name.back() != '.' &&
         name.find("..") == std::string::npos && !lower.starts_with("aws.") &&
