@@ -108,7 +108,8 @@ class QueueService : public platform::Service {
          [this] {
            if (!engine_ || !engine_->cleanup_pending()) return;
            cleanup_sizer_.run([this](std::size_t rows) { return engine_->cleanup_slice(rows); });
-         }},
+         },
+         /*bulk=*/true},
         // Messages past their retention period (a receive deletes a few too).
         {"sqs retention", 100ms,
          [this] {

@@ -102,7 +102,8 @@ class TableService : public platform::Service {
          [this] {
            if (!engine_ || !engine_->deletions_pending()) return;
            delete_sizer_.run([this](std::size_t rows) { return engine_->delete_slice(rows); });
-         }},
+         },
+         /*bulk=*/true},
         {"dynamodb streams retention", std::chrono::seconds(60),
          [this] {
            if (engine_) engine_->stream_log().trim();
