@@ -323,6 +323,8 @@ const std::map<std::string, QueueApi::Operation, std::less<>>& QueueApi::routes(
       {"UntagQueue", &QueueApi::untag_queue},
       {"ListQueueTags", &QueueApi::list_queue_tags},
       {"ListDeadLetterSourceQueues", &QueueApi::list_dead_letter_source_queues},
+      {"AddPermission", &QueueApi::add_permission},
+      {"RemovePermission", &QueueApi::remove_permission},
       {"SendMessage", &QueueApi::send_message},
       {"SendMessageBatch", &QueueApi::send_message_batch},
       {"ReceiveMessage", &QueueApi::receive_message},
@@ -525,6 +527,26 @@ void QueueApi::list_queue_tags(Call& call) {
   Json out = Json::object();
   if (!res.tags.empty()) out["Tags"] = res.tags;
   finish(call, out);
+}
+
+void QueueApi::add_permission(Call& call) {
+  AddPermissionRequest req;
+  req.queue_name = queue_name_of(call);
+  req.label = call.input->string("Label").value_or("");
+  req.account_ids = call.input->strings("AWSAccountIds", "AWSAccountId");
+  req.actions = call.input->strings("Actions", "ActionName");
+  auto r = engine_.add_permission(req);
+  value_or_throw(r);
+  finish(call, Json::object());
+}
+
+void QueueApi::remove_permission(Call& call) {
+  RemovePermissionRequest req;
+  req.queue_name = queue_name_of(call);
+  req.label = call.input->string("Label").value_or("");
+  auto r = engine_.remove_permission(req);
+  value_or_throw(r);
+  finish(call, Json::object());
 }
 
 void QueueApi::list_dead_letter_source_queues(Call& call) {

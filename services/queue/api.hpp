@@ -65,6 +65,8 @@ class QueueApi {
   void tag_queue(Call&);
   void untag_queue(Call&);
   void list_queue_tags(Call&);
+  void add_permission(Call&);
+  void remove_permission(Call&);
   void list_dead_letter_source_queues(Call&);
   void send_message(Call&);
   void send_message_batch(Call&);

@@ -64,6 +64,10 @@ class QueueEngine {
   Result<Empty> tag_queue(const TagQueueRequest& request);
   Result<Empty> untag_queue(const UntagQueueRequest& request);
   Result<ListQueueTagsResult> list_queue_tags(const ListQueueTagsRequest& request);
+  // The Policy attribute's statements (permissions.cpp); serverlite keeps them, it does not
+  // enforce them (every local caller is the queue's owner).
+  Result<Empty> add_permission(const AddPermissionRequest& request);
+  Result<Empty> remove_permission(const RemovePermissionRequest& request);
   Result<ListDeadLetterSourceQueuesResult> list_dead_letter_source_queues(
       const ListDeadLetterSourceQueuesRequest& request);
 

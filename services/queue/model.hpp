@@ -148,6 +148,19 @@ struct ListQueueTagsResult {
   Tags tags;
 };
 
+// AddPermission: a statement of the queue's Policy attribute, named by its label, allowing the
+// accounts the actions. RemovePermission takes it out again.
+struct AddPermissionRequest {
+  std::string queue_name;
+  std::string label;
+  std::vector<std::string> account_ids;
+  std::vector<std::string> actions;  // "SendMessage", ... or "*"
+};
+struct RemovePermissionRequest {
+  std::string queue_name;
+  std::string label;
+};
+
 struct ListDeadLetterSourceQueuesRequest {
   std::string queue_name;  // the dead-letter queue
   std::optional<int> max_results;

@@ -432,7 +432,8 @@ Result<Empty> QueueEngine::set_queue_attributes(const SetQueueAttributesRequest&
   Queue updated = *q;
   std::vector<std::string> removed;
   for (const auto& [key, value] : attributes.value()) {
-    if (value.empty() && key == "RedrivePolicy") {
+    // An empty RedrivePolicy or Policy removes it, as SQS does.
+    if (value.empty() && (key == "RedrivePolicy" || key == "Policy")) {
       updated.attributes.erase(key);
       removed.push_back(key);
     } else {

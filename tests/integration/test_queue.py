@@ -40,6 +40,18 @@ class QueueWithBoto3(ServerTestCase):
         self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         self.assertNotIn("Messages", self.sqs.receive_message(QueueUrl=url))
 
+    def test_permissions_through_the_query_protocol(self):
+        url = self.url("perm-query")
+        self.sqs.add_permission(QueueUrl=url, Label="q1", AWSAccountIds=["111122223333"],
+                                Actions=["GetQueueAttributes"])
+        policy = json.loads(self.sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+        self.assertEqual([s["Sid"] for s in policy["Statement"]], ["q1"])
+        self.assertEqual(policy["Statement"][0]["Action"], "SQS:GetQueueAttributes")
+        self.sqs.remove_permission(QueueUrl=url, Label="q1")
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        self.assertNotIn("Policy", attrs)
+
     def test_visibility_timeout_and_receipt_handles(self):
         url = self.url("vis", VisibilityTimeout="1")
         self.sqs.send_message(QueueUrl=url, MessageBody="x")
@@ -281,6 +293,67 @@ class QueueWithCliAndJson(ServerTestCase):
         self.assertEqual(status, 400)
         self.assertEqual(body["__type"], "com.amazonaws.sqs#InvalidParameterValue")
         self.assertEqual(headers["x-amzn-query-error"], "InvalidParameterValue;Sender")
+
+    def test_add_and_remove_permission_write_the_policy(self):
+        status, _, body = self.json_call("CreateQueue", {"QueueName": "perm"})
+        url = body["QueueUrl"]
+        status, _, body = self.json_call("AddPermission", {
+            "QueueUrl": url, "Label": "share", "AWSAccountIds": ["111122223333"],
+            "Actions": ["SendMessage", "ReceiveMessage"]})
+        self.assertEqual((status, body), (200, {}))
+        status, _, body = self.json_call("AddPermission", {
+            "QueueUrl": url, "Label": "all", "AWSAccountIds": ["111122223333", "444455556666"],
+            "Actions": ["*"]})
+        self.assertEqual(status, 200, body)
+        _, _, body = self.json_call("GetQueueAttributes", {"QueueUrl": url,
+                                                           "AttributeNames": ["Policy"]})
+        policy = json.loads(body["Attributes"]["Policy"])
+        arn = "arn:aws:sqs:us-east-1:000000000000:perm"
+        self.assertEqual(policy["Version"], "2012-10-17")
+        self.assertEqual(policy["Id"], arn + "/SQSDefaultPolicy")
+        self.assertEqual(policy["Statement"], [
+            {"Sid": "share", "Effect": "Allow",
+             "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+             "Action": ["SQS:SendMessage", "SQS:ReceiveMessage"], "Resource": arn},
+            {"Sid": "all", "Effect": "Allow",
+             "Principal": {"AWS": ["arn:aws:iam::111122223333:root",
+                                   "arn:aws:iam::444455556666:root"]},
+             "Action": "SQS:*", "Resource": arn}])
+        # The checks, in SQS's order, each with its message.
+        cases = [
+            ({"Label": "share", "AWSAccountIds": ["111122223333"], "Actions": ["SendMessage"]},
+             "InvalidParameterValue",
+             "Value share for parameter Label is invalid. Reason: Already exists."),
+            ({"Label": "a b", "AWSAccountIds": ["111122223333"], "Actions": ["SendMessage"]},
+             "InvalidParameterValue", "Value a b for parameter Label is invalid. Reason: Can "
+             "only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"),
+            ({"Label": "x", "Actions": ["SendMessage"]}, "MissingParameter",
+             "The request must contain the parameter AWSAccountIds."),
+            ({"Label": "x", "AWSAccountIds": ["111122223333"]}, "MissingParameter",
+             "The request must contain the parameter Actions."),
+            ({"Label": "x", "AWSAccountIds": ["111122223333"], "Actions": ["CreateQueue"]},
+             "InvalidParameterValue", "Value CreateQueue for parameter ActionName is invalid. "
+             "Reason: Please refer to the appropriate WSDL for a list of valid actions."),
+            ({"Label": "x", "AWSAccountIds": ["111122223333"],
+              "Actions": ["SendMessage"] * 8}, "OverLimit",
+             "8 Actions were found, maximum allowed is 7."),
+        ]
+        for request, code, message in cases:
+            status, headers, body = self.json_call("AddPermission", {"QueueUrl": url, **request})
+            self.assertEqual(status, 400, request)
+            self.assertEqual(headers["x-amzn-query-error"].split(";")[0], code, request)
+            self.assertEqual(body["message"], message)
+        status, _, body = self.json_call("RemovePermission", {"QueueUrl": url, "Label": "nope"})
+        self.assertEqual(status, 400)
+        self.assertEqual(body["message"], "Value nope for parameter Label is invalid. Reason: "
+                         "can't find label on existing policy.")
+        for label in ("share", "all"):
+            status, _, body = self.json_call("RemovePermission", {"QueueUrl": url, "Label": label})
+            self.assertEqual(status, 200, body)
+        # The last statement gone, the queue has no policy.
+        _, _, body = self.json_call("GetQueueAttributes", {"QueueUrl": url,
+                                                           "AttributeNames": ["All"]})
+        self.assertNotIn("Policy", body["Attributes"])
 
     def test_json_protocol_and_its_errors(self):
         status, _, body = self.json_call("CreateQueue", {"QueueName": "js"})
