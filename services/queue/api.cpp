@@ -235,6 +235,7 @@ const XmlRule* xml_rule(const std::string& member) {
       {"Attributes", {"Attribute", "Name", "Value"}},
       {"MessageAttributes", {"MessageAttribute", "Name", "Value"}},
       {"Tags", {"Tag", "Key", "Value"}},
+      {"Results", {"ListMessageMoveTasksResultEntry", nullptr, nullptr}},
   };
   auto it = rules.find(member);
   return it == rules.end() ? nullptr : &it->second;
@@ -285,7 +286,7 @@ const aws::JsonProtocol& json_protocol() {
     p.content_type = "application/x-amz-json-1.0";
     p.type_prefix = "com.amazonaws.sqs#";
     p.query_compatible = true;
-    for (int c = 0; c <= static_cast<int>(ErrorCode::OverLimit); ++c) {
+    for (int c = 0; c <= static_cast<int>(ErrorCode::UnsupportedOperation); ++c) {
       auto code = static_cast<ErrorCode>(c);
       p.json_types[std::string(error_code_name(code))] = std::string(json_error_type(code));
     }
@@ -325,6 +326,9 @@ const std::map<std::string, QueueApi::Operation, std::less<>>& QueueApi::routes(
       {"ListDeadLetterSourceQueues", &QueueApi::list_dead_letter_source_queues},
       {"AddPermission", &QueueApi::add_permission},
       {"RemovePermission", &QueueApi::remove_permission},
+      {"StartMessageMoveTask", &QueueApi::start_message_move_task},
+      {"ListMessageMoveTasks", &QueueApi::list_message_move_tasks},
+      {"CancelMessageMoveTask", &QueueApi::cancel_message_move_task},
       {"SendMessage", &QueueApi::send_message},
       {"SendMessageBatch", &QueueApi::send_message_batch},
       {"ReceiveMessage", &QueueApi::receive_message},
@@ -547,6 +551,41 @@ void QueueApi::remove_permission(Call& call) {
   auto r = engine_.remove_permission(req);
   value_or_throw(r);
   finish(call, Json::object());
+}
+
+void QueueApi::start_message_move_task(Call& call) {
+  StartMessageMoveTaskRequest req;
+  req.source_arn = call.input->string("SourceArn").value_or("");
+  req.destination_arn = call.input->string("DestinationArn").value_or("");
+  req.max_per_second = call.input->optional_int("MaxNumberOfMessagesPerSecond");
+  auto r = engine_.start_message_move_task(req);
+  finish(call, {{"TaskHandle", value_or_throw(r)}});
+}
+
+void QueueApi::list_message_move_tasks(Call& call) {
+  ListMessageMoveTasksRequest req;
+  req.source_arn = call.input->string("SourceArn").value_or("");
+  req.max_results = call.input->optional_int("MaxResults");
+  auto r = engine_.list_message_move_tasks(req);
+  Json results = Json::array();
+  for (const auto& task : value_or_throw(r)) {
+    Json entry = {{"Status", task.status},
+                  {"SourceArn", task.source_arn},
+                  {"ApproximateNumberOfMessagesMoved", task.moved},
+                  {"ApproximateNumberOfMessagesToMove", task.to_move},
+                  {"StartedTimestamp", task.started_ms}};
+    if (task.status == "RUNNING") entry["TaskHandle"] = task.task_handle;
+    if (!task.destination_arn.empty()) entry["DestinationArn"] = task.destination_arn;
+    if (task.max_per_second) entry["MaxNumberOfMessagesPerSecond"] = *task.max_per_second;
+    if (!task.failure_reason.empty()) entry["FailureReason"] = task.failure_reason;
+    results.push_back(std::move(entry));
+  }
+  finish(call, {{"Results", results}});
+}
+
+void QueueApi::cancel_message_move_task(Call& call) {
+  auto r = engine_.cancel_message_move_task(call.input->string("TaskHandle").value_or(""));
+  finish(call, {{"ApproximateNumberOfMessagesMoved", value_or_throw(r)}});
 }
 
 void QueueApi::list_dead_letter_source_queues(Call& call) {

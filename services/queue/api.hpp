@@ -67,6 +67,9 @@ class QueueApi {
   void list_queue_tags(Call&);
   void add_permission(Call&);
   void remove_permission(Call&);
+  void start_message_move_task(Call&);
+  void list_message_move_tasks(Call&);
+  void cancel_message_move_task(Call&);
   void list_dead_letter_source_queues(Call&);
   void send_message(Call&);
   void send_message_batch(Call&);

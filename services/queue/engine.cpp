@@ -50,6 +50,10 @@ std::string_view error_code_name(ErrorCode code) {
       return "AWS.SimpleQueueService.QueueDeletedRecently";
     case ErrorCode::OverLimit:
       return "OverLimit";
+    case ErrorCode::ResourceNotFound:
+      return "ResourceNotFoundException";
+    case ErrorCode::UnsupportedOperation:
+      return "AWS.SimpleQueueService.UnsupportedOperation";
   }
   return "InternalFailure";  // unreachable: the switch covers every code
 }
@@ -90,6 +94,10 @@ std::string_view json_error_type(ErrorCode code) {
       return "QueueDeletedRecently";
     case ErrorCode::OverLimit:
       return "OverLimit";
+    case ErrorCode::ResourceNotFound:
+      return "ResourceNotFoundException";
+    case ErrorCode::UnsupportedOperation:
+      return "UnsupportedOperation";
   }
   return "InternalFailure";
 }

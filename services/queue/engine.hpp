@@ -68,6 +68,16 @@ class QueueEngine {
   // enforce them (every local caller is the queue's owner).
   Result<Empty> add_permission(const AddPermissionRequest& request);
   Result<Empty> remove_permission(const RemovePermissionRequest& request);
+  // Message move tasks (move_tasks.cpp). The tasks are kept in memory: a restart forgets them
+  // (the messages already moved stay moved).
+  Result<std::string> start_message_move_task(const StartMessageMoveTaskRequest& request);
+  Result<std::vector<MessageMoveTask>> list_message_move_tasks(
+      const ListMessageMoveTasksRequest& request);
+  Result<std::int64_t> cancel_message_move_task(const std::string& task_handle);
+  // Moves up to `rows` messages for the running tasks, in one transaction, each task within
+  // its MaxNumberOfMessagesPerSecond. Returns whether a task is still running.
+  bool move_slice(std::size_t rows);
+  bool moves_pending() const;
   Result<ListDeadLetterSourceQueuesResult> list_dead_letter_source_queues(
       const ListDeadLetterSourceQueuesRequest& request);
 
@@ -168,6 +178,14 @@ class QueueEngine {
   // When each recently deleted queue was deleted (ms): its name is not reusable for 60 s.
   std::map<std::string, std::int64_t> deleted_at_;
   std::uint64_t storage_counter_ = 0;
+  // Message move tasks, oldest first, with what move_slice() needs besides what is listed.
+  struct MoveTask {
+    MessageMoveTask listed;
+    std::string source_name;
+    std::int64_t last_seq = 0;     // the newest message of the source when the task started
+    std::int64_t allowance_ms = 0;  // when the rate last let messages through
+  };
+  std::vector<MoveTask> move_tasks_;
 };
 
 }  // namespace serverlite::queue

@@ -58,6 +58,9 @@ inline bool is_storage_name(std::string_view name) {
   return name.find('#') != std::string_view::npos;
 }
 
+// A random version 4 UUID (send.cpp).
+std::string new_message_id();
+
 inline Error non_existent_queue() {
   return error(ErrorCode::NonExistentQueue, "The specified queue does not exist.");
 }

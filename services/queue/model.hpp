@@ -44,6 +44,8 @@ enum class ErrorCode {
   PurgeQueueInProgress,
   QueueDeletedRecently,
   OverLimit,
+  ResourceNotFound,
+  UnsupportedOperation,
 };
 
 // The code the query protocol puts in `<Error><Code>` and that the JSON protocol repeats in the
@@ -159,6 +161,25 @@ struct AddPermissionRequest {
 struct RemovePermissionRequest {
   std::string queue_name;
   std::string label;
+};
+
+// Message move tasks (dead-letter queue redrive): messages of a dead-letter queue moved back to
+// the queues they came from, or to one destination.
+struct StartMessageMoveTaskRequest {
+  std::string source_arn;
+  std::string destination_arn;  // empty: each message's original source queue
+  std::optional<std::int64_t> max_per_second;
+};
+struct MessageMoveTask {
+  std::string task_handle;
+  std::string status;  // RUNNING, COMPLETED, CANCELLED, FAILED
+  std::string source_arn, destination_arn, failure_reason;
+  std::optional<std::int64_t> max_per_second;
+  std::int64_t moved = 0, to_move = 0, started_ms = 0;
+};
+struct ListMessageMoveTasksRequest {
+  std::string source_arn;
+  std::optional<std::int64_t> max_results;
 };
 
 struct ListDeadLetterSourceQueuesRequest {

@@ -110,6 +110,13 @@ class QueueService : public platform::Service {
            cleanup_sizer_.run([this](std::size_t rows) { return engine_->cleanup_slice(rows); });
          },
          /*bulk=*/true},
+        // Message move tasks (dead-letter queue redrive), a bounded slice at a time.
+        {"sqs message moves", 100ms,
+         [this] {
+           if (!engine_ || !engine_->moves_pending()) return;
+           move_sizer_.run([this](std::size_t rows) { return engine_->move_slice(rows); });
+         },
+         /*bulk=*/true},
         // Messages past their retention period (a receive deletes a few too).
         {"sqs retention", 100ms,
          [this] {
@@ -159,7 +166,7 @@ class QueueService : public platform::Service {
 
  private:
   platform::ServiceContext* context_ = nullptr;
-  platform::SliceSizer cleanup_sizer_, retention_sizer_;
+  platform::SliceSizer cleanup_sizer_, retention_sizer_, move_sizer_;
   std::unique_ptr<QueueEngine> engine_;
   std::unique_ptr<QueueApi> api_;
   std::vector<std::shared_ptr<events::QueueTrigger>> triggers_;

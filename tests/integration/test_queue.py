@@ -355,6 +355,93 @@ class QueueWithCliAndJson(ServerTestCase):
                                                            "AttributeNames": ["All"]})
         self.assertNotIn("Policy", body["Attributes"])
 
+    def test_message_move_task_redrives_a_dead_letter_queue(self):
+        _, _, body = self.json_call("CreateQueue", {"QueueName": "mv-dlq"})
+        dlq = body["QueueUrl"]
+        dlq_arn = "arn:aws:sqs:us-east-1:000000000000:mv-dlq"
+        _, _, body = self.json_call("CreateQueue", {"QueueName": "mv-src", "Attributes": {
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})}})
+        src = body["QueueUrl"]
+        _, _, body = self.json_call("CreateQueue", {"QueueName": "mv-other"})
+        other = body["QueueUrl"]
+        for i in range(5):
+            self.json_call("SendMessage", {"QueueUrl": src, "MessageBody": f"m{i}"})
+        # Received once each (maxReceiveCount 1): the next receive moves them to the DLQ.
+        self.json_call("ReceiveMessage", {"QueueUrl": src, "MaxNumberOfMessages": 10})
+        self.json_call("ReceiveMessage", {"QueueUrl": src, "MaxNumberOfMessages": 10})
+        _, _, body = self.json_call("GetQueueAttributes", {
+            "QueueUrl": dlq, "AttributeNames": ["ApproximateNumberOfMessages"]})
+        self.assertEqual(body["Attributes"]["ApproximateNumberOfMessages"], "5")
+
+        # Only a dead-letter queue is a source; the rate is 1 to 500.
+        status, headers, body = self.json_call("StartMessageMoveTask", {
+            "SourceArn": "arn:aws:sqs:us-east-1:000000000000:mv-other"})
+        self.assertEqual(status, 400)
+        self.assertEqual(body["message"], "Source queue must be configured as a Dead Letter Queue.")
+        status, _, body = self.json_call("StartMessageMoveTask", {
+            "SourceArn": "arn:aws:sqs:us-east-1:000000000000:absent"})
+        self.assertEqual((status, body["__type"]),
+                         (400, "com.amazonaws.sqs#ResourceNotFoundException"))
+        status, _, body = self.json_call("StartMessageMoveTask", {
+            "SourceArn": dlq_arn, "MaxNumberOfMessagesPerSecond": 501})
+        self.assertEqual(status, 400)
+
+        status, _, body = self.json_call("StartMessageMoveTask", {"SourceArn": dlq_arn})
+        self.assertEqual(status, 200, body)
+        handle = body["TaskHandle"]
+        deadline = time.time() + 10
+        while True:
+            _, _, body = self.json_call("ListMessageMoveTasks", {"SourceArn": dlq_arn})
+            task = body["Results"][0]
+            if task["Status"] != "RUNNING" or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(task["Status"], "COMPLETED")
+        self.assertEqual(task["ApproximateNumberOfMessagesMoved"], 5)
+        self.assertEqual(task["ApproximateNumberOfMessagesToMove"], 5)
+        self.assertEqual(task["SourceArn"], dlq_arn)
+        self.assertNotIn("TaskHandle", task)  # only a running task has one
+        # Back in their source queue, received 0 times; the DLQ is empty.
+        _, _, body = self.json_call("ReceiveMessage", {"QueueUrl": src, "MaxNumberOfMessages": 10,
+                                                       "AttributeNames": ["All"]})
+        self.assertEqual(sorted(m["Body"] for m in body["Messages"]),
+                         ["m0", "m1", "m2", "m3", "m4"])
+        self.assertTrue(all(m["Attributes"]["ApproximateReceiveCount"] == "1"
+                            for m in body["Messages"]))
+        _, _, body = self.json_call("GetQueueAttributes", {
+            "QueueUrl": dlq, "AttributeNames": ["ApproximateNumberOfMessages"]})
+        self.assertEqual(body["Attributes"]["ApproximateNumberOfMessages"], "0")
+        # A finished task cannot be cancelled.
+        status, _, body = self.json_call("CancelMessageMoveTask", {"TaskHandle": handle})
+        self.assertEqual(status, 400)
+
+        # To an explicit destination, at 1 message a second: cancelled while it runs.
+        for i in range(3):
+            self.json_call("SendMessage", {"QueueUrl": dlq, "MessageBody": f"d{i}"})
+        status, _, body = self.json_call("StartMessageMoveTask", {
+            "SourceArn": dlq_arn, "DestinationArn": "arn:aws:sqs:us-east-1:000000000000:mv-other",
+            "MaxNumberOfMessagesPerSecond": 1})
+        self.assertEqual(status, 200, body)
+        handle = body["TaskHandle"]
+        status, _, body = self.json_call("StartMessageMoveTask", {"SourceArn": dlq_arn})
+        self.assertEqual(status, 400)
+        self.assertIn("Only one active task is allowed", body["message"])
+        time.sleep(1.3)
+        status, _, body = self.json_call("CancelMessageMoveTask", {"TaskHandle": handle})
+        self.assertEqual(status, 200, body)
+        moved = body["ApproximateNumberOfMessagesMoved"]
+        self.assertGreaterEqual(moved, 1)
+        self.assertLess(moved, 3)
+        _, _, body = self.json_call("ListMessageMoveTasks", {"SourceArn": dlq_arn,
+                                                             "MaxResults": 10})
+        self.assertEqual([t["Status"] for t in body["Results"]], ["CANCELLED", "COMPLETED"])
+        self.assertEqual(body["Results"][0]["DestinationArn"],
+                         "arn:aws:sqs:us-east-1:000000000000:mv-other")
+        _, _, body = self.json_call("GetQueueAttributes", {
+            "QueueUrl": other, "AttributeNames": ["ApproximateNumberOfMessages"]})
+        self.assertEqual(body["Attributes"]["ApproximateNumberOfMessages"], str(moved))
+
     def test_json_protocol_and_its_errors(self):
         status, _, body = self.json_call("CreateQueue", {"QueueName": "js"})
         self.assertEqual(status, 200)
