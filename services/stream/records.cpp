@@ -183,24 +183,31 @@ Result<PutRecordsResult> StreamEngine::put_records(const PutRecordsRequest& requ
   std::int64_t now = now_ms();
   PutRecordsResult out;
   out.records.resize(request.records.size());
+  // Kinesis writes a batch shard by shard: the records of one shard take consecutive positions,
+  // in the order of the request.
+  std::vector<std::pair<std::size_t, std::size_t>> by_shard;  // (shard, record)
+  for (std::size_t i = 0; i < request.records.size(); ++i) {
+    auto placed = place(s, request.records[i]);
+    if (!placed) {
+      out.records[i].error_code = "InternalFailure";
+      out.records[i].error_message = "Internal service failure.";
+      ++out.failed_record_count;
+      continue;
+    }
+    by_shard.emplace_back(placed->first, i);
+  }
+  std::stable_sort(by_shard.begin(), by_shard.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   db_.transaction([&] {
-    for (std::size_t i = 0; i < request.records.size(); ++i) {
+    for (auto [shard, i] : by_shard) {
       const auto& r = request.records[i];
-      auto placed = place(s, r);
-      if (!placed) {
-        out.records[i].error_code = "InternalFailure";
-        out.records[i].error_message = "Internal service failure.";
-        ++out.failed_record_count;
-        continue;
-      }
-      if (auto e = take_put_capacity(s, placed->first, r.data.size() + r.partition_key.size(),
-                                     now)) {
+      if (auto e = take_put_capacity(s, shard, r.data.size() + r.partition_key.size(), now)) {
         out.records[i].error_code = std::string(error_code_name(e->code));
         out.records[i].error_message = e->message;
         ++out.failed_record_count;
         continue;
       }
-      out.records[i].ok = insert(s, placed->first, r, now);
+      out.records[i].ok = insert(s, shard, r, now);
     }
   });
   if (out.failed_record_count < static_cast<int>(request.records.size())) notify(s.name);

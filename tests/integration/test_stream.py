@@ -499,6 +499,29 @@ class Records(KinesisCase):
             {"Data": b"b", "PartitionKey": "p", "ExplicitHashKey": "0"}])
         self.assertEqual([r["ShardId"] for r in res["Records"]], [shard_id(2), shard_id(0)])
 
+    def test_put_records_gives_a_shards_records_consecutive_positions(self):
+        """Kinesis writes a PutRecords batch shard by shard: the records of one shard take
+        consecutive positions (the 16 hex digits after the shard creation time and index), in
+        request order, however the request interleaves shards."""
+        self.create("interleaved", 3)
+        ranges = even_ranges(3)
+        shards = [0, 1, 2, 1, 2, 1, 2]
+        res = self.kinesis.put_records(StreamName="interleaved", Records=[
+            {"Data": b"", "PartitionKey": "a", "ExplicitHashKey": str(ranges[j][0] + i)}
+            for i, j in enumerate(shards)])
+        self.assertEqual([r["ShardId"] for r in res["Records"]], [shard_id(j) for j in shards])
+
+        def position(seq):
+            return int(format(int(seq), "x")[11:27], 16)
+
+        for j in range(3):
+            got = [position(r["SequenceNumber"]) for r in res["Records"]
+                   if r["ShardId"] == shard_id(j)]
+            self.assertEqual(got, list(range(got[0], got[0] + len(got))), (j, got))
+            self.assertEqual([r["SequenceNumber"] for r in self.read_all("interleaved", shard_id(j))],
+                             [r["SequenceNumber"] for r in res["Records"]
+                              if r["ShardId"] == shard_id(j)])
+
     def test_every_shard_iterator_type(self):
         self.create("iters", 1)
         seqs = []
