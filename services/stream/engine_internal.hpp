@@ -86,6 +86,9 @@ struct StreamEngine::Stream {
   std::int64_t counter = 0;  // the last position handed out
   std::vector<ShardRow> shards;  // by index
   std::map<std::string, std::string> tags;
+  StreamStatus status = StreamStatus::Active;
+  std::int64_t status_until_ms = 0;  // when a CREATING, UPDATING or DELETING status ends
+  std::string pending;               // the change it waits for (lifecycle.cpp); empty when none
 
   ShardRow* shard(std::int64_t index) {
     return index >= 0 && index < static_cast<std::int64_t>(shards.size()) ? &shards[index] : nullptr;

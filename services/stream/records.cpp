@@ -16,6 +16,14 @@ constexpr std::size_t kMaxRecordBytes = 1024 * 1024;      // data + partition ke
 constexpr std::size_t kMaxPutRecordsBytes = 5 * 1024 * 1024;
 constexpr std::size_t kMaxGetRecordsBytes = 10 * 1024 * 1024;
 
+// Writes reach a stream while it is ACTIVE or UPDATING; Kinesis answers one being created or
+// deleted as it answers a missing one.
+std::optional<Error> check_writable(const StreamEngine::Stream& s, const std::string& account) {
+  if (s.status == StreamStatus::Active || s.status == StreamStatus::Updating) return std::nullopt;
+  return Error{ErrorCode::ResourceNotFound,
+               "Stream " + s.name + " under account " + account + " not found."};
+}
+
 struct Iterator {
   std::int64_t created_ms = 0;
   std::int64_t stream_created_ms = 0;
@@ -136,6 +144,7 @@ Result<PutRecordResult> StreamEngine::put_record(const PutRecordRequest& request
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  if (auto e = check_writable(s, options_.account_id)) return *e;
   if (const auto& ordering = request.record.sequence_number_for_ordering) {
     auto parts = parse_sequence_number(*ordering);
     if (!parts || parts->time_ms > now_ms())
@@ -180,6 +189,7 @@ Result<PutRecordsResult> StreamEngine::put_records(const PutRecordsRequest& requ
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  if (auto e = check_writable(s, options_.account_id)) return *e;
   std::int64_t now = now_ms();
   PutRecordsResult out;
   out.records.resize(request.records.size());
@@ -447,6 +457,7 @@ std::int64_t StreamEngine::trim_horizon_position(const std::string& name,
 }
 
 void StreamEngine::trim_expired() {
+  settle();
   std::int64_t now = now_ms();
   db_.transaction([&] {
     auto st = db_.prepare("DELETE FROM kinesis_records WHERE stream = ? AND arrival_ms < ?");

@@ -304,9 +304,10 @@ class StreamManagement(KinesisCase):
         for n in range(4):
             self.kinesis.add_tags_to_stream(StreamName="tagged",
                                             Tags={f"k{n}-{i}": "v" for i in range(10)})
+        # The 51st tag is refused, with Kinesis's message (which names the old limit of 10).
         self.error(self.kinesis.add_tags_to_stream, "InvalidArgumentException",
                    "Failed to add tags to stream tagged under account 000000000000 because a "
-                   "given stream cannot have more than 50 tags associated with it.",
+                   "given stream cannot have more than 10 tags associated with it.",
                    StreamName="tagged", Tags={f"x{i}": "v" for i in range(9)})
         # Characters outside letters, digits, spaces and _ . / = + - % @; then '%'.
         self.error(self.kinesis.add_tags_to_stream, "InvalidArgumentException",
