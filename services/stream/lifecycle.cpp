@@ -14,6 +14,10 @@ namespace serverlite::stream {
 
 namespace {
 
+// The first shards of a stream carry a creation time (in their sequence numbers) about two
+// seconds before the CreateStream call, as Kinesis's do.
+constexpr std::int64_t kInitialShardLeadMs = 2000;
+
 // The fields of a pending change; empty when it is malformed (a hand-edited row).
 std::vector<std::string> fields_of(std::string_view text) {
   std::vector<std::string> out;
@@ -136,7 +140,7 @@ void StreamEngine::create_shards(Stream& s, std::int64_t count) {
     row.start = ranges[i].first;
     row.end = ranges[i].second;
     row.start_position = s.counter;
-    row.created_ms = s.created_ms;
+    row.created_ms = s.created_ms - kInitialShardLeadMs;
     s.shards.push_back(row);
   }
 }

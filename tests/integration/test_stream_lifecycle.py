@@ -94,6 +94,14 @@ class StreamStatuses(VirtualClock, KinesisCase):
         self.assertEqual(d["StreamStatus"], "ACTIVE")
         self.assertEqual([s["ShardId"] for s in d["Shards"]], [shard_id(i) for i in range(4)])
         self.assertIn("EndingSequenceNumber", d["Shards"][0]["SequenceNumberRange"])
+        # Kinesis ends a closed shard's range at the highest position (2^63-1).
+        end = format(int(d["Shards"][0]["SequenceNumberRange"]["EndingSequenceNumber"]), "x")
+        self.assertEqual(end[11:27], "7fffffffffffffff")
+        # A new stream's first shards carry a creation time about two seconds before the call.
+        start = format(int(d["Shards"][0]["SequenceNumberRange"]["StartingSequenceNumber"]), "x")
+        created = self.kinesis.describe_stream_summary(StreamName="lc-split")[
+            "StreamDescriptionSummary"]["StreamCreationTimestamp"].timestamp()
+        self.assertEqual(int(start[1:10], 16), int(created) - 2)
         self.assertEqual(d["Shards"][2]["HashKeyRange"], {"StartingHashKey": "0",
                                                            "EndingHashKey": "999"})
         self.assertEqual(d["Shards"][3]["ParentShardId"], shard_id(0))
