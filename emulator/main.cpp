@@ -452,6 +452,20 @@ int main(int argc, char** argv) {
   up_cmd->add_flag("--stream-throughput-limits", up.stream_throughput_limits,
                    "Enforce Kinesis's per-shard limits (1 MiB/s or 1000 records/s in, 2 MiB/s "
                    "out) with ProvisionedThroughputExceededException");
+  // Lifecycle times of Kinesis streams (0: CREATING, UPDATING and DELETING end at once).
+  up_cmd->add_option("--create-stream-ms", up.create_stream_ms,
+                     "Milliseconds a new Kinesis stream stays CREATING")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400000}));
+  up_cmd->add_option("--update-stream-ms", up.update_stream_ms,
+                     "Milliseconds a Kinesis stream stays UPDATING after SplitShard, MergeShards "
+                     "or UpdateShardCount")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400000}));
+  up_cmd->add_option("--delete-stream-ms", up.delete_stream_ms,
+                     "Milliseconds a deleted Kinesis stream stays DELETING")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400000}));
   // Timeouts and the request body budget of every listener (emulator/http/limits.hpp).
   http::Limits limits;
   double header_timeout_s = limits.header_timeout.count() / 1000.0;

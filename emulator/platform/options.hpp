@@ -26,6 +26,12 @@ struct UpOptions {
   // Kinesis's per-shard throughput limits (ProvisionedThroughputExceededException); off unless
   // `up --stream-throughput-limits`.
   bool stream_throughput_limits = false;
+  // How long a Kinesis stream stays CREATING after CreateStream, UPDATING after a resharding and
+  // DELETING after DeleteStream, in ms of the service clock (`--create-stream-ms`,
+  // `--update-stream-ms`, `--delete-stream-ms`); 0: the change is immediate.
+  std::int64_t create_stream_ms = 0;
+  std::int64_t update_stream_ms = 0;
+  std::int64_t delete_stream_ms = 0;
   // How long a group of writes may wait for the io loop to run dry (Emulator::enable_idle_flush).
   std::chrono::microseconds group_commit_cap{500};
   // `--clock virtual[=TIME]`: the virtual clock, starting at this time (the real time when the

@@ -9,8 +9,9 @@ namespace serverlite::stream {
 
 namespace {
 
-// 2: records in a rowid table (see the constructor).
-constexpr int kSchemaVersion = 2;
+// 2: records in a rowid table (see the constructor). 3: streams keep their status, when it ends
+// and the change it waits for.
+constexpr int kSchemaVersion = 3;
 
 }  // namespace
 
@@ -59,12 +60,15 @@ StreamEngine::StreamEngine(store::Database& db, EngineOptions options, Clock clo
 }
 
 void StreamEngine::create_schema() {
-  bool migrate = db_.schema_version("stream") == 1;
+  int version = db_.schema_version("stream");
+  bool migrate = version == 1;
   if (migrate) db_.exec("ALTER TABLE kinesis_records RENAME TO kinesis_records_v1");
   db_.exec(R"(
     CREATE TABLE IF NOT EXISTS kinesis_streams(
       name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, mode TEXT NOT NULL,
-      retention_hours INTEGER NOT NULL, counter INTEGER NOT NULL);
+      retention_hours INTEGER NOT NULL, counter INTEGER NOT NULL,
+      status TEXT NOT NULL DEFAULT 'ACTIVE', status_until_ms INTEGER NOT NULL DEFAULT 0,
+      pending TEXT NOT NULL DEFAULT '');
     CREATE TABLE IF NOT EXISTS kinesis_shards(
       stream TEXT NOT NULL, shard_index INTEGER NOT NULL, parent INTEGER, adjacent_parent INTEGER,
       hash_start TEXT NOT NULL, hash_end TEXT NOT NULL, start_position INTEGER NOT NULL,
@@ -84,6 +88,17 @@ void StreamEngine::create_schema() {
         "data) SELECT stream, shard_index, position, arrival_ms, partition_key, data FROM "
         "kinesis_records_v1 ORDER BY stream, shard_index, position; "
         "DROP TABLE kinesis_records_v1;");
+  // Versions 1 and 2 kept no status: their streams are ACTIVE.
+  if (version >= 1 && version < 3) {
+    auto columns = db_.prepare("SELECT name FROM pragma_table_info('kinesis_streams')");
+    bool has_status = false;
+    while (columns->step()) has_status = has_status || columns->column_text(0) == "status";
+    if (!has_status)
+      db_.exec(
+          "ALTER TABLE kinesis_streams ADD COLUMN status TEXT NOT NULL DEFAULT 'ACTIVE'; "
+          "ALTER TABLE kinesis_streams ADD COLUMN status_until_ms INTEGER NOT NULL DEFAULT 0; "
+          "ALTER TABLE kinesis_streams ADD COLUMN pending TEXT NOT NULL DEFAULT '';");
+  }
   if (db_.schema_version("stream") < kSchemaVersion) db_.set_schema_version("stream", kSchemaVersion);
 }
 
@@ -92,7 +107,14 @@ StreamEngine::~StreamEngine() = default;
 std::int64_t StreamEngine::now_ms() const { return to_ms(clock_()); }
 
 void StreamEngine::load() {
-  auto streams = db_.prepare("SELECT name, created_ms, mode, retention_hours, counter FROM kinesis_streams");
+  // Status changes are settled once everything is loaded (lookup() would settle a half-read stream).
+  auto raw = [this](const std::string& name) -> Stream* {
+    auto it = streams_.find(name);
+    return it == streams_.end() ? nullptr : it->second.get();
+  };
+  auto streams = db_.prepare(
+      "SELECT name, created_ms, mode, retention_hours, counter, status, status_until_ms, pending "
+      "FROM kinesis_streams");
   while (streams->step()) {
     auto s = std::make_unique<Stream>();
     s->name = streams->column_text(0);
@@ -100,13 +122,20 @@ void StreamEngine::load() {
     s->mode = streams->column_text(2) == "ON_DEMAND" ? StreamMode::OnDemand : StreamMode::Provisioned;
     s->retention_hours = static_cast<int>(streams->column_int(3));
     s->counter = streams->column_int(4);
+    std::string status = streams->column_text(5);
+    for (auto st : {StreamStatus::Creating, StreamStatus::Updating, StreamStatus::Deleting})
+      if (status == stream_status_name(st)) s->status = st;
+    s->status_until_ms = streams->column_int(6);
+    s->pending = streams->column_text(7);
+    if (s->status != StreamStatus::Active)
+      next_change_ms_ = std::min(next_change_ms_, s->status_until_ms);
     streams_[s->name] = std::move(s);
   }
   auto shards = db_.prepare(
       "SELECT stream, shard_index, parent, adjacent_parent, hash_start, hash_end, start_position, "
       "created_ms, end_position, closed_ms FROM kinesis_shards ORDER BY stream, shard_index");
   while (shards->step()) {
-    auto* s = lookup(shards->column_text(0));
+    auto* s = raw(shards->column_text(0));
     if (!s) continue;
     ShardRow row;
     row.index = shards->column_int(1);
@@ -123,7 +152,7 @@ void StreamEngine::load() {
   auto last = db_.prepare(
       "SELECT stream, shard_index, MAX(position) FROM kinesis_records GROUP BY stream, shard_index");
   while (last->step())
-    if (auto* s = lookup(last->column_text(0))) {
+    if (auto* s = raw(last->column_text(0))) {
       if (auto* shard = s->shard(last->column_int(1))) shard->last_position = last->column_int(2);
       // Writes do not store the counter (a page less to write per commit): every position
       // handed out is either a stored record's or was stored by trim_expired() as it deleted
@@ -132,15 +161,17 @@ void StreamEngine::load() {
     }
   auto tags = db_.prepare("SELECT stream, key, value FROM kinesis_tags");
   while (tags->step())
-    if (auto* s = lookup(tags->column_text(0))) s->tags[tags->column_text(1)] = tags->column_text(2);
+    if (auto* s = raw(tags->column_text(0))) s->tags[tags->column_text(1)] = tags->column_text(2);
 }
 
 void StreamEngine::save_stream(const Stream& s) {
   auto st = db_.prepare(
-      "INSERT OR REPLACE INTO kinesis_streams(name, created_ms, mode, retention_hours, counter) "
-      "VALUES (?, ?, ?, ?, ?)");
+      "INSERT OR REPLACE INTO kinesis_streams(name, created_ms, mode, retention_hours, counter, "
+      "status, status_until_ms, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   st->bind(1, s.name).bind(2, s.created_ms).bind(3, std::string(stream_mode_name(s.mode)))
-      .bind(4, std::int64_t{s.retention_hours}).bind(5, s.counter);
+      .bind(4, std::int64_t{s.retention_hours}).bind(5, s.counter)
+      .bind(6, std::string(stream_status_name(s.status))).bind(7, s.status_until_ms)
+      .bind(8, s.pending);
   st->step();
 }
 
@@ -163,6 +194,7 @@ void StreamEngine::save_shards(const Stream& s) {
 }
 
 StreamEngine::Stream* StreamEngine::lookup(const std::string& name) {
+  settle();
   auto it = streams_.find(name);
   return it == streams_.end() ? nullptr : it->second.get();
 }
@@ -184,7 +216,7 @@ std::optional<std::string> StreamEngine::name_from_arn(std::string_view arn) con
   return std::string(arn.substr(prefix.size()));
 }
 
-bool StreamEngine::stream_exists(const std::string& name) const { return streams_.contains(name); }
+bool StreamEngine::stream_exists(const std::string& name) { return lookup(name) != nullptr; }
 
 void StreamEngine::set_on_records(std::function<void(const std::string&)> hook) {
   on_records_ = std::move(hook);

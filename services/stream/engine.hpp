@@ -7,7 +7,11 @@
 //   records is one commit), so it survives a crash of the process.
 // - Expected outcomes come back as Result errors with Kinesis's codes and messages; exceptions
 //   mean a broken store.
-// - Status changes (CREATING -> ACTIVE, UPDATING -> ACTIVE, DELETING -> gone) are immediate.
+// - Status changes (CREATING -> ACTIVE, UPDATING -> ACTIVE, DELETING -> gone) take the times of
+//   EngineOptions (0: immediate). A stream in one of them keeps its status, the time it ends and
+//   the change it waits for (the shards to create, the split, merge or new shard count to apply)
+//   in its row; the change is applied, as of the stored end time, by the first call that looks at
+//   the stream once the clock has passed it, so a restart or a moved clock finishes it too.
 // - Time comes from the injected Clock only, so tests move time without sleeping: retention,
 //   iterator expiry and throughput windows all read it.
 // - Sequence numbers are 56-digit decimal strings: "49", the shard's index (10 digits), a
@@ -16,6 +20,7 @@
 //   another shard is rejected as Kinesis rejects it. The counter is the record's *position*.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,6 +31,7 @@
 #include <vector>
 
 #include "emulator/store/database.hpp"
+#include "services/stream/keys.hpp"
 #include "services/stream/model.hpp"
 
 namespace serverlite::stream {
@@ -38,6 +44,11 @@ struct EngineOptions {
   bool throughput_limits = false;
   // The account's shard quota: 500 in us-east-1, us-west-2 and eu-west-1, 200 elsewhere.
   int shard_limit = 500;
+  // How long a stream stays CREATING after CreateStream, UPDATING after SplitShard, MergeShards
+  // and UpdateShardCount, and DELETING after DeleteStream (ms of the engine's clock; 0: none).
+  std::int64_t create_stream_ms = 0;
+  std::int64_t update_stream_ms = 0;
+  std::int64_t delete_stream_ms = 0;
 };
 
 // A shard as a trigger sees it (see events::ShardSource).
@@ -88,7 +99,7 @@ class StreamEngine {
   std::string stream_arn(std::string_view name) const;
   // The stream name an ARN of this region and account names; nullopt otherwise.
   std::optional<std::string> name_from_arn(std::string_view arn) const;
-  bool stream_exists(const std::string& name) const;
+  bool stream_exists(const std::string& name);
   // Every readable shard of the stream in shard order (parents first); nullopt when no such
   // stream.
   std::optional<std::vector<ShardState>> shard_states(const std::string& name);
@@ -117,7 +128,20 @@ class StreamEngine {
   std::int64_t now_ms() const;
   Result<Stream*> find(const std::string& name);
   Result<Empty> change_retention(const RetentionRequest& request, bool increase);
-  Stream* lookup(const std::string& name);
+  Stream* lookup(const std::string& name);  // after settle()
+  // Ends every CREATING, UPDATING and DELETING state whose time has passed (lifecycle.cpp).
+  void settle();
+  void finish_change(Stream& stream);
+  void erase_stream_rows(const std::string& name, bool stream_row);
+  int account_shards() const;  // open shards of every stream, and those of streams being created
+  std::optional<Error> check_active(const Stream& stream) const;
+  // Start the status change `pending` ("create|N", "split|...", ...) or, with a time of 0,
+  // apply it at once.
+  void begin_change(Stream& stream, StreamStatus status, std::int64_t ms, std::string pending);
+  void create_shards(Stream& stream, std::int64_t count);
+  void apply_split(Stream& stream, std::int64_t shard, HashKey key, std::int64_t now);
+  void apply_merge(Stream& stream, std::int64_t a, std::int64_t b, std::int64_t now);
+  void apply_shard_count(Stream& stream, std::int64_t target, std::int64_t now);
   void create_schema();  // the tables, made or brought to kSchemaVersion
   void load();
   void save_stream(const Stream& stream);
@@ -135,6 +159,7 @@ class StreamEngine {
   Clock clock_;
   std::function<void(const std::string&)> on_records_;
   std::map<std::string, std::unique_ptr<Stream>> streams_;  // the streams table, cached
+  std::int64_t next_change_ms_ = INT64_MAX;  // the earliest end of a status change
   std::unique_ptr<Statements> st_;
 };
 

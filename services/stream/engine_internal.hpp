@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@ namespace serverlite::stream {
 namespace engine_detail {
 
 constexpr std::int64_t kHourMs = 3'600'000;
+constexpr std::int64_t kMaxPosition = INT64_MAX;
 
 inline Error error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
@@ -86,6 +88,9 @@ struct StreamEngine::Stream {
   std::int64_t counter = 0;  // the last position handed out
   std::vector<ShardRow> shards;  // by index
   std::map<std::string, std::string> tags;
+  StreamStatus status = StreamStatus::Active;
+  std::int64_t status_until_ms = 0;  // when a CREATING, UPDATING or DELETING status ends
+  std::string pending;               // the change it waits for (lifecycle.cpp); empty when none
 
   ShardRow* shard(std::int64_t index) {
     return index >= 0 && index < static_cast<std::int64_t>(shards.size()) ? &shards[index] : nullptr;
@@ -122,9 +127,11 @@ inline Shard shard_view(const StreamEngine::Stream& s, const ShardRow& row) {
   out.hash_key_range = {hash_key_text(row.start), hash_key_text(row.end)};
   out.sequence_number_range.starting =
       make_sequence_number({row.index, row.start_position, row.created_ms, row.created_ms});
+  // A closed shard's range ends at the highest position there is (2^63-1), at its closing time,
+  // as Kinesis's ending sequence numbers do.
   if (row.end_position)
-    out.sequence_number_range.ending =
-        make_sequence_number({row.index, *row.end_position, row.closed_ms.value_or(0), row.created_ms});
+    out.sequence_number_range.ending = make_sequence_number(
+        {row.index, kMaxPosition, row.closed_ms.value_or(0), row.created_ms});
   (void)s;
   return out;
 }

@@ -16,6 +16,14 @@ constexpr std::size_t kMaxRecordBytes = 1024 * 1024;      // data + partition ke
 constexpr std::size_t kMaxPutRecordsBytes = 5 * 1024 * 1024;
 constexpr std::size_t kMaxGetRecordsBytes = 10 * 1024 * 1024;
 
+// Writes reach a stream while it is ACTIVE or UPDATING; Kinesis answers one being created or
+// deleted as it answers a missing one.
+std::optional<Error> check_writable(const StreamEngine::Stream& s, const std::string& account) {
+  if (s.status == StreamStatus::Active || s.status == StreamStatus::Updating) return std::nullopt;
+  return Error{ErrorCode::ResourceNotFound,
+               "Stream " + s.name + " under account " + account + " not found."};
+}
+
 struct Iterator {
   std::int64_t created_ms = 0;
   std::int64_t stream_created_ms = 0;
@@ -136,6 +144,7 @@ Result<PutRecordResult> StreamEngine::put_record(const PutRecordRequest& request
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  if (auto e = check_writable(s, options_.account_id)) return *e;
   if (const auto& ordering = request.record.sequence_number_for_ordering) {
     auto parts = parse_sequence_number(*ordering);
     if (!parts || parts->time_ms > now_ms())
@@ -180,27 +189,35 @@ Result<PutRecordsResult> StreamEngine::put_records(const PutRecordsRequest& requ
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  if (auto e = check_writable(s, options_.account_id)) return *e;
   std::int64_t now = now_ms();
   PutRecordsResult out;
   out.records.resize(request.records.size());
+  // Kinesis writes a batch shard by shard: the records of one shard take consecutive positions,
+  // in the order of the request.
+  std::vector<std::pair<std::size_t, std::size_t>> by_shard;  // (shard, record)
+  for (std::size_t i = 0; i < request.records.size(); ++i) {
+    auto placed = place(s, request.records[i]);
+    if (!placed) {
+      out.records[i].error_code = "InternalFailure";
+      out.records[i].error_message = "Internal service failure.";
+      ++out.failed_record_count;
+      continue;
+    }
+    by_shard.emplace_back(placed->first, i);
+  }
+  std::stable_sort(by_shard.begin(), by_shard.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   db_.transaction([&] {
-    for (std::size_t i = 0; i < request.records.size(); ++i) {
+    for (auto [shard, i] : by_shard) {
       const auto& r = request.records[i];
-      auto placed = place(s, r);
-      if (!placed) {
-        out.records[i].error_code = "InternalFailure";
-        out.records[i].error_message = "Internal service failure.";
-        ++out.failed_record_count;
-        continue;
-      }
-      if (auto e = take_put_capacity(s, placed->first, r.data.size() + r.partition_key.size(),
-                                     now)) {
+      if (auto e = take_put_capacity(s, shard, r.data.size() + r.partition_key.size(), now)) {
         out.records[i].error_code = std::string(error_code_name(e->code));
         out.records[i].error_message = e->message;
         ++out.failed_record_count;
         continue;
       }
-      out.records[i].ok = insert(s, placed->first, r, now);
+      out.records[i].ok = insert(s, shard, r, now);
     }
   });
   if (out.failed_record_count < static_cast<int>(request.records.size())) notify(s.name);
@@ -440,6 +457,7 @@ std::int64_t StreamEngine::trim_horizon_position(const std::string& name,
 }
 
 void StreamEngine::trim_expired() {
+  settle();
   std::int64_t now = now_ms();
   db_.transaction([&] {
     auto st = db_.prepare("DELETE FROM kinesis_records WHERE stream = ? AND arrival_ms < ?");

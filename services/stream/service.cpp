@@ -33,7 +33,10 @@ class StreamService : public platform::Service {
         context.db(),
         EngineOptions{.region = app.region,
                       .account_id = std::string(app::kAccountId),
-                      .throughput_limits = context.options().stream_throughput_limits},
+                      .throughput_limits = context.options().stream_throughput_limits,
+                      .create_stream_ms = context.options().create_stream_ms,
+                      .update_stream_ms = context.options().update_stream_ms,
+                      .delete_stream_ms = context.options().delete_stream_ms},
         [&clock = context.clock()] { return clock.now(); });
     create_resource_streams(app, context.resource_types(), *engine_);
     api_ = std::make_unique<StreamApi>(*engine_);

@@ -99,8 +99,7 @@ Result<Empty> StreamEngine::create_stream(const CreateStreamRequest& request) {
   if (lookup(request.name))
     return error(ErrorCode::ResourceInUse, "Stream " + request.name + " under account " +
                                                options_.account_id + " already exists.");
-  int used = 0;
-  for (auto& [_, s] : streams_) used += s->open_shards();
+  int used = account_shards();
   if (used + count > options_.shard_limit)
     return error(ErrorCode::LimitExceeded,
                  "This request would exceed the shard limit for the account " +
@@ -114,18 +113,8 @@ Result<Empty> StreamEngine::create_stream(const CreateStreamRequest& request) {
   s->created_ms = now_ms();
   s->mode = mode;
   s->tags = request.tags;
-  auto ranges = even_ranges(static_cast<int>(count));
-  for (std::size_t i = 0; i < ranges.size(); ++i) {
-    ShardRow row;
-    row.index = static_cast<std::int64_t>(i);
-    row.start = ranges[i].first;
-    row.end = ranges[i].second;
-    row.created_ms = s->created_ms;
-    s->shards.push_back(row);
-  }
   db_.transaction([&] {
     save_stream(*s);
-    save_shards(*s);
     auto tag = db_.prepare("INSERT INTO kinesis_tags(stream, key, value) VALUES (?, ?, ?)");
     for (auto& [k, v] : s->tags) {
       tag->reset();
@@ -133,24 +122,27 @@ Result<Empty> StreamEngine::create_stream(const CreateStreamRequest& request) {
       tag->step();
     }
   });
+  Stream& created = *s;
   streams_[request.name] = std::move(s);
+  // The stream has its shards once it is ACTIVE.
+  begin_change(created, StreamStatus::Creating, options_.create_stream_ms,
+               "create|" + std::to_string(count));
   return Empty{};
 }
 
 Result<Empty> StreamEngine::delete_stream(const DeleteStreamRequest& request) {
-  auto s = find(request.name);
-  if (!s) return s.error();
-  db_.transaction([&] {
-    for (const char* table : {"kinesis_records", "kinesis_shards", "kinesis_tags"}) {
-      auto st = db_.prepare(std::string("DELETE FROM ") + table + " WHERE stream = ?");
-      st->bind(1, request.name);
-      st->step();
-    }
-    auto st = db_.prepare("DELETE FROM kinesis_streams WHERE name = ?");
-    st->bind(1, request.name);
-    st->step();
-  });
-  streams_.erase(request.name);
+  auto found = find(request.name);
+  if (!found) return found.error();
+  Stream& s = **found;
+  if (s.status == StreamStatus::Deleting) return Empty{};
+  // Its records, shards and tags go at once; the stream stays DELETING, without shards, for the
+  // deletion's time.
+  if (options_.delete_stream_ms > 0) {
+    db_.transaction([&] { erase_stream_rows(s.name, false); });
+    s.shards.clear();
+    s.tags.clear();
+  }
+  begin_change(s, StreamStatus::Deleting, options_.delete_stream_ms, "delete");
   return Empty{};
 }
 
@@ -158,7 +150,7 @@ static StreamDescription summary(const StreamEngine::Stream& s, const std::strin
   StreamDescription d;
   d.name = s.name;
   d.arn = arn;
-  d.status = StreamStatus::Active;
+  d.status = s.status;
   d.mode = s.mode;
   d.retention_period_hours = s.retention_hours;
   d.created = from_ms(s.created_ms);
@@ -197,6 +189,7 @@ Result<StreamDescription> StreamEngine::describe_stream_summary(const StreamRef&
 
 Result<ListStreamsResult> StreamEngine::list_streams(const ListStreamsRequest& request) {
   if (auto e = check_range(request.limit, "limit", 1, 10000)) return *e;
+  settle();
   std::optional<std::string> after = request.exclusive_start_stream_name;
   if (request.next_token) {
     auto body = decode_token(*request.next_token);
@@ -343,11 +336,12 @@ Result<Empty> StreamEngine::add_tags(const TagsRequest& request) {
   if (auto e = check_tag_text(texts, "add tags to", s.name, options_.account_id)) return *e;
   auto merged = s.tags;
   for (auto& [k, v] : request.tags) merged[k] = v;
+  // A stream holds 50 tags; Kinesis's message still names the old limit of 10.
   if (merged.size() > kMaxTagsPerStream)
     return error(ErrorCode::InvalidArgument,
                  "Failed to add tags to stream " + s.name + " under account " +
-                     options_.account_id + " because a given stream cannot have more than " +
-                     std::to_string(kMaxTagsPerStream) + " tags associated with it.");
+                     options_.account_id +
+                     " because a given stream cannot have more than 10 tags associated with it.");
   db_.transaction([&] {
     auto st = db_.prepare("INSERT OR REPLACE INTO kinesis_tags(stream, key, value) VALUES (?, ?, ?)");
     for (auto& [k, v] : request.tags) {
@@ -412,6 +406,7 @@ Result<Empty> StreamEngine::split_shard(const SplitShardRequest& request) {
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  if (auto e = check_active(s)) return *e;
   ShardRow* parent = s.shard(*index);
   if (!parent || !listed(s, *parent, now_ms()))
     return shard_not_found(shard_id_of(*index), s.name, options_.account_id);
@@ -430,8 +425,7 @@ Result<Empty> StreamEngine::split_shard(const SplitShardRequest& request) {
                                                " under account " + options_.account_id +
                                                " has already been merged or split, and thus is "
                                                "not eligible for merging or splitting.");
-  int used = 0;
-  for (auto& [_, other] : streams_) used += other->open_shards();
+  int used = account_shards();
   if (used + 1 > options_.shard_limit)
     return error(ErrorCode::LimitExceeded,
                  "This request would exceed the shard limit for the account " +
@@ -440,22 +434,9 @@ Result<Empty> StreamEngine::split_shard(const SplitShardRequest& request) {
                      ". Limit: " + std::to_string(options_.shard_limit) +
                      ". Number of additional shards that would have resulted from this request: 1." +
                      kLimitsAdvice);
-  std::int64_t now = now_ms();
-  HashKey start = parent->start, end = parent->end;
-  std::int64_t parent_index = parent->index;
-  parent->end_position = s.counter;
-  parent->closed_ms = now;
-  for (auto [from, to] : {std::pair{start, *key - 1}, std::pair{*key, end}}) {
-    ShardRow child;
-    child.index = static_cast<std::int64_t>(s.shards.size());
-    child.parent = parent_index;
-    child.start = from;
-    child.end = to;
-    child.start_position = s.counter;
-    child.created_ms = now;
-    s.shards.push_back(child);
-  }
-  db_.transaction([&] { save_shards(s); });
+  // The stream is UPDATING until the split is done.
+  begin_change(s, StreamStatus::Updating, options_.update_stream_ms,
+               "split|" + std::to_string(parent->index) + "|" + hash_key_text(*key));
   return Empty{};
 }
 
@@ -468,6 +449,7 @@ Result<Empty> StreamEngine::merge_shards(const MergeShardsRequest& request) {
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  if (auto e = check_active(s)) return *e;
   std::int64_t now = now_ms();
   ShardRow* a = s.shard(*a_index);
   ShardRow* b = s.shard(*b_index);
@@ -488,20 +470,8 @@ Result<Empty> StreamEngine::merge_shards(const MergeShardsRequest& request) {
                  "Shards " + shard_id_of(a->index) + " and " + shard_id_of(b->index) +
                      " in stream " + s.name + " under account " + options_.account_id +
                      " are not an adjacent pair of shards eligible for merging");
-  ShardRow child;
-  child.index = static_cast<std::int64_t>(s.shards.size());
-  child.parent = a->index;
-  child.adjacent_parent = b->index;
-  child.start = std::min(a->start, b->start);
-  child.end = std::max(a->end, b->end);
-  child.start_position = s.counter;
-  child.created_ms = now;
-  for (ShardRow* r : {a, b}) {
-    r->end_position = s.counter;
-    r->closed_ms = now;
-  }
-  s.shards.push_back(child);
-  db_.transaction([&] { save_shards(s); });
+  begin_change(s, StreamStatus::Updating, options_.update_stream_ms,
+               "merge|" + std::to_string(a->index) + "|" + std::to_string(b->index));
   return Empty{};
 }
 
@@ -514,6 +484,7 @@ Result<UpdateShardCountResult> StreamEngine::update_shard_count(
   auto found = find(request.name);
   if (!found) return found.error();
   Stream& s = **found;
+  if (auto e = check_active(s)) return *e;
   int current = s.open_shards();
   std::int64_t target = request.target_shard_count;
   if (target > 2 * static_cast<std::int64_t>(current))
@@ -526,8 +497,7 @@ Result<UpdateShardCountResult> StreamEngine::update_shard_count(
                  "UpdateShardCount cannot scale down below half your current open shard count. "
                  "Current open shard count: " + std::to_string(current) +
                      " Target shard count: " + std::to_string(target));
-  int used = 0;
-  for (auto& [_, other] : streams_) used += other->open_shards();
+  int used = account_shards();
   if (used - current + target > options_.shard_limit)
     return error(ErrorCode::LimitExceeded,
                  "This request would exceed the shard limit for the account " +
@@ -538,30 +508,8 @@ Result<UpdateShardCountResult> StreamEngine::update_shard_count(
                      std::to_string(target - current) + "." + kLimitsAdvice);
   UpdateShardCountResult out{s.name, stream_arn(s.name), current, static_cast<int>(target)};
   if (target == current) return out;
-  std::int64_t now = now_ms();
-  std::vector<ShardRow> old;
-  for (auto& row : s.shards)
-    if (row.open()) {
-      old.push_back(row);
-      row.end_position = s.counter;
-      row.closed_ms = now;
-    }
-  for (auto [from, to] : even_ranges(static_cast<int>(target))) {
-    ShardRow child;
-    child.index = static_cast<std::int64_t>(s.shards.size());
-    for (const auto& o : old) {
-      bool overlaps = o.start <= to && from <= o.end;
-      if (!overlaps) continue;
-      if (!child.parent) child.parent = o.index;
-      else if (!child.adjacent_parent) child.adjacent_parent = o.index;
-    }
-    child.start = from;
-    child.end = to;
-    child.start_position = s.counter;
-    child.created_ms = now;
-    s.shards.push_back(child);
-  }
-  db_.transaction([&] { save_shards(s); });
+  begin_change(s, StreamStatus::Updating, options_.update_stream_ms,
+               "count|" + std::to_string(target));
   return out;
 }
 

@@ -304,9 +304,10 @@ class StreamManagement(KinesisCase):
         for n in range(4):
             self.kinesis.add_tags_to_stream(StreamName="tagged",
                                             Tags={f"k{n}-{i}": "v" for i in range(10)})
+        # The 51st tag is refused, with Kinesis's message (which names the old limit of 10).
         self.error(self.kinesis.add_tags_to_stream, "InvalidArgumentException",
                    "Failed to add tags to stream tagged under account 000000000000 because a "
-                   "given stream cannot have more than 50 tags associated with it.",
+                   "given stream cannot have more than 10 tags associated with it.",
                    StreamName="tagged", Tags={f"x{i}": "v" for i in range(9)})
         # Characters outside letters, digits, spaces and _ . / = + - % @; then '%'.
         self.error(self.kinesis.add_tags_to_stream, "InvalidArgumentException",
@@ -498,6 +499,29 @@ class Records(KinesisCase):
             {"Data": b"a", "PartitionKey": "p", "ExplicitHashKey": str(ranges[2][0])},
             {"Data": b"b", "PartitionKey": "p", "ExplicitHashKey": "0"}])
         self.assertEqual([r["ShardId"] for r in res["Records"]], [shard_id(2), shard_id(0)])
+
+    def test_put_records_gives_a_shards_records_consecutive_positions(self):
+        """Kinesis writes a PutRecords batch shard by shard: the records of one shard take
+        consecutive positions (the 16 hex digits after the shard creation time and index), in
+        request order, however the request interleaves shards."""
+        self.create("interleaved", 3)
+        ranges = even_ranges(3)
+        shards = [0, 1, 2, 1, 2, 1, 2]
+        res = self.kinesis.put_records(StreamName="interleaved", Records=[
+            {"Data": b"", "PartitionKey": "a", "ExplicitHashKey": str(ranges[j][0] + i)}
+            for i, j in enumerate(shards)])
+        self.assertEqual([r["ShardId"] for r in res["Records"]], [shard_id(j) for j in shards])
+
+        def position(seq):
+            return int(format(int(seq), "x")[11:27], 16)
+
+        for j in range(3):
+            got = [position(r["SequenceNumber"]) for r in res["Records"]
+                   if r["ShardId"] == shard_id(j)]
+            self.assertEqual(got, list(range(got[0], got[0] + len(got))), (j, got))
+            self.assertEqual([r["SequenceNumber"] for r in self.read_all("interleaved", shard_id(j))],
+                             [r["SequenceNumber"] for r in res["Records"]
+                              if r["ShardId"] == shard_id(j)])
 
     def test_every_shard_iterator_type(self):
         self.create("iters", 1)

@@ -393,7 +393,7 @@ TEST(StreamEngineDurability, Version1RecordsAreMigrated) {
   {
     store::Database db(dir / "state.db");
     StreamEngine engine(db);
-    EXPECT_EQ(db.schema_version("stream"), 2);
+    EXPECT_EQ(db.schema_version("stream"), 3);
     auto records = engine.read_after("s", "shardId-000000000000", 0, 10);
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[0].record.data, "one");
