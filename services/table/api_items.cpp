@@ -1,7 +1,9 @@
 // The item operations of the DynamoDB front: PutItem, GetItem, DeleteItem, UpdateItem, Query,
 // Scan, BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems (see api.hpp).
 #include <deque>
+#include <initializer_list>
 #include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,10 +23,40 @@ namespace {
 
 // The expressions of one request, from their expression parameters or translated from the
 // legacy ones, sharing one ExpressionAttributeNames / Values context.
+// DynamoDB's check that ExpressionAttributeNames and ExpressionAttributeValues come with an
+// expression that could use them. `expressions` are the operation's expression parameters;
+// a ProjectionExpression takes no values.
+void check_expression_params(const Json& body, std::initializer_list<std::string_view> expressions) {
+  auto present = [&body](std::string_view name) {
+    auto it = body.find(name);
+    return it != body.end() && !it->is_null();
+  };
+  bool any = false;
+  std::vector<std::string_view> valued;
+  for (auto e : expressions) {
+    any = any || present(e);
+    if (e != "ProjectionExpression") valued.push_back(e);
+  }
+  if (present("ExpressionAttributeNames") && !any)
+    throw validation("ExpressionAttributeNames can only be specified when using expressions");
+  if (valued.empty() || !present("ExpressionAttributeValues")) return;
+  std::string names;
+  for (auto e : valued) {
+    if (present(e)) return;
+    names += (names.empty() ? "" : " and ") + std::string(e);
+  }
+  throw validation("ExpressionAttributeValues can only be specified when using expressions: " +
+                   names + (valued.size() > 1 ? " are null" : " is null"));
+}
+
 class Expressions {
  public:
-  explicit Expressions(const Json& body) : body_(body) {
+  // `expressions`, when given, are the operation's expression parameters, for the check that
+  // the placeholder maps come with one of them.
+  explicit Expressions(const Json& body, std::initializer_list<std::string_view> expressions = {})
+      : body_(body) {
     if (auto e = mixing_error(body)) throw validation(*e);
+    if (expressions.size()) check_expression_params(body, expressions);
     names_ = body.contains("ExpressionAttributeNames") ? body["ExpressionAttributeNames"] : Json();
     values_ = body.contains("ExpressionAttributeValues") ? body["ExpressionAttributeValues"]
                                                          : Json();
@@ -110,6 +142,13 @@ void check_values(Json& values) {
   }
 }
 
+// DynamoDB's 400 KB item limit, checked with the request's other values, before the table is
+// looked up.
+void check_item_size(const Json& item) {
+  if (item_size(item) > kMaxItemBytes)
+    throw validation("Item size has exceeded the maximum allowed size");
+}
+
 // Whether the answer carries ConsumedCapacity (ReturnConsumedCapacity other than NONE).
 bool reports_capacity(const Json& body) {
   return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
@@ -118,11 +157,12 @@ bool reports_capacity(const Json& body) {
 // One table's ConsumedCapacity for ReturnConsumedCapacity TOTAL or INDEXES: {TableName,
 // CapacityUnits, Read/WriteCapacityUnits}, and for INDEXES the table's share (Table) and each
 // index's (GlobalSecondaryIndexes, LocalSecondaryIndexes).
-// Batches answer CapacityUnits alone, as DynamoDB's BatchGetItem / BatchWriteItem do.
+// The item operations and the batches answer CapacityUnits alone (`alone`), as DynamoDB's
+// PutItem, GetItem, DeleteItem, UpdateItem, BatchGetItem and BatchWriteItem do.
 Json capacity_of(const std::string& mode, const std::string& table, double units, bool read,
-                 const IndexUnits* indexes = nullptr, bool batch = false) {
+                 const IndexUnits* indexes = nullptr, bool alone = false) {
   Json c = {{"TableName", table}, {"CapacityUnits", units}};
-  if (!batch) c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
+  if (!alone) c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
   if (mode != "INDEXES") return c;
   c["Table"] = {{"CapacityUnits", indexes ? units - indexes->sum() : units}};
   if (!indexes) return c;
@@ -141,10 +181,10 @@ std::string capacity_mode(const Json& body) {
 }
 
 void add_capacity(Json& out, const Json& body, const std::string& table, double units,
-                  bool read, const IndexUnits* indexes = nullptr) {
+                  bool read, const IndexUnits* indexes = nullptr, bool alone = false) {
   auto mode = capacity_mode(body);
   if (mode == "NONE") return;
-  out["ConsumedCapacity"] = capacity_of(mode, table, units, read, indexes);
+  out["ConsumedCapacity"] = capacity_of(mode, table, units, read, indexes, alone);
 }
 
 // The top-level attribute names a condition reads.
@@ -201,7 +241,7 @@ bool index_needs_table(const IndexInfo& index, const KeySchema& table_key,
 Json write_answer(const WriteResult& result, const Json& body, const std::string& table) {
   Json out = Json::object();
   if (result.attributes) out["Attributes"] = *result.attributes;
-  add_capacity(out, body, table, result.capacity_units, false, &result.index_units);
+  add_capacity(out, body, table, result.capacity_units, false, &result.index_units, true);
   return out;
 }
 
@@ -212,11 +252,13 @@ Json TableApi::put_item(Call& call) {
   std::string table = required(body, "TableName");
   required_object(body, "Item");
   Json item = std::move(call.body["Item"]);  // nothing below reads it from the body
-  Expressions ex(body);
+  Expressions ex(body, {"ConditionExpression"});
   check_values(item);
+  auto return_values = return_values_of(body, false);
+  check_item_size(item);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
-  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
+  WriteOptions options{condition ? &*condition : nullptr, return_values,
                        all_old_on_failure(body), reports_capacity(body)};
   auto r = engine_.put_item(table, std::move(item), options);
   return write_answer(unwrap(r), body, table);
@@ -226,7 +268,7 @@ Json TableApi::get_item(Call& call) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
-  Expressions ex(body);
+  Expressions ex(body, {"ProjectionExpression"});
   check_values(call.body["Key"]);
   auto projection = projection_of(body, ex);
   ex.context().check_all_used();
@@ -237,7 +279,7 @@ Json TableApi::get_item(Call& call) {
   Json out = Json::object();
   if (d.raw_item) call.raw_member.emplace("Item", std::move(*d.raw_item));
   if (d.item) out["Item"] = projection ? projection->project(*d.item) : std::move(*d.item);
-  add_capacity(out, body, table, d.capacity_units, true);
+  add_capacity(out, body, table, d.capacity_units, true, nullptr, true);
   return out;
 }
 
@@ -245,7 +287,7 @@ Json TableApi::delete_item(Call& call) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
-  Expressions ex(body);
+  Expressions ex(body, {"ConditionExpression"});
   check_values(call.body["Key"]);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
@@ -259,7 +301,7 @@ Json TableApi::update_item(Call& call) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
-  Expressions ex(body);
+  Expressions ex(body, {"UpdateExpression", "ConditionExpression"});
   check_values(call.body["Key"]);
   std::optional<std::string> update_text = text(body, "UpdateExpression");
   if (const Json* u = aws::optional_object(body, "AttributeUpdates")) {
@@ -559,7 +601,7 @@ Json TableApi::batch_get_item(Call& call) {
     if (!key_list || key_list->empty())
       throw validation("1 validation error detected: Value null at 'requestItems." + table +
                        ".member.keys' failed to satisfy constraint: Member must not be null");
-    Expressions ex(spec);
+    Expressions ex(spec, {"ProjectionExpression"});
     for (auto& key : call.body["RequestItems"][table]["Keys"]) check_values(key);
     auto projection = projection_of(spec, ex);
     ex.context().check_all_used();
@@ -608,6 +650,7 @@ Json TableApi::batch_write_item(Call& call) {
       if (put) {
         required_object(*put, "Item");
         check_values(request["PutRequest"]["Item"]);
+        check_item_size(request["PutRequest"]["Item"]);
         writes.push_back({table, std::move(request["PutRequest"]["Item"]), std::nullopt});
       } else {
         required_object(*del, "Key");

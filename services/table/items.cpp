@@ -231,8 +231,10 @@ Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for
                       : schema_mismatch();
     const Json& v = it->begin().value();
     if (v.is_string() && v.get_ref<const std::string&>().empty())
-      return validation("One or more parameter values are not valid. The AttributeValue for a "
-                        "key attribute cannot contain an empty " +
+      // DynamoDB words it differently for an item and for a Key parameter.
+      return validation(std::string(for_item ? "One or more parameter values are not valid. "
+                                             : "One or more parameter values were invalid: ") +
+                        "The AttributeValue for a key attribute cannot contain an empty " +
                         std::string(k->type == ValueType::B ? "binary" : "string") +
                         " value. Key: " + k->name);
     std::string encoded = encode_key_value(*it);
@@ -629,6 +631,17 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
   return out;
 }
 
+// Whether an item holds the table's key attributes with their declared types. BatchWriteItem
+// answers a put whose item does not as DynamoDB answers a Key that does not match the schema.
+static bool has_key_attributes(const TableInfo& info, const Json& item) {
+  for (const KeyElement* k : {&info.key.hash, info.key.range ? &*info.key.range : nullptr}) {
+    if (!k) continue;
+    auto it = item.find(k->name);
+    if (it == item.end() || !it->is_object() || type_of(*it) != k->type) return false;
+  }
+  return true;
+}
+
 Result<std::map<std::string, TableCapacity>> TableEngine::batch_write(
     std::vector<BatchWrite> writes, bool capacity) {
   struct Prepared {
@@ -642,6 +655,7 @@ Result<std::map<std::string, TableCapacity>> TableEngine::batch_write(
     auto found = find_for_items(w.table);
     if (!found) return found.error();
     if (w.put) {
+      if (!has_key_attributes((*found)->info, *w.put)) return schema_mismatch();
       auto now = new_item(**found, std::move(*w.put));
       if (!now) return now.error();
       prepared.push_back({w.table, now->key, std::move(now->item), now->size});
