@@ -12,6 +12,7 @@
 #include "services/table/api.hpp"
 #include "services/table/api_support.hpp"
 #include "services/table/expression.hpp"
+#include "services/table/key_paths.hpp"
 #include "services/table/legacy.hpp"
 
 namespace serverlite::table {
@@ -87,8 +88,9 @@ std::optional<std::string_view> conditional_operator(const Json& body) {
   return it->get_ref<const std::string&>();
 }
 
-// The condition of a write: ConditionExpression, or Expected (+ ConditionalOperator).
-std::optional<ConditionExpression> write_condition(const Json& body, Expressions& ex) {
+// The text of a write's condition: ConditionExpression, or Expected (+ ConditionalOperator)
+// translated (its placeholders added to the context's maps).
+std::optional<std::string> condition_text(const Json& body, Expressions& ex) {
   std::optional<std::string> condition = text(body, "ConditionExpression");
   if (const Json* e = aws::optional_object(body, "Expected")) {
     auto t = expected(*e, conditional_operator(body));
@@ -96,8 +98,18 @@ std::optional<ConditionExpression> write_condition(const Json& body, Expressions
   } else if (body.contains("ConditionalOperator")) {
     check_conditional_operator(conditional_operator(body), 0);
   }
-  if (!condition) return std::nullopt;
-  return parse_condition(*condition, ex.context(), ExpressionKind::Condition);
+  return condition;
+}
+
+std::optional<ConditionExpression> parse_write_condition(const std::optional<std::string>& text,
+                                                         Expressions& ex) {
+  if (!text) return std::nullopt;
+  return parse_condition(*text, ex.context(), ExpressionKind::Condition);
+}
+
+// The condition of a write, parsed.
+std::optional<ConditionExpression> write_condition(const Json& body, Expressions& ex) {
+  return parse_write_condition(condition_text(body, ex), ex);
 }
 
 std::optional<ProjectionExpression> projection_of(const Json& body, Expressions& ex) {
@@ -272,6 +284,8 @@ Json TableApi::get_item(Call& call) {
   check_values(call.body["Key"]);
   auto projection = projection_of(body, ex);
   ex.context().check_all_used();
+  if (const TableInfo* info = projection ? engine_.table_info(table) : nullptr)
+    if (auto e = nested_key_path_error(*info, projection->paths)) throw validation(*e);
   // A whole item goes out as the text it is stored as.
   auto r = engine_.get_item(table, key, aws::optional_bool(body, "ConsistentRead").value_or(false),
                             !projection);
@@ -308,9 +322,12 @@ Json TableApi::update_item(Call& call) {
     auto t = attribute_updates(*u);
     if (!t.expression.empty()) update_text = ex.translate(t);
   }
-  auto condition = write_condition(body, ex);
+  // The update is parsed before the condition, as DynamoDB reports their errors.
+  auto condition_source = condition_text(body, ex);
   std::optional<UpdateExpression> update;
   if (update_text) update = parse_update(*update_text, ex.context());
+  if (update && !body.contains("UpdateExpression")) update->from_attribute_updates = true;
+  auto condition = parse_write_condition(condition_source, ex);
   ex.context().check_all_used();
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, true),
                        all_old_on_failure(body)};
@@ -612,21 +629,47 @@ Json TableApi::batch_get_item(Call& call) {
     reads.push_back({table, key_list, std::move(projection),
                      aws::optional_bool(spec, "ConsistentRead").value_or(false)});
   }
+  // DynamoDB answers at most 16 MB of items: once the next item would not fit, it and the keys
+  // after it are left unread and returned in UnprocessedKeys with their table's read options.
+  constexpr std::size_t kMaxAnswerBytes = 16 * 1024 * 1024;
+  std::size_t answer_bytes = 0;
+  bool full = false;
   Json responses = Json::object();
+  Json unprocessed = Json::object();
   Json capacity = Json::array();
   for (const auto& read : reads) {
     Json items = Json::array();
+    Json left = Json::array();
     double units = 0;
     for (const auto& key : *read.keys) {
+      if (full) {
+        left.push_back(key);
+        continue;
+      }
       auto r = engine_.get_item(read.table, key, read.consistent);
       auto& d = unwrap(r);
+      if (d.item) {
+        Json item = read.projection ? read.projection->project(*d.item) : std::move(*d.item);
+        std::size_t size = item_size(item);
+        if (answer_bytes + size > kMaxAnswerBytes) {
+          full = true;
+          left.push_back(key);
+          continue;
+        }
+        answer_bytes += size;
+        items.push_back(std::move(item));
+      }
       units += d.capacity_units;
-      if (d.item) items.push_back(read.projection ? read.projection->project(*d.item) : *d.item);
     }
     responses[read.table] = std::move(items);
+    if (!left.empty()) {
+      Json again = request_items[read.table];
+      again["Keys"] = std::move(left);
+      unprocessed[read.table] = std::move(again);
+    }
     capacity.push_back(capacity_of(capacity_mode(call.body), read.table, units, true, nullptr, true));
   }
-  Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
+  Json out = {{"Responses", responses}, {"UnprocessedKeys", std::move(unprocessed)}};
   if (capacity_mode(call.body) != "NONE") out["ConsumedCapacity"] = capacity;
   return out;
 }

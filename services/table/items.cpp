@@ -1,5 +1,6 @@
 // The item operations of the table engine (see engine.hpp).
 #include "services/table/engine.hpp"
+#include "services/table/key_paths.hpp"
 #include "services/table/engine_support.hpp"
 #include "emulator/fast_json.hpp"
 
@@ -348,6 +349,18 @@ Result<WriteResult> TableEngine::delete_item(const std::string& table, const Jso
   return out;
 }
 
+// Whether an updated item holds an index key attribute of another type than the index declares
+// (a value read from the item, which the checks before the update could not know).
+static bool update_mistypes_index_key(const TableInfo& info, const Json& item) {
+  for (const auto& x : info.indexes)
+    for (const KeyElement* k : {&x.key.hash, x.key.range ? &*x.key.range : nullptr}) {
+      if (!k) continue;
+      auto it = item.find(k->name);
+      if (it != item.end() && type_of(*it) != k->type) return true;
+    }
+  return false;
+}
+
 Result<WriteResult> TableEngine::update_item(const std::string& table, const Json& key,
                                              const UpdateExpression* update,
                                              const WriteOptions& options) {
@@ -364,6 +377,8 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
       if (top == info.key.hash.name || (info.key.range && top == info.key.range->name))
         return invalid("Cannot update attribute " + top + ". This attribute is part of the key");
     }
+  if (update)
+    if (auto e = update_key_error(info, *update)) return validation(*e);
   std::optional<Error> failed;
   WriteResult out;
   db_.transaction([&] {
@@ -378,7 +393,9 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
       try {
         result = update->apply(before);
       } catch (const ExpressionError& e) {
-        failed = validation(e.message);
+        bool mistyped = e.message == "An operand in the update expression has an incorrect data type";
+        failed = validation(mistyped && update->from_attribute_updates
+                                ? "Type mismatch for attribute to update" : e.message);
         return;
       }
     }
@@ -390,6 +407,11 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
     auto size = static_cast<std::int64_t>(item_size(result.item));
     if (size > static_cast<std::int64_t>(kMaxItemBytes)) {
       failed = validation("Item size to update has exceeded the maximum allowed size");
+      return;
+    }
+    if (update_mistypes_index_key(info, result.item)) {
+      failed = validation("The update expression attempted to update the secondary index key to "
+                          "unsupported type");
       return;
     }
     if (auto e = check_index_keys(t, result.item)) {
