@@ -117,8 +117,8 @@ class TableItemChecks(ServerTestCase):
                                SCALARS + "IndexKey: ix")
         # A constant of the wrong type for an index key is found before any path.
         self.assert_validation("UpdateItem", {
-            "TableName": "checks", "Key": key, "UpdateExpression": "SET ix.q = :v ADD ix :n",
-            "ExpressionAttributeValues": {":v": {"S": "a"}, ":n": {"N": "1"}}},
+            "TableName": "checks", "Key": key, "UpdateExpression": "SET y = ix.q ADD ix :n",
+            "ExpressionAttributeValues": {":n": {"N": "1"}}},
             "One or more parameter values were invalid: Type mismatch for Index Key ix "
             "Expected: S Actual: N IndexName: by-ix")
         # A value read from the item is only known when the update runs.
