@@ -3,7 +3,6 @@
 #include <deque>
 #include <initializer_list>
 #include <set>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,7 +11,7 @@
 #include "services/table/api.hpp"
 #include "services/table/api_support.hpp"
 #include "services/table/expression.hpp"
-#include "services/table/key_paths.hpp"
+#include "services/table/item_checks.hpp"
 #include "services/table/legacy.hpp"
 
 namespace serverlite::table {
@@ -24,32 +23,6 @@ namespace {
 
 // The expressions of one request, from their expression parameters or translated from the
 // legacy ones, sharing one ExpressionAttributeNames / Values context.
-// DynamoDB's check that ExpressionAttributeNames and ExpressionAttributeValues come with an
-// expression that could use them. `expressions` are the operation's expression parameters;
-// a ProjectionExpression takes no values.
-void check_expression_params(const Json& body, std::initializer_list<std::string_view> expressions) {
-  auto present = [&body](std::string_view name) {
-    auto it = body.find(name);
-    return it != body.end() && !it->is_null();
-  };
-  bool any = false;
-  std::vector<std::string_view> valued;
-  for (auto e : expressions) {
-    any = any || present(e);
-    if (e != "ProjectionExpression") valued.push_back(e);
-  }
-  if (present("ExpressionAttributeNames") && !any)
-    throw validation("ExpressionAttributeNames can only be specified when using expressions");
-  if (valued.empty() || !present("ExpressionAttributeValues")) return;
-  std::string names;
-  for (auto e : valued) {
-    if (present(e)) return;
-    names += (names.empty() ? "" : " and ") + std::string(e);
-  }
-  throw validation("ExpressionAttributeValues can only be specified when using expressions: " +
-                   names + (valued.size() > 1 ? " are null" : " is null"));
-}
-
 class Expressions {
  public:
   // `expressions`, when given, are the operation's expression parameters, for the check that
@@ -57,7 +30,8 @@ class Expressions {
   explicit Expressions(const Json& body, std::initializer_list<std::string_view> expressions = {})
       : body_(body) {
     if (auto e = mixing_error(body)) throw validation(*e);
-    if (expressions.size()) check_expression_params(body, expressions);
+    if (expressions.size())
+      if (auto e = expression_params_error(body, expressions)) throw validation(*e);
     names_ = body.contains("ExpressionAttributeNames") ? body["ExpressionAttributeNames"] : Json();
     values_ = body.contains("ExpressionAttributeValues") ? body["ExpressionAttributeValues"]
                                                          : Json();

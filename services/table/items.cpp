@@ -1,6 +1,6 @@
 // The item operations of the table engine (see engine.hpp).
 #include "services/table/engine.hpp"
-#include "services/table/key_paths.hpp"
+#include "services/table/item_checks.hpp"
 #include "services/table/engine_support.hpp"
 #include "emulator/fast_json.hpp"
 

@@ -1,5 +1,5 @@
-// Checks of update and projection paths against key schemas (see key_paths.hpp).
-#include "services/table/key_paths.hpp"
+// Checks of item requests beyond their shapes (see item_checks.hpp).
+#include "services/table/item_checks.hpp"
 
 #include "services/table/values.hpp"
 
@@ -40,6 +40,30 @@ std::optional<ValueType> static_type(const UpdateAction& a) {
 }
 
 }  // namespace
+
+std::optional<std::string> expression_params_error(
+    const Json& body, std::initializer_list<std::string_view> expressions) {
+  auto present = [&body](std::string_view name) {
+    auto it = body.find(name);
+    return it != body.end() && !it->is_null();
+  };
+  bool any = false;
+  std::vector<std::string_view> valued;
+  for (auto e : expressions) {
+    any = any || present(e);
+    if (e != "ProjectionExpression") valued.push_back(e);
+  }
+  if (present("ExpressionAttributeNames") && !any)
+    return "ExpressionAttributeNames can only be specified when using expressions";
+  if (valued.empty() || !present("ExpressionAttributeValues")) return std::nullopt;
+  std::string names;
+  for (auto e : valued) {
+    if (present(e)) return std::nullopt;
+    names += (names.empty() ? "" : " and ") + std::string(e);
+  }
+  return "ExpressionAttributeValues can only be specified when using expressions: " + names +
+         (valued.size() > 1 ? " are null" : " is null");
+}
 
 std::vector<Path> update_paths(const UpdateExpression& update) {
   std::vector<Path> out;
