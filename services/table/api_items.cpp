@@ -1,6 +1,7 @@
 // The item operations of the DynamoDB front: PutItem, GetItem, DeleteItem, UpdateItem, Query,
 // Scan, BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems (see api.hpp).
 #include <deque>
+#include <initializer_list>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "services/table/api.hpp"
 #include "services/table/api_support.hpp"
 #include "services/table/expression.hpp"
+#include "services/table/item_checks.hpp"
 #include "services/table/legacy.hpp"
 
 namespace serverlite::table {
@@ -23,8 +25,13 @@ namespace {
 // legacy ones, sharing one ExpressionAttributeNames / Values context.
 class Expressions {
  public:
-  explicit Expressions(const Json& body) : body_(body) {
+  // `expressions`, when given, are the operation's expression parameters, for the check that
+  // the placeholder maps come with one of them.
+  explicit Expressions(const Json& body, std::initializer_list<std::string_view> expressions = {})
+      : body_(body) {
     if (auto e = mixing_error(body)) throw validation(*e);
+    if (expressions.size())
+      if (auto e = expression_params_error(body, expressions)) throw validation(*e);
     names_ = body.contains("ExpressionAttributeNames") ? body["ExpressionAttributeNames"] : Json();
     values_ = body.contains("ExpressionAttributeValues") ? body["ExpressionAttributeValues"]
                                                          : Json();
@@ -55,8 +62,9 @@ std::optional<std::string_view> conditional_operator(const Json& body) {
   return it->get_ref<const std::string&>();
 }
 
-// The condition of a write: ConditionExpression, or Expected (+ ConditionalOperator).
-std::optional<ConditionExpression> write_condition(const Json& body, Expressions& ex) {
+// The text of a write's condition: ConditionExpression, or Expected (+ ConditionalOperator)
+// translated (its placeholders added to the context's maps).
+std::optional<std::string> condition_text(const Json& body, Expressions& ex) {
   std::optional<std::string> condition = text(body, "ConditionExpression");
   if (const Json* e = aws::optional_object(body, "Expected")) {
     auto t = expected(*e, conditional_operator(body));
@@ -64,8 +72,18 @@ std::optional<ConditionExpression> write_condition(const Json& body, Expressions
   } else if (body.contains("ConditionalOperator")) {
     check_conditional_operator(conditional_operator(body), 0);
   }
-  if (!condition) return std::nullopt;
-  return parse_condition(*condition, ex.context(), ExpressionKind::Condition);
+  return condition;
+}
+
+std::optional<ConditionExpression> parse_write_condition(const std::optional<std::string>& text,
+                                                         Expressions& ex) {
+  if (!text) return std::nullopt;
+  return parse_condition(*text, ex.context(), ExpressionKind::Condition);
+}
+
+// The condition of a write, parsed.
+std::optional<ConditionExpression> write_condition(const Json& body, Expressions& ex) {
+  return parse_write_condition(condition_text(body, ex), ex);
 }
 
 std::optional<ProjectionExpression> projection_of(const Json& body, Expressions& ex) {
@@ -110,6 +128,13 @@ void check_values(Json& values) {
   }
 }
 
+// DynamoDB's 400 KB item limit, checked with the request's other values, before the table is
+// looked up.
+void check_item_size(const Json& item) {
+  if (item_size(item) > kMaxItemBytes)
+    throw validation("Item size has exceeded the maximum allowed size");
+}
+
 // Whether the answer carries ConsumedCapacity (ReturnConsumedCapacity other than NONE).
 bool reports_capacity(const Json& body) {
   return aws::optional_string(body, "ReturnConsumedCapacity").value_or("NONE") != "NONE";
@@ -118,11 +143,12 @@ bool reports_capacity(const Json& body) {
 // One table's ConsumedCapacity for ReturnConsumedCapacity TOTAL or INDEXES: {TableName,
 // CapacityUnits, Read/WriteCapacityUnits}, and for INDEXES the table's share (Table) and each
 // index's (GlobalSecondaryIndexes, LocalSecondaryIndexes).
-// Batches answer CapacityUnits alone, as DynamoDB's BatchGetItem / BatchWriteItem do.
+// The item operations and the batches answer CapacityUnits alone (`alone`), as DynamoDB's
+// PutItem, GetItem, DeleteItem, UpdateItem, BatchGetItem and BatchWriteItem do.
 Json capacity_of(const std::string& mode, const std::string& table, double units, bool read,
-                 const IndexUnits* indexes = nullptr, bool batch = false) {
+                 const IndexUnits* indexes = nullptr, bool alone = false) {
   Json c = {{"TableName", table}, {"CapacityUnits", units}};
-  if (!batch) c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
+  if (!alone) c[read ? "ReadCapacityUnits" : "WriteCapacityUnits"] = units;
   if (mode != "INDEXES") return c;
   c["Table"] = {{"CapacityUnits", indexes ? units - indexes->sum() : units}};
   if (!indexes) return c;
@@ -141,10 +167,10 @@ std::string capacity_mode(const Json& body) {
 }
 
 void add_capacity(Json& out, const Json& body, const std::string& table, double units,
-                  bool read, const IndexUnits* indexes = nullptr) {
+                  bool read, const IndexUnits* indexes = nullptr, bool alone = false) {
   auto mode = capacity_mode(body);
   if (mode == "NONE") return;
-  out["ConsumedCapacity"] = capacity_of(mode, table, units, read, indexes);
+  out["ConsumedCapacity"] = capacity_of(mode, table, units, read, indexes, alone);
 }
 
 // The top-level attribute names a condition reads.
@@ -201,7 +227,7 @@ bool index_needs_table(const IndexInfo& index, const KeySchema& table_key,
 Json write_answer(const WriteResult& result, const Json& body, const std::string& table) {
   Json out = Json::object();
   if (result.attributes) out["Attributes"] = *result.attributes;
-  add_capacity(out, body, table, result.capacity_units, false, &result.index_units);
+  add_capacity(out, body, table, result.capacity_units, false, &result.index_units, true);
   return out;
 }
 
@@ -212,11 +238,13 @@ Json TableApi::put_item(Call& call) {
   std::string table = required(body, "TableName");
   required_object(body, "Item");
   Json item = std::move(call.body["Item"]);  // nothing below reads it from the body
-  Expressions ex(body);
+  Expressions ex(body, {"ConditionExpression"});
   check_values(item);
+  auto return_values = return_values_of(body, false);
+  check_item_size(item);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
-  WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, false),
+  WriteOptions options{condition ? &*condition : nullptr, return_values,
                        all_old_on_failure(body), reports_capacity(body)};
   auto r = engine_.put_item(table, std::move(item), options);
   return write_answer(unwrap(r), body, table);
@@ -226,10 +254,12 @@ Json TableApi::get_item(Call& call) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
-  Expressions ex(body);
+  Expressions ex(body, {"ProjectionExpression"});
   check_values(call.body["Key"]);
   auto projection = projection_of(body, ex);
   ex.context().check_all_used();
+  if (const TableInfo* info = projection ? engine_.table_info(table) : nullptr)
+    if (auto e = nested_key_path_error(*info, projection->paths)) throw validation(*e);
   // A whole item goes out as the text it is stored as.
   auto r = engine_.get_item(table, key, aws::optional_bool(body, "ConsistentRead").value_or(false),
                             !projection);
@@ -237,7 +267,7 @@ Json TableApi::get_item(Call& call) {
   Json out = Json::object();
   if (d.raw_item) call.raw_member.emplace("Item", std::move(*d.raw_item));
   if (d.item) out["Item"] = projection ? projection->project(*d.item) : std::move(*d.item);
-  add_capacity(out, body, table, d.capacity_units, true);
+  add_capacity(out, body, table, d.capacity_units, true, nullptr, true);
   return out;
 }
 
@@ -245,7 +275,7 @@ Json TableApi::delete_item(Call& call) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
-  Expressions ex(body);
+  Expressions ex(body, {"ConditionExpression"});
   check_values(call.body["Key"]);
   auto condition = write_condition(body, ex);
   ex.context().check_all_used();
@@ -259,16 +289,19 @@ Json TableApi::update_item(Call& call) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
   const Json& key = required_object(body, "Key");
-  Expressions ex(body);
+  Expressions ex(body, {"UpdateExpression", "ConditionExpression"});
   check_values(call.body["Key"]);
   std::optional<std::string> update_text = text(body, "UpdateExpression");
   if (const Json* u = aws::optional_object(body, "AttributeUpdates")) {
     auto t = attribute_updates(*u);
     if (!t.expression.empty()) update_text = ex.translate(t);
   }
-  auto condition = write_condition(body, ex);
+  // The update is parsed before the condition, as DynamoDB reports their errors.
+  auto condition_source = condition_text(body, ex);
   std::optional<UpdateExpression> update;
   if (update_text) update = parse_update(*update_text, ex.context());
+  if (update && !body.contains("UpdateExpression")) update->from_attribute_updates = true;
+  auto condition = parse_write_condition(condition_source, ex);
   ex.context().check_all_used();
   WriteOptions options{condition ? &*condition : nullptr, return_values_of(body, true),
                        all_old_on_failure(body)};
@@ -559,7 +592,7 @@ Json TableApi::batch_get_item(Call& call) {
     if (!key_list || key_list->empty())
       throw validation("1 validation error detected: Value null at 'requestItems." + table +
                        ".member.keys' failed to satisfy constraint: Member must not be null");
-    Expressions ex(spec);
+    Expressions ex(spec, {"ProjectionExpression"});
     for (auto& key : call.body["RequestItems"][table]["Keys"]) check_values(key);
     auto projection = projection_of(spec, ex);
     ex.context().check_all_used();
@@ -570,21 +603,47 @@ Json TableApi::batch_get_item(Call& call) {
     reads.push_back({table, key_list, std::move(projection),
                      aws::optional_bool(spec, "ConsistentRead").value_or(false)});
   }
+  // DynamoDB answers at most 16 MB of items: once the next item would not fit, it and the keys
+  // after it are left unread and returned in UnprocessedKeys with their table's read options.
+  constexpr std::size_t kMaxAnswerBytes = 16 * 1024 * 1024;
+  std::size_t answer_bytes = 0;
+  bool full = false;
   Json responses = Json::object();
+  Json unprocessed = Json::object();
   Json capacity = Json::array();
   for (const auto& read : reads) {
     Json items = Json::array();
+    Json left = Json::array();
     double units = 0;
     for (const auto& key : *read.keys) {
+      if (full) {
+        left.push_back(key);
+        continue;
+      }
       auto r = engine_.get_item(read.table, key, read.consistent);
       auto& d = unwrap(r);
+      if (d.item) {
+        Json item = read.projection ? read.projection->project(*d.item) : std::move(*d.item);
+        std::size_t size = item_size(item);
+        if (answer_bytes + size > kMaxAnswerBytes) {
+          full = true;
+          left.push_back(key);
+          continue;
+        }
+        answer_bytes += size;
+        items.push_back(std::move(item));
+      }
       units += d.capacity_units;
-      if (d.item) items.push_back(read.projection ? read.projection->project(*d.item) : *d.item);
     }
     responses[read.table] = std::move(items);
+    if (!left.empty()) {
+      Json again = request_items[read.table];
+      again["Keys"] = std::move(left);
+      unprocessed[read.table] = std::move(again);
+    }
     capacity.push_back(capacity_of(capacity_mode(call.body), read.table, units, true, nullptr, true));
   }
-  Json out = {{"Responses", responses}, {"UnprocessedKeys", Json::object()}};
+  Json out = {{"Responses", responses}, {"UnprocessedKeys", std::move(unprocessed)}};
   if (capacity_mode(call.body) != "NONE") out["ConsumedCapacity"] = capacity;
   return out;
 }
@@ -608,6 +667,7 @@ Json TableApi::batch_write_item(Call& call) {
       if (put) {
         required_object(*put, "Item");
         check_values(request["PutRequest"]["Item"]);
+        check_item_size(request["PutRequest"]["Item"]);
         writes.push_back({table, std::move(request["PutRequest"]["Item"]), std::nullopt});
       } else {
         required_object(*del, "Key");

@@ -188,6 +188,8 @@ struct UpdateResult {
 class UpdateExpression {
  public:
   std::vector<UpdateAction> actions;
+  // Translated from the legacy AttributeUpdates, whose type errors DynamoDB words differently.
+  bool from_attribute_updates = false;
   // Applies the actions to `item` (an empty object when the item does not exist yet). Operands
   // are read from the item as it was before the update, as DynamoDB does. Throws
   // ExpressionError for "The document path provided in the update expression is invalid for

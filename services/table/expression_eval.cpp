@@ -356,7 +356,14 @@ void add_action(Json& item, const UpdateAction& action) {
 
 void delete_action(Json& item, const UpdateAction& action) {
   Json* current = find_mutable(item, action.path);
-  if (!current) return;
+  if (!current) {
+    // Nothing to delete from a missing attribute, but its path must lead somewhere: its parent
+    // present and of the kind its last step needs (a list for [n], a map for .name).
+    if (action.path.size() == 1) return;
+    const Json* parent = parent_of(item, action.path);
+    if (!parent || !parent->contains(action.path.back().index ? "L" : "M")) invalid_path();
+    return;
+  }
   auto ct = type_of(*current);
   if (!is_set(ct) || ct != type_of(action.operand)) wrong_type();
   const char* member = member_type(*ct);
@@ -470,6 +477,15 @@ UpdateResult UpdateExpression::apply(const Json& item) const {
   for (const UpdateAction& a : actions) {
     if (a.kind == UpdateAction::Kind::Set) sets.emplace_back(&a, update_value(a.value, item));
   }
+  // Elements set past the end of a list are appended in the order of their indexes, whatever
+  // the order of the actions (paths never overlap, so the order is free otherwise).
+  auto by_index = [](const UpdateAction* a) {
+    auto i = a->path.back().index;
+    return i ? static_cast<long long>(*i) : -1LL;
+  };
+  std::stable_sort(sets.begin(), sets.end(), [&](const auto& x, const auto& y) {
+    return by_index(x.first) < by_index(y.first);
+  });
   for (auto& [action, value] : sets) set_path(out, action->path, std::move(value));
 
   // List elements named by REMOVE refer to positions in the original list: remove the highest
@@ -485,9 +501,16 @@ UpdateResult UpdateExpression::apply(const Json& item) const {
   });
   for (const UpdateAction* a : removes) remove_path(out, a->path);
 
+  std::vector<const UpdateAction*> adds;
   for (const UpdateAction& a : actions) {
-    if (a.kind == UpdateAction::Kind::Add) add_action(out, a);
-    if (a.kind == UpdateAction::Kind::Delete) delete_action(out, a);
+    if (a.kind == UpdateAction::Kind::Add || a.kind == UpdateAction::Kind::Delete)
+      adds.push_back(&a);
+  }
+  std::stable_sort(adds.begin(), adds.end(),
+                   [&](const auto* x, const auto* y) { return by_index(x) < by_index(y); });
+  for (const UpdateAction* a : adds) {
+    if (a->kind == UpdateAction::Kind::Add) add_action(out, *a);
+    else delete_action(out, *a);
   }
   for (const UpdateAction& a : actions) {
     result.changed.insert(a.path[0].name);

@@ -449,6 +449,7 @@ struct RawAction {
 };
 
 RawUpdateValue parse_update_operand(Parser& p);
+bool at_section(const Parser& p);
 
 RawUpdateValue parse_update_term(Parser& p) {
   if (!p.at_punct("(")) return parse_update_operand(p);
@@ -480,6 +481,8 @@ RawUpdateValue parse_update_operand(Parser& p) {
     p.expect_punct(")");
     return out;
   }
+  // SET, REMOVE, ADD and DELETE are the grammar's section keywords, never names.
+  if (at_section(p)) p.fail();
   out.kind = RawUpdateValue::Kind::Path;
   out.path = p.parse_path(false);
   return out;
@@ -643,6 +646,7 @@ UpdateExpression parse_update(std::string_view text, ExpressionContext& context)
                                                           : UpdateAction::Kind::Delete;
           std::vector<RawAction> actions;
           for (;;) {
+            if (at_section(p)) p.fail();
             RawAction action{kind, p.parse_path(false), {}, {}};
             if (kind == UpdateAction::Kind::Set) {
               p.expect_punct("=");

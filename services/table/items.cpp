@@ -1,5 +1,6 @@
 // The item operations of the table engine (see engine.hpp).
 #include "services/table/engine.hpp"
+#include "services/table/item_checks.hpp"
 #include "services/table/engine_support.hpp"
 #include "emulator/fast_json.hpp"
 
@@ -231,8 +232,10 @@ Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for
                       : schema_mismatch();
     const Json& v = it->begin().value();
     if (v.is_string() && v.get_ref<const std::string&>().empty())
-      return validation("One or more parameter values are not valid. The AttributeValue for a "
-                        "key attribute cannot contain an empty " +
+      // DynamoDB words it differently for an item and for a Key parameter.
+      return validation(std::string(for_item ? "One or more parameter values are not valid. "
+                                             : "One or more parameter values were invalid: ") +
+                        "The AttributeValue for a key attribute cannot contain an empty " +
                         std::string(k->type == ValueType::B ? "binary" : "string") +
                         " value. Key: " + k->name);
     std::string encoded = encode_key_value(*it);
@@ -346,6 +349,18 @@ Result<WriteResult> TableEngine::delete_item(const std::string& table, const Jso
   return out;
 }
 
+// Whether an updated item holds an index key attribute of another type than the index declares
+// (a value read from the item, which the checks before the update could not know).
+static bool update_mistypes_index_key(const TableInfo& info, const Json& item) {
+  for (const auto& x : info.indexes)
+    for (const KeyElement* k : {&x.key.hash, x.key.range ? &*x.key.range : nullptr}) {
+      if (!k) continue;
+      auto it = item.find(k->name);
+      if (it != item.end() && type_of(*it) != k->type) return true;
+    }
+  return false;
+}
+
 Result<WriteResult> TableEngine::update_item(const std::string& table, const Json& key,
                                              const UpdateExpression* update,
                                              const WriteOptions& options) {
@@ -362,6 +377,8 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
       if (top == info.key.hash.name || (info.key.range && top == info.key.range->name))
         return invalid("Cannot update attribute " + top + ". This attribute is part of the key");
     }
+  if (update)
+    if (auto e = update_key_error(info, *update)) return validation(*e);
   std::optional<Error> failed;
   WriteResult out;
   db_.transaction([&] {
@@ -376,7 +393,9 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
       try {
         result = update->apply(before);
       } catch (const ExpressionError& e) {
-        failed = validation(e.message);
+        bool mistyped = e.message == "An operand in the update expression has an incorrect data type";
+        failed = validation(mistyped && update->from_attribute_updates
+                                ? "Type mismatch for attribute to update" : e.message);
         return;
       }
     }
@@ -388,6 +407,11 @@ Result<WriteResult> TableEngine::update_item(const std::string& table, const Jso
     auto size = static_cast<std::int64_t>(item_size(result.item));
     if (size > static_cast<std::int64_t>(kMaxItemBytes)) {
       failed = validation("Item size to update has exceeded the maximum allowed size");
+      return;
+    }
+    if (update_mistypes_index_key(info, result.item)) {
+      failed = validation("The update expression attempted to update the secondary index key to "
+                          "unsupported type");
       return;
     }
     if (auto e = check_index_keys(t, result.item)) {
@@ -629,6 +653,17 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
   return out;
 }
 
+// Whether an item holds the table's key attributes with their declared types. BatchWriteItem
+// answers a put whose item does not as DynamoDB answers a Key that does not match the schema.
+static bool has_key_attributes(const TableInfo& info, const Json& item) {
+  for (const KeyElement* k : {&info.key.hash, info.key.range ? &*info.key.range : nullptr}) {
+    if (!k) continue;
+    auto it = item.find(k->name);
+    if (it == item.end() || !it->is_object() || type_of(*it) != k->type) return false;
+  }
+  return true;
+}
+
 Result<std::map<std::string, TableCapacity>> TableEngine::batch_write(
     std::vector<BatchWrite> writes, bool capacity) {
   struct Prepared {
@@ -642,6 +677,7 @@ Result<std::map<std::string, TableCapacity>> TableEngine::batch_write(
     auto found = find_for_items(w.table);
     if (!found) return found.error();
     if (w.put) {
+      if (!has_key_attributes((*found)->info, *w.put)) return schema_mismatch();
       auto now = new_item(**found, std::move(*w.put));
       if (!now) return now.error();
       prepared.push_back({w.table, now->key, std::move(now->item), now->size});

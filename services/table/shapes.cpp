@@ -83,8 +83,9 @@ struct TypeChecker {
         if (v.is_boolean()) return true;
         if (v.is_string()) {
           std::string s = ascii_lower(v.get_ref<const std::string&>());
-          if (s == "true") return (v = true), true;
-          if (s == "false") return (v = false), true;
+          // DynamoDB's decoder also reads yes/no and 1/0 as booleans.
+          if (s == "true" || s == "yes" || s == "1") return (v = true), true;
+          if (s == "false" || s == "no" || s == "0") return (v = false), true;
           return fail("Unexpected token received from parser");
         }
         if (v.is_number()) return fail(token_name(v) + " cannot be converted to Boolean");

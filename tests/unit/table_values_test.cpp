@@ -277,6 +277,24 @@ TEST(TableValues, SizesEveryType) {
   EXPECT_EQ(item_size(Json::object()), 0u);
 }
 
+// Numbers at the top of DynamoDB's range, as the 400 KB boundary measures them: a sign/exponent
+// byte and one byte per base-100 digit pair, aligned on the decimal point.
+TEST(TableValues, SizesNumbersNearTheLimitOfTheirRange) {
+  auto n = [](const std::string& digits, std::size_t zeros) {
+    std::string text = R"({"N": ")" + digits + std::string(zeros, '0') + R"("})";
+    return size_of(text.c_str());
+  };
+  EXPECT_EQ(n(std::string(38, '1'), 88), 20u);
+  EXPECT_EQ(n("1", 125), 2u);
+  EXPECT_EQ(n("11", 124), 2u);
+  EXPECT_EQ(n("11111", 121), 4u);
+  EXPECT_EQ(n("111111", 120), 4u);
+  EXPECT_EQ(n("1111111", 119), 5u);
+  // An item at 400 KB exactly: names and values.
+  Json item = {{"a", {{"S", "k"}}}, {"b", {{"S", std::string(400 * 1024 - 3, 'x')}}}};
+  EXPECT_EQ(item_size(item), kMaxItemBytes);
+}
+
 // ---- key encoding ---------------------------------------------------------------------------
 
 int memcmp_order(const std::string& a, const std::string& b) {
