@@ -160,6 +160,7 @@ TEST(AwsRouter, TargetsAndPathsStillComeFirst) {
   auto not_form = make("POST", "/", {{"Content-Type", "application/json"}});
   not_form.body = "Action=Publish";
   http::Response res;
+  q.hit.clear();
   q.router.handle(not_form, [&](http::Response r) { res = r; });
   EXPECT_TRUE(q.hit.empty());
   EXPECT_EQ(res.status, 400);
