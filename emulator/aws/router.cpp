@@ -54,7 +54,9 @@ void Router::add_path_prefix(std::string prefix, http::Handler handler, bool sig
 }
 
 // A request for a JSON service: the framework's checks in the service's order, the
-// authentication's after those that do not depend on the caller.
+// authentication's after those that do not depend on the caller. A request whose authentication
+// fails is read before it is refused (an unreadable body is answered first); a well-formed one
+// goes to the service unread.
 void Router::handle_target(const Route& route, http::Request request, http::Responder respond,
                            bool check_auth) const {
   std::string_view target = request.header("X-Amz-Target").value_or("");
@@ -67,8 +69,8 @@ void Router::handle_target(const Route& route, http::Request request, http::Resp
           (!request.body.empty() && !dynamodb_reads(media_type(request))))
         return respond(dynamodb_not_found());
       if (!known) return respond(dynamodb_unrouted(request, region_));
-      if (check_auth && json_readable(request.body))
-        if (auto failure = check_auth_form(request))
+      if (check_auth)
+        if (auto failure = check_auth_form(request); failure && json_readable(request.body))
           return respond(dynamodb_auth_error(request, *failure));
       // DynamoDB answers in the type it was asked in (JSON 1.0, or application/json), with its
       // own form of request id.
@@ -82,13 +84,14 @@ void Router::handle_target(const Route& route, http::Request request, http::Resp
     }
     case JsonFront::Kinesis:
       if (request.method != "POST") return respond(kinesis_access_denied());
-      if (check_auth && known && kinesis_body_readable(request))
-        if (auto failure = check_auth_form(request, {.foreign_header_is_missing = false}))
+      if (check_auth && known)
+        if (auto failure = check_auth_form(request, {.foreign_header_is_missing = false});
+            failure && kinesis_body_readable(request))
           return respond(kinesis_auth_error(request, *failure));
       return route.handler(std::move(request), respond);
     case JsonFront::Generic:
-      if (check_auth && known && json_readable(request.body))
-        if (auto failure = check_auth_form(request))
+      if (check_auth && known)
+        if (auto failure = check_auth_form(request); failure && json_readable(request.body))
           return respond(render_auth_error(request, *failure));
       return route.handler(std::move(request), respond);
   }
