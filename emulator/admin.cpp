@@ -41,10 +41,10 @@ Json error_body(const std::string& message) { return Json{{"message", message}};
 void Emulator::Impl::add_admin_routes() {
   router.add_path_prefix("/_serverlite/", [this](http::Request r, http::Responder d) {
     admin(std::move(r), std::move(d));
-  });
+  }, /*signed_only=*/false);
   router.add_path_prefix("/_localstack/", [this](http::Request r, http::Responder d) {
     localstack(std::move(r), std::move(d));
-  });
+  }, /*signed_only=*/false);
 }
 
 void Emulator::Impl::localstack(http::Request request, http::Responder respond) {

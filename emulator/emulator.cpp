@@ -5,6 +5,9 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/aws/api_error.hpp"
+#include "emulator/aws/auth_form.hpp"
+#include "emulator/aws/endpoint_answers.hpp"
 #include "emulator/emulator_impl.hpp"
 #include "emulator/http/content_coding.hpp"
 #include "emulator/platform/triggers.hpp"
@@ -95,7 +98,13 @@ void Emulator::Impl::screen_aws(http::Request request, http::Responder respond) 
     http::log_refusal(*refusal);
     return respond(std::move(refusal->response));
   }
-  if (auto answer = aws_guard.preflight(request)) return respond(std::move(*answer));
+  if (auto answer = aws_guard.preflight(request)) {
+    // Each service's request id: Kinesis's a UUID, DynamoDB's (the endpoint's own) 52 characters.
+    answer->add_header("x-amzn-RequestId", aws::scope_service(request) == "kinesis"
+                                               ? aws::new_request_id()
+                                               : aws::new_dynamodb_request_id());
+    return respond(std::move(*answer));
+  }
   std::string origin(request.header("Origin").value_or(""));
   if (verifier && !is_admin_path(request.path())) {
     if (auto failure = verifier->verify(request, std::chrono::system_clock::now())) {
@@ -117,12 +126,14 @@ void Emulator::Impl::screen_aws(http::Request request, http::Responder respond) 
       return respond(std::move(res));
     }
   }
-  if (origin.empty()) return serve_aws(std::move(request), std::move(respond));
-  serve_aws(std::move(request),
-            [this, origin = std::move(origin), respond = std::move(respond)](http::Response res) {
-              aws_guard.add_cors(origin, res);
-              respond(std::move(res));
-            });
+  if (origin.empty()) return serve_aws(std::move(request), std::move(respond), true);
+  serve_aws(
+      std::move(request),
+      [this, origin = std::move(origin), respond = std::move(respond)](http::Response res) {
+        aws_guard.add_cors(origin, res);
+        respond(std::move(res));
+      },
+      true);
 }
 
 // The gateway, with the observer (up --record) seeing each request and its response.
@@ -140,11 +151,15 @@ void Emulator::Impl::serve_gateway(http::Request request, http::Responder respon
 
 // An AWS request. With group commit on (state on disk), its answer waits while a group of
 // writes is open: it may report or have read a write that is not durable yet.
-void Emulator::Impl::serve_aws(http::Request request, http::Responder respond) {
-  router.handle(std::move(request), [this, respond = std::move(respond)](http::Response res) {
-    if (db_ && db_->group_open()) held_answers.emplace_back(respond, std::move(res));
-    else respond(std::move(res));
-  });
+void Emulator::Impl::serve_aws(http::Request request, http::Responder respond,
+                               bool from_network) {
+  router.handle(
+      std::move(request),
+      [this, respond = std::move(respond)](http::Response res) {
+        if (db_ && db_->group_open()) held_answers.emplace_back(respond, std::move(res));
+        else respond(std::move(res));
+      },
+      from_network);
 }
 
 // Commits the writes of every request handled since the group opened, then sends their
@@ -273,6 +288,7 @@ std::vector<std::string> Emulator::start() {
   s.pools_ = std::make_unique<invoker::Pools>(s.io_, s.app_, inv);
 
   platform::Routes routes{s.router, s.gateway_handler};
+  s.router.set_region(s.app_.region);
   s.add_admin_routes();
   for (auto& service : s.services_) {
     service->add_routes(routes);

@@ -75,7 +75,8 @@ struct Emulator::Impl : platform::ServiceContext {
   void screen_gateway(http::Request request, http::Responder respond);
   void screen_aws(http::Request request, http::Responder respond);
   void serve_gateway(http::Request request, http::Responder respond);
-  void serve_aws(http::Request request, http::Responder respond);
+  // `from_network`: the request came through the listener, and must be signed as on AWS.
+  void serve_aws(http::Request request, http::Responder respond, bool from_network = false);
   void flush_group();
   void arm_group_cap(std::chrono::steady_clock::time_point at);
 

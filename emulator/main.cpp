@@ -512,7 +512,8 @@ int main(int argc, char** argv) {
       ->option_text("URL");
   auto* verify_flag = up_cmd->add_flag("--verify-signatures", up.verify_signatures,
                    "Check every AWS request's SigV4 signature against --credentials (default "
-                   "test:test) and refuse unsigned or wrongly signed ones as AWS does");
+                   "test:test) and refuse wrongly signed ones as AWS does (without it, any "
+                   "key and signature is accepted; unsigned requests are always refused)");
   std::vector<std::string> credentials;
   up_cmd->add_option("--credentials", credentials,
                      "An access key id and its secret that --verify-signatures accepts "

@@ -1,5 +1,7 @@
 // AWS Signature Version 4: reading a request's credential scope, and computing signatures.
-// By default serverlite accepts any key and signature, as a local emulator should; it reads the
+// By default serverlite accepts any key and signature, as a local emulator should (it checks
+// only that a request carries a well-formed Authorization header or presigned query, as AWS
+// does before anything else: auth_form.hpp); it reads the
 // scope to learn which service and region a client addressed, e.g. to route a form-encoded
 // `Action=` request. With `up --verify-signatures` the signature is computed again from the
 // request (sigv4_verify.hpp) with the functions below, which follow AWS's documented algorithm:

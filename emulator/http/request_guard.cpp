@@ -122,24 +122,32 @@ std::optional<Refusal> RequestGuard::check_origin(const Request& request) const 
 std::optional<Response> RequestGuard::preflight(const Request& request) const {
   if (request.method != "OPTIONS") return std::nullopt;
   auto origin = request.header("Origin");
-  auto method = request.header("Access-Control-Request-Method");
-  if (!origin || !method || !origin_allowed(*origin)) return std::nullopt;
+  if (!origin || !origin_allowed(*origin)) return std::nullopt;
+  // As AWS's endpoints answer: what was asked for is allowed, for two days.
   Response res;
   res.status = 200;
-  res.set_header("Access-Control-Allow-Origin", std::string(*origin));
-  res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
+  set_allow_origin(*origin, res);
   if (auto headers = request.header("Access-Control-Request-Headers"))
     res.set_header("Access-Control-Allow-Headers", std::string(*headers));
-  res.set_header("Access-Control-Max-Age", "600");
-  res.set_header("Vary", "Origin");
+  if (auto method = request.header("Access-Control-Request-Method"))
+    res.set_header("Access-Control-Allow-Methods", std::string(*method));
+  res.set_header("Access-Control-Max-Age", "172800");
   return res;
 }
 
 void RequestGuard::add_cors(std::string_view origin, Response& response) const {
   if (origin.empty() || !origin_allowed(origin)) return;
-  response.set_header("Access-Control-Allow-Origin", std::string(origin));
+  set_allow_origin(origin, response);
   response.set_header("Access-Control-Expose-Headers", kExposedHeaders);
-  response.set_header("Vary", "Origin");
+}
+
+// With --allow-origin '*' any origin is allowed, and the answer says so as AWS's does ("*");
+// an origin allowed by name is named back, and the answer varies with it.
+void RequestGuard::set_allow_origin(std::string_view origin, Response& response) const {
+  bool any = false;
+  for (const auto& allowed : options_.origins) any |= allowed == "*";
+  response.set_header("Access-Control-Allow-Origin", any ? std::string("*") : std::string(origin));
+  if (!any) response.set_header("Vary", "Origin");
 }
 
 void log_refusal(const Refusal& refusal) {

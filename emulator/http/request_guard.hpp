@@ -54,8 +54,8 @@ class RequestGuard {
   std::optional<Refusal> check_host(const Request& request) const;
   // An Origin header whose origin is not allowed.
   std::optional<Refusal> check_origin(const Request& request) const;
-  // A browser's CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) from an
-  // allowed origin: the answer allowing it. nullopt for anything else.
+  // A browser's CORS preflight (OPTIONS with Origin) from an allowed origin: the answer allowing
+  // the method and headers it asks for. nullopt for anything else.
   std::optional<Response> preflight(const Request& request) const;
   // The CORS headers of an answer to a request from `origin` (its Origin header; none when
   // empty or not allowed).
@@ -65,6 +65,8 @@ class RequestGuard {
   bool host_allowed(std::string_view host_header) const;
 
  private:
+  void set_allow_origin(std::string_view origin, Response& response) const;
+
   GuardOptions options_;
   std::string listener_;
 };

@@ -52,7 +52,8 @@ class StreamService : public platform::Service {
     routes.aws.add_target_prefix(std::string(StreamApi::kTargetPrefix),
                                  [this](http::Request r, http::Responder d) {
                                    api_->handle(std::move(r), d);
-                                 });
+                                 },
+                                 {aws::JsonFront::Kinesis, StreamApi::action_names()});
   }
 
   // A message to a stream's ARN is a PutRecord of its body, with the message's partition key

@@ -56,11 +56,13 @@ class TableService : public platform::Service {
     routes.aws.add_target_prefix(std::string(TableApi::kTargetPrefix),
                                  [this](http::Request r, http::Responder d) {
                                    api_->handle(std::move(r), d);
-                                 });
+                                 },
+                                 {aws::JsonFront::DynamoDB, TableApi::action_names()});
     routes.aws.add_target_prefix(std::string(StreamsApi::kTargetPrefix),
                                  [this](http::Request r, http::Responder d) {
                                    streams_api_->handle(std::move(r), d);
-                                 });
+                                 },
+                                 {aws::JsonFront::DynamoDB, StreamsApi::action_names()});
   }
 
   // Lambda's DynamoDB Streams event source mappings, one per enabled `stream` event of type

@@ -11,6 +11,7 @@ import threading
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -18,6 +19,33 @@ BIN = os.environ.get("SERVERLITE_BIN", os.path.join(ROOT, "build", "test", "serv
 APPS = os.path.join(ROOT, "fixtures", "apps")
 AWS = "/usr/bin/aws"
 PYTHON = "/usr/bin/python3"
+
+# The signing names of the services behind the AWS endpoint, by X-Amz-Target prefix.
+_TARGET_SERVICES = {"DynamoDB_": "dynamodb", "DynamoDBStreams_": "dynamodb", "Kinesis_": "kinesis",
+                    "AmazonSQS.": "sqs"}
+
+
+def signed(headers=None, service=None, path="/"):
+    """`headers` with a well-formed SigV4 Authorization header and X-Amz-Date added, for raw
+    requests to the AWS endpoint: AWS refuses unsigned requests, and so does serverlite (it checks
+    the header's form; the signature only with --verify-signatures). Headers that already carry
+    an Authorization (or any value None: left out) are returned as they are. The service is
+    read from X-Amz-Target or the path when not given."""
+    headers = dict(headers or {})
+    if any(k.lower() == "authorization" for k in headers):
+        return {k: v for k, v in headers.items() if v is not None}
+    if service is None:
+        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target" and v), "")
+        if isinstance(target, bytes):
+            target = target.decode("latin-1")
+        service = next((s for p, s in _TARGET_SERVICES.items() if target.startswith(p)), None)
+        if service is None:
+            service = "lambda" if path.startswith("/20") else "sqs"
+    headers.setdefault("X-Amz-Date", "20240101T000000Z")
+    headers["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/{service}/"
+        f"aws4_request, SignedHeaders=host;x-amz-date, Signature={'0' * 64}")
+    return headers
 
 
 def app_path(name):
@@ -115,8 +143,13 @@ class Serverlite:
 
     # --- HTTP helpers -------------------------------------------------------------------------
 
-    def request(self, method, url, body=None, headers=None, timeout=30):
-        """Returns (status, headers dict with lower-case names, body bytes)."""
+    def request(self, method, url, body=None, headers=None, timeout=30, sign=True):
+        """Returns (status, headers dict with lower-case names, body bytes). Requests for AWS APIs
+        on the AWS endpoint are signed (see signed()) unless `sign` is False."""
+        path = urllib.parse.urlparse(url).path or "/"
+        if (sign and url.startswith(self.aws_url) and not path.startswith("/_")
+                and "X-Amz-Algorithm" not in url):
+            headers = signed(headers, path=path)
         data = body.encode() if isinstance(body, str) else body
         req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
         try:

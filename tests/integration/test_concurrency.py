@@ -12,7 +12,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import Serverlite, ServerTestCase, app_path
+from harness import Serverlite, ServerTestCase, app_path, signed
 
 LIMIT = 4
 CALLS = 200
@@ -24,7 +24,7 @@ def raw_invoke(aws_url, function, payload=b"{}", headers=None, timeout=60):
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     try:
         conn.request("POST", f"/2015-03-31/functions/{function}/invocations", body=payload,
-                     headers=headers or {})
+                     headers=signed(headers, path="/2015-03-31/functions"))
         res = conn.getresponse()
         return res.status, {k.lower(): v for k, v in res.getheaders()}, res.read()
     finally:

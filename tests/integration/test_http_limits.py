@@ -14,7 +14,7 @@ import unittest
 import urllib.parse
 import zlib
 
-from harness import Serverlite, app_path, memory_measuring_env
+from harness import Serverlite, app_path, memory_measuring_env, signed
 
 SHORT = ("--header-timeout", "0.5", "--body-timeout", "0.5", "--idle-timeout", "0.5")
 
@@ -271,7 +271,7 @@ class ContentCodings(unittest.TestCase):
 
     def post(self, body, headers):
         conn = http.client.HTTPConnection(*self.addr, timeout=30)
-        conn.request("POST", "/", body, headers)
+        conn.request("POST", "/", body, signed(headers))
         res = conn.getresponse()
         data = res.read()
         conn.close()

@@ -5,7 +5,7 @@ import json
 import unittest
 import urllib.parse
 
-from harness import ServerTestCase
+from harness import ServerTestCase, signed
 
 REPLACEMENT = "\ufffd"
 
@@ -18,6 +18,8 @@ class InvalidUtf8(ServerTestCase):
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
+            if not path.startswith("/_"):
+                headers = signed(headers, path=path)
             for name, value in (headers or {}).items():
                 conn.putheader(name, value)  # bytes values go out untouched
             conn.putheader("Content-Length", str(len(body)))

@@ -6,7 +6,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import ServerTestCase
+from harness import ServerTestCase, signed
 
 
 class QueueWithBoto3(ServerTestCase):
@@ -257,9 +257,9 @@ class QueueWithCliAndJson(ServerTestCase):
 
     def json_call(self, action, body):
         req = urllib.request.Request(self.sl.aws_url + "/", data=json.dumps(body).encode(),
-                                     method="POST", headers={
+                                     method="POST", headers=signed({
                                          "X-Amz-Target": f"AmazonSQS.{action}",
-                                         "Content-Type": "application/x-amz-json-1.0"})
+                                         "Content-Type": "application/x-amz-json-1.0"}))
         try:
             with urllib.request.urlopen(req, timeout=30) as res:
                 return res.status, dict(res.headers), json.loads(res.read())

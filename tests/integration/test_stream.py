@@ -15,7 +15,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import RestartTestCase, ServerTestCase
+from harness import RestartTestCase, ServerTestCase, signed
 
 ACCOUNT = "000000000000"
 MAX_HASH_KEY = 2 ** 128 - 1
@@ -73,8 +73,8 @@ class KinesisCase(ServerTestCase):
         """A raw AWS JSON 1.1 request, as current SDKs send it: (status, headers, parsed body)."""
         req = urllib.request.Request(
             self.sl.aws_url + "/", data=json.dumps(body).encode(), method="POST",
-            headers={"X-Amz-Target": f"Kinesis_20131202.{action}",
-                     "Content-Type": "application/x-amz-json-1.1"})
+            headers=signed({"X-Amz-Target": f"Kinesis_20131202.{action}",
+                            "Content-Type": "application/x-amz-json-1.1"}))
         try:
             with urllib.request.urlopen(req, timeout=30) as res:
                 return res.status, {k.lower(): v for k, v in res.headers.items()}, \
@@ -356,8 +356,8 @@ class StreamManagement(KinesisCase):
         self.assertTrue(res["__type"].endswith("UnknownOperationException"), res)
         req = urllib.request.Request(
             self.sl.aws_url + "/", data=b"{not json", method="POST",
-            headers={"X-Amz-Target": "Kinesis_20131202.ListStreams",
-                     "Content-Type": "application/x-amz-json-1.1"})
+            headers=signed({"X-Amz-Target": "Kinesis_20131202.ListStreams",
+                            "Content-Type": "application/x-amz-json-1.1"}))
         with self.assertRaises(urllib.error.HTTPError) as cm:
             urllib.request.urlopen(req, timeout=30)
         self.assertEqual(cm.exception.code, 400)

@@ -17,7 +17,7 @@ import urllib.request
 
 import cbor2
 
-from harness import ServerTestCase
+from harness import ServerTestCase, signed
 
 CBOR = "application/x-amz-cbor-1.1"
 ACCOUNT = "000000000000"
@@ -109,8 +109,8 @@ class StreamOverCbor(ServerTestCase):
     def call(self, action, body, raw=None):
         """POSTs a CBOR request; returns (status, content type, decoded body or None)."""
         data = raw if raw is not None else cbor2.dumps(body)
-        req = urllib.request.Request(self.sl.aws_url + "/", data=data, method="POST", headers={
-            "X-Amz-Target": f"Kinesis_20131202.{action}", "Content-Type": CBOR})
+        req = urllib.request.Request(self.sl.aws_url + "/", data=data, method="POST", headers=signed({
+            "X-Amz-Target": f"Kinesis_20131202.{action}", "Content-Type": CBOR}))
         try:
             with urllib.request.urlopen(req, timeout=30) as res:
                 status, ctype, payload = res.status, res.headers.get("Content-Type"), res.read()

@@ -10,11 +10,12 @@ import urllib.error
 import urllib.request
 
 
+from harness import signed
 from test_stream import ACCOUNT, KinesisCase
 
 
 def raw(url, headers, body):
-    req = urllib.request.Request(url + "/", data=body, method="POST", headers=headers)
+    req = urllib.request.Request(url + "/", data=body, method="POST", headers=signed(headers))
     try:
         with urllib.request.urlopen(req, timeout=30) as res:
             return res.status, {k.lower(): v for k, v in res.headers.items()}, res.read()

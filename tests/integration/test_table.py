@@ -8,7 +8,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import Serverlite, ServerTestCase, app_path
+from harness import Serverlite, ServerTestCase, app_path, signed
 
 ACCOUNT = "000000000000"
 ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/"
@@ -130,15 +130,16 @@ class TableManagement(ServerTestCase):
         self.assertEqual(endpoints[0]["Address"], self.sl.aws_url.split("://")[1])
 
     def test_every_answer_carries_its_crc32(self):
-        req = urllib.request.Request(self.sl.aws_url + "/", data=b"{}", headers={
+        req = urllib.request.Request(self.sl.aws_url + "/", data=b"{}", headers=signed({
             "X-Amz-Target": "DynamoDB_20120810.ListTables",
-            "Content-Type": "application/x-amz-json-1.0"})
+            "Content-Type": "application/x-amz-json-1.0"}))
         with urllib.request.urlopen(req, timeout=10) as res:
             body = res.read()
             self.assertEqual(int(res.headers["x-amz-crc32"]), binascii.crc32(body))
         req = urllib.request.Request(self.sl.aws_url + "/", data=b'{"TableName":"none-such"}',
-                                     headers={"X-Amz-Target": "DynamoDB_20120810.DescribeTable",
-                                              "Content-Type": "application/x-amz-json-1.0"})
+                                     headers=signed({
+                                         "X-Amz-Target": "DynamoDB_20120810.DescribeTable",
+                                         "Content-Type": "application/x-amz-json-1.0"}))
         with self.assertRaises(urllib.error.HTTPError) as ctx:
             urllib.request.urlopen(req, timeout=10)
         body = ctx.exception.read()

@@ -34,17 +34,23 @@ TEST(AwsRouter, PathPrefixesMatchWholeSegments) {
   bool hit = false;
   router.add_path_prefix("/2015-03-31/functions", [&](http::Request, http::Responder) { hit = true; });
   http::Response res;
-  router.handle(make("GET", "/2015-03-31/functionsX"), [&](http::Response r) { res = r; });
+  router.handle(make("GET", "/2015-03-31/functionsX",
+                     {{"Authorization", "AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/lambda/"
+                                        "aws4_request, SignedHeaders=host, Signature=0"}}),
+                [&](http::Response r) { res = r; });
   EXPECT_FALSE(hit);
   EXPECT_EQ(res.status, 404);
 }
 
+// A request no service claims, with no credential scope, is DynamoDB's (the endpoint's default).
 TEST(AwsRouter, UnknownTargetIsUnknownOperation) {
   Router router;
   http::Response res;
   router.handle(make("POST", "/", {{"X-Amz-Target", "Nope_2020.Do"}}), [&](http::Response r) { res = r; });
   EXPECT_EQ(res.status, 400);
-  EXPECT_EQ(nlohmann::json::parse(res.body)["__type"], "UnknownOperationException");
+  EXPECT_EQ(res.body, R"({"__type":"com.amazon.coral.service#UnknownOperationException"})");
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "application/json");
+  EXPECT_TRUE(res.header("x-amz-crc32"));
 }
 
 // A target that is not UTF-8 is echoed in the message: the answer is still the 400, with the
@@ -53,7 +59,11 @@ TEST(AwsRouter, UnknownTargetThatIsNotUtf8IsStillUnknownOperation) {
   Router router;
   for (std::string target : {"\xff", "Nope_2020.\xc3\x28", "\xed\xa0\x80.Do"}) {
     http::Response res;
-    router.handle(make("POST", "/", {{"X-Amz-Target", target}}), [&](http::Response r) { res = r; });
+    router.handle(make("POST", "/",
+                       {{"X-Amz-Target", target},
+                        {"Authorization", "AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/sqs/"
+                                          "aws4_request, SignedHeaders=host, Signature=0"}}),
+                  [&](http::Response r) { res = r; });
     EXPECT_EQ(res.status, 400);
     auto body = nlohmann::json::parse(res.body);
     EXPECT_EQ(body["__type"], "UnknownOperationException");
@@ -64,7 +74,10 @@ TEST(AwsRouter, UnknownTargetThatIsNotUtf8IsStillUnknownOperation) {
 TEST(AwsRouter, UnknownPathThatIsNotUtf8IsStill404) {
   Router router;
   http::Response res;
-  router.handle(make("GET", "/\xff\xfe"), [&](http::Response r) { res = r; });
+  router.handle(make("GET", "/\xff\xfe",
+                     {{"Authorization", "AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/lambda/"
+                                        "aws4_request, SignedHeaders=host, Signature=0"}}),
+                [&](http::Response r) { res = r; });
   EXPECT_EQ(res.status, 404);
   EXPECT_EQ(nlohmann::json::parse(res.body)["Type"], "User");
 }
@@ -143,12 +156,15 @@ TEST(AwsRouter, TargetsAndPathsStillComeFirst) {
   json.body = R"({"QueueUrl":"x","MessageBody":"Action=Publish"})";
   EXPECT_EQ(q.route(json), "sqs-json");
   EXPECT_EQ(q.route(make("GET", "/2015-03-31/functions?Action=Publish")), "lambda");
-  // A JSON body mentioning Action= is not a query request.
+  // A JSON body mentioning Action= is not a query request (DynamoDB's endpoint cannot read it).
   auto not_form = make("POST", "/", {{"Content-Type", "application/json"}});
   not_form.body = "Action=Publish";
   http::Response res;
+  q.hit.clear();
   q.router.handle(not_form, [&](http::Response r) { res = r; });
-  EXPECT_EQ(res.status, 404);
+  EXPECT_TRUE(q.hit.empty());
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.body, R"({"__type":"com.amazon.coral.service#SerializationException"})");
 }
 
 TEST(AwsRouter, UnknownQueryActionIsInvalidActionInXml) {

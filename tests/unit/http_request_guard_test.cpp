@@ -98,8 +98,16 @@ TEST(RequestGuard, AnswersPreflightsOfAllowedOrigins) {
             "authorization,x-amz-target");
   EXPECT_NE(answer->header("Access-Control-Allow-Methods").value_or("").find("POST"),
             std::string::npos);
-  // Not a preflight: an OPTIONS without Access-Control-Request-Method, or another method.
-  EXPECT_FALSE(guard.preflight(with_headers({{"Origin", "http://localhost:5173"}}, "OPTIONS")));
+  EXPECT_EQ(answer->header("Access-Control-Max-Age").value_or(""), "172800");
+  EXPECT_EQ(answer->header("Vary").value_or(""), "Origin");
+  // An OPTIONS with an Origin is answered as AWS does, asking for no method or header...
+  auto bare = guard.preflight(with_headers({{"Origin", "http://localhost:5173"}}, "OPTIONS"));
+  ASSERT_TRUE(bare);
+  EXPECT_FALSE(bare->header("Access-Control-Allow-Methods"));
+  EXPECT_FALSE(bare->header("Access-Control-Allow-Headers"));
+  // ...but not one without Origin, another method, or an origin not allowed.
+  EXPECT_FALSE(guard.preflight(with_headers({}, "OPTIONS")));
+  EXPECT_FALSE(guard.preflight(with_headers({{"Origin", "https://evil.example"}}, "OPTIONS")));
   EXPECT_FALSE(guard.preflight(with_headers(
       {{"Origin", "http://localhost:5173"}, {"Access-Control-Request-Method", "POST"}})));
 
@@ -112,6 +120,18 @@ TEST(RequestGuard, AnswersPreflightsOfAllowedOrigins) {
   guard.add_cors("https://evil.example", none);
   guard.add_cors("", none);
   EXPECT_FALSE(none.header("Access-Control-Allow-Origin"));
+}
+
+// --allow-origin '*': AWS's answer, "*" whatever the origin (and nothing varies with it).
+TEST(RequestGuard, AnyOriginIsAnsweredWithAStar) {
+  RequestGuard guard({.origins = {"*"}});
+  auto answer = guard.preflight(with_headers({{"Origin", "whatever"}}, "OPTIONS"));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->header("Access-Control-Allow-Origin").value_or(""), "*");
+  EXPECT_FALSE(answer->header("Vary"));
+  Response res;
+  guard.add_cors("https://app.example", res);
+  EXPECT_EQ(res.header("Access-Control-Allow-Origin").value_or(""), "*");
 }
 
 }  // namespace

@@ -28,6 +28,16 @@ class Seed:
             self.headers.append(("Content-Type", spec["content_type"]))
         if spec.get("target_prefix"):
             self.headers.append(("X-Amz-Target", spec["target_prefix"] + self.op))
+        # AWS APIs are signed, as SDKs sign them (the emulator checks the header's form; the
+        # fuzzer's "headers" mutations still drop or garble it).
+        if (self.port == "aws" and not self.path.startswith("/_")
+                and not any(n.lower() == "authorization" for n, _ in self.headers)):
+            scope = {"dynamodb-streams": "dynamodb", "sqs-json": "sqs", "sqs-query": "sqs",
+                     "kinesis-cbor": "kinesis"}.get(service, service)
+            self.headers += [("X-Amz-Date", "20260101T000000Z"),
+                             ("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/"
+                              f"us-east-1/{scope}/aws4_request, SignedHeaders=host;x-amz-date, "
+                              "Signature=" + "0" * 64)]
         self.body = _from_seed_json(entry["form"] if "form" in entry else entry.get("body", ""))
 
 
