@@ -11,8 +11,10 @@
 #include "services/table/api.hpp"
 #include "services/table/api_support.hpp"
 #include "services/table/expression.hpp"
+#include "services/table/hash_order.hpp"
 #include "services/table/item_checks.hpp"
 #include "services/table/legacy.hpp"
+#include "services/table/read_checks.hpp"
 
 namespace serverlite::table {
 
@@ -360,7 +362,8 @@ void check_start_key(const Json& start, const TableInfo& table, const IndexInfo*
     throw validation(is_query || index ? "The provided starting key is invalid"
                                        : "The provided starting key is invalid: The provided key "
                                          "element does not match the schema");
-  if (!is_query && !index) return;
+  // A Query's pieces are checked with its key conditions (check_query_key).
+  if (is_query || !index) return;
   const KeySchema& key = index ? index->key : table.key;
   for (const KeyElement* k : {&key.hash, range_of(key)}) {
     if (!k) continue;
@@ -403,6 +406,10 @@ Json TableApi::read(Call& call, bool is_query) {
   const Json& body = call.body;
   std::string table = required(body, "TableName");
   Expressions ex(body);
+  if (auto e = is_query ? unused_maps_error(body, {"FilterExpression", "KeyConditionExpression",
+                                                   "ProjectionExpression"})
+                        : unused_maps_error(body, {"FilterExpression", "ProjectionExpression"}))
+    throw validation(*e);
   ReadRequest req;
   std::string filter_name = is_query ? "QueryFilter" : "ScanFilter";
   std::optional<std::string> filter_text = text(body, "FilterExpression");
@@ -460,13 +467,17 @@ Json TableApi::read(Call& call, bool is_query) {
   if (is_query && key_conditions_json) key_text = ex.translate(key_conditions(*key_conditions_json));
   // The expressions' syntax and placeholders; the key condition's shape against the key waits
   // for the table.
+  std::optional<ConditionExpression> key_expression;
   if (is_query && key_text)
-    (void)parse_condition(*key_text, ex.context(), ExpressionKind::KeyCondition);
+    key_expression = parse_condition(*key_text, ex.context(), ExpressionKind::KeyCondition);
   std::optional<ConditionExpression> filter_expr;
   if (filter_text) filter_expr = parse_condition(*filter_text, ex.context(), ExpressionKind::Filter);
   std::optional<ProjectionExpression> projection;
   if (projection_text) projection = parse_projection(*projection_text, ex.context());
   ex.context().check_all_used();
+  // The key condition's shape (no schema needed), once every expression passed.
+  std::vector<KeyPart> expression_key;
+  if (key_expression && !key_conditions_json) expression_key = key_parts(*key_expression);
 
   const TableInfo* info = engine_.table_info(table);
   if (!info) throw ApiError(400, std::string(error_type(ErrorCode::ResourceNotFound)),
@@ -489,9 +500,25 @@ Json TableApi::read(Call& call, bool is_query) {
   if (req.exclusive_start_key) check_start_key(*req.exclusive_start_key, *info, index, is_query);
   std::optional<KeyCondition> key;
   if (is_query) {
+    // The key conditions and the starting key, attribute by attribute.
+    const Json* start = req.exclusive_start_key ? &*req.exclusive_start_key : nullptr;
+    KeyElementCheck start_piece = [&](const KeyElement& k, bool hash) {
+      if (!start) return;
+      if (!start->contains(k.name)) throw validation("The provided starting key is invalid");
+      check_start_piece(*start, k, hash);
+    };
     if (key_conditions_json) {
-      check_key_conditions(*key_conditions_json, *key_schema);
+      check_key_conditions(*key_conditions_json, *key_schema, start_piece);
       if (const Json* qf = aws::optional_object(body, "QueryFilter")) check_query_filter(*qf, *key_schema);
+    } else {
+      std::map<std::string, KeyConditionShape> shapes;
+      for (const KeyPart& p : expression_key) {
+        KeyConditionShape& s = shapes[p.name];
+        s.equality = p.op == RangeOperator::EQ;
+        s.types.push_back(type_of(p.value));
+        if (p.op == RangeOperator::Between) s.types.push_back(type_of(p.upper));
+      }
+      check_query_key(shapes, *key_schema, start_piece);
     }
     key = parse_key_condition(*key_text, ex.context(), key_schema->hash.name,
                               key_schema->range ? std::optional(key_schema->range->name)
@@ -509,6 +536,19 @@ Json TableApi::read(Call& call, bool is_query) {
                        " because its projection type is not ALL");
     check_table_start_key(*req.exclusive_start_key, *info);
   }
+  if (!is_query && req.exclusive_start_key && req.total_segments > 1) {
+    // A parallel Scan resumes only in the segment the starting key belongs to.
+    const KeyElement& h = index ? index->key.hash : info->key.hash;
+    auto tokens = segment_tokens(req.segment, req.total_segments);
+    std::int64_t token = hash_token(h.type, encode_key_value(req.exclusive_start_key->at(h.name)));
+    if (token < tokens.first || token >= tokens.end)
+      throw validation("The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+                       "ExclusiveStartKey with correct Segment. TotalSegments: " +
+                       std::to_string(req.total_segments) +
+                       " Segment: " + std::to_string(req.segment));
+  }
+  if (projection)
+    if (auto e = nested_key_path_error(projection->paths, *info)) throw validation(*e);
   if (filter_expr && is_query && body.contains("FilterExpression"))
     check_filter_keys(*filter_expr, *key_schema);
   req.filter = filter_expr ? &*filter_expr : nullptr;
@@ -536,6 +576,9 @@ Json TableApi::read(Call& call, bool is_query) {
     throw validation("1 validation error detected: Value '" + select +
                      "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
                      "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+
+  if (filter_expr)
+    if (auto e = nested_key_path_error(condition_paths(*filter_expr), *info)) throw validation(*e);
 
   // Whole items of the table go out as the text they are stored as.
   req.raw = !index && !projection && !filter_expr;

@@ -14,8 +14,11 @@ namespace {
 // Version 2: items keep one index instead of two (ItemStore converts version 1).
 // Version 3: item counts and sizes are kept in ddb_counts (counted once when opening an older
 // state).
+// Version 4: scan-order tokens are DynamoDB's partition hash (hash_order.hpp); older tokens,
+// an MD5 of the stored key encoding, are recomputed when opening an older state.
 constexpr int kItemsVersion = 2;
 constexpr int kSchemaVersion = 3;
+constexpr int kHashOrderVersion = 4;
 
 Error error(ErrorCode code, std::string message) { return Error{code, std::move(message), {}}; }
 
@@ -191,7 +194,7 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
     items_ = std::make_unique<ItemStore>(db_, stored);
     if (stored < kItemsVersion) db_.set_schema_version("table", kItemsVersion);
   });
-  indexes_ = std::make_unique<IndexStore>(db_);
+  indexes_ = std::make_unique<IndexStore>(db_, stored);
   db_.transaction([&] {
     open_counts(stored);
     if (stored < kSchemaVersion) db_.set_schema_version("table", kSchemaVersion);
@@ -200,6 +203,15 @@ TableEngine::TableEngine(store::Database& db, EngineOptions options, Clock clock
   load();
   db_.transaction([&] {
     for (const auto& [name, t] : tables_) ensure_counts(*t);
+    if (stored > 0 && stored < kHashOrderVersion)
+      for (const auto& [name, t] : tables_) {
+        items_->retoken(name, t->info.key.hash.type);
+        for (const auto& x : t->info.indexes)
+          indexes_->retoken(name, x.name, x.key.hash.type, t->info.key.hash.type,
+                            t->info.key.range ? std::optional(t->info.key.range->type)
+                                              : std::nullopt);
+      }
+    if (stored < kHashOrderVersion) db_.set_schema_version("table", kHashOrderVersion);
   });
   load_deletions();
 }

@@ -138,6 +138,19 @@ struct KeyCondition {
   bool matches(const Json& item) const;
 };
 
+// One condition of a key condition expression, as written ("k > :v" and ":v < k" alike).
+struct KeyPart {
+  std::string name;
+  RangeOperator op = RangeOperator::EQ;
+  Json value;
+  Json upper;  // Between only
+};
+
+// The conditions of a parsed KeyConditionExpression, checked for what needs no schema: only AND
+// between conditions, one key attribute per condition, no nesting, at most one condition per
+// attribute, and one or two conditions ("Conditions can be of length 1 or 2 only").
+std::vector<KeyPart> key_parts(const ConditionExpression& parsed);
+
 // Parses a KeyConditionExpression for a table or index whose key is `hash_key` (and optionally
 // `range_key`): exactly hash = :v, plus at most one condition on the range key (=, <, <=, >,
 // >=, BETWEEN, begins_with), in either order, the key on either side of a comparator.

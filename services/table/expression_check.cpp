@@ -65,6 +65,15 @@ class ConditionChecker {
       : problems_(problems), resolver_(context, problems, kReserved, kPlaceholder, kPlaceholder) {}
 
   Condition condition(const RawCondition& raw) {
+    Condition out = checked(raw);
+    if (raw.kind != RawCondition::Kind::And && raw.kind != RawCondition::Kind::Or &&
+        raw.kind != RawCondition::Kind::Not)
+      problems_.close_condition(kPlaceholder);
+    return out;
+  }
+
+ private:
+  Condition checked(const RawCondition& raw) {
     Condition out;
     switch (raw.kind) {
       case RawCondition::Kind::And:
@@ -105,7 +114,6 @@ class ConditionChecker {
     return out;  // Bare nodes never reach the checker: the parser rejects them.
   }
 
- private:
   Condition function_condition(const RawOperand& call) {
     Condition out;
     out.kind = Condition::Kind::Function;
@@ -329,13 +337,6 @@ namespace {
 // Key conditions share the condition grammar (so OR, NOT, IN and <> parse) and are then held
 // to the shapes a Query can use; these messages carry no "Invalid KeyConditionExpression"
 // prefix in DynamoDB.
-struct KeyPart {
-  std::string name;
-  RangeOperator op;
-  Json value;
-  Json upper;
-};
-
 [[noreturn]] void invalid_operator(const std::string& op) {
   throw ExpressionError("Invalid operator used in KeyConditionExpression: " + op);
 }
@@ -439,13 +440,18 @@ void collect_key_parts(const Condition& c, std::vector<KeyPart>& parts) {
 
 }  // namespace
 
-KeyCondition parse_key_condition(std::string_view text, ExpressionContext& context,
-                                 const std::string& hash_key,
-                                 const std::optional<std::string>& range_key) {
-  ConditionExpression parsed = parse_condition(text, context, ExpressionKind::KeyCondition);
+std::vector<KeyPart> key_parts(const ConditionExpression& parsed) {
   std::vector<KeyPart> parts;
   collect_key_parts(parsed.root, parts);
   if (parts.size() > 2) throw ExpressionError("Conditions can be of length 1 or 2 only");
+  return parts;
+}
+
+KeyCondition parse_key_condition(std::string_view text, ExpressionContext& context,
+                                 const std::string& hash_key,
+                                 const std::optional<std::string>& range_key) {
+  std::vector<KeyPart> parts =
+      key_parts(parse_condition(text, context, ExpressionKind::KeyCondition));
   KeyCondition out;
   out.hash_name = hash_key;
   const KeyPart* hash = nullptr;

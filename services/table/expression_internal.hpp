@@ -22,13 +22,27 @@ inline bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char
 // The first semantic error of each category; the lowest category wins.
 class Problems {
  public:
-  void add(int rank, std::string message) { first_.emplace(rank, std::move(message)); }
+  void add(int rank, std::string message) {
+    if (closed_from_ && rank >= *closed_from_) return;
+    first_.emplace(rank, std::move(message));
+  }
+  // Ends one condition of a condition expression. Problems from rank `from` on belong to single
+  // conditions: DynamoDB reports those of the first condition (left to right) that has any, its
+  // most important one, and ignores the later conditions'.
+  void close_condition(int from) {
+    if (closed_from_) return;
+    auto it = first_.lower_bound(from);
+    if (it == first_.end()) return;
+    first_.erase(std::next(it), first_.end());
+    closed_from_ = from;
+  }
   void raise(std::string_view prefix) const {
     if (!first_.empty()) throw ExpressionError(std::string(prefix) + first_.begin()->second);
   }
 
  private:
   std::map<int, std::string> first_;
+  std::optional<int> closed_from_;
 };
 
 // ---- Raw trees ----------------------------------------------------------------------------------

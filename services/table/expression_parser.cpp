@@ -135,6 +135,14 @@ class Parser {
       }
     };
     element();
+    continue_path(path, element);
+    return path;
+  }
+
+  // The ".name" and "[n]" elements after a path's first (or after a parenthesised path: DynamoDB
+  // reads "(a.b).c" as a.b.c).
+  template <class Element>
+  void continue_path(std::vector<RawElement>& path, Element element) {
     for (;;) {
       if (at_punct(".")) {
         advance();
@@ -146,7 +154,7 @@ class Parser {
         advance();
         expect_punct("]");
       } else {
-        return path;
+        return;
       }
     }
   }
@@ -270,6 +278,15 @@ class Parser {
     RawOperand inner = parse_operand_parens();
     expect_punct(")");
     if (++inner.parens > 1) redundant_parens = true;
+    if (inner.kind == RawOperand::Kind::Path && (at_punct(".") || at_punct("["))) {
+      continue_path(inner.path, [&] {
+        const Token& t = peek();
+        if (t.kind != Tok::NamePlaceholder && (t.kind != Tok::Name || at_condition_keyword()))
+          fail();
+        inner.path.push_back({false, t.text, 0});
+        advance();
+      });
+    }
     return inner;
   }
 

@@ -24,6 +24,8 @@ namespace serverlite::table {
 struct IndexPosition {
   StoredKey index;  // encoded index hash / range ("" when the index has no range key)
   StoredKey item;   // encoded table hash / range
+  // The order of entries with one index key: key_order_token of the item's table key.
+  std::uint32_t item_order = 0;
 };
 
 struct IndexEntry {
@@ -37,7 +39,9 @@ struct IndexEntry {
 
 class IndexStore {
  public:
-  explicit IndexStore(store::Database& db);
+  // `stored_version` is the "table" component's schema version (0 for none): before version 4
+  // entries had no item order (retoken() fills it in).
+  IndexStore(store::Database& db, int stored_version);
   ~IndexStore();
 
   void put(const std::string& table, const std::string& index, const IndexEntry& entry);
@@ -46,15 +50,22 @@ class IndexStore {
   void drop(const std::string& table, const std::string& index = "");
 
   // As ItemStore::query, over one index hash; `start_after` is a full position.
+  // `item_hash_type` is the type of the table's hash key (for the items' tokens).
   std::vector<IndexEntry> query(const std::string& table, const std::string& index,
+                                ValueType item_hash_type,
                                 const std::string& hash, const std::optional<RangeBound>& lower,
                                 const std::optional<RangeBound>& upper, bool forward,
                                 const std::optional<IndexPosition>& start_after,
                                 std::size_t limit);
   // As ItemStore::scan, in (token, index hash, index range, item key) order.
-  std::vector<IndexEntry> scan(const std::string& table, const std::string& index, int segment,
-                               int total, const std::optional<IndexPosition>& start_after,
+  std::vector<IndexEntry> scan(const std::string& table, const std::string& index,
+                               ValueType item_hash_type, int segment, int total, const std::optional<IndexPosition>& start_after,
                                std::size_t limit);
+
+  // Recomputes the tokens and item orders of one index's entries (index hash keys of type
+  // `hash_type`, table keys of `table_key`), as ItemStore::retoken.
+  void retoken(const std::string& table, const std::string& index, ValueType hash_type,
+               ValueType item_hash_type, std::optional<ValueType> item_range_type);
 
   std::int64_t count(const std::string& table, const std::string& index);
   std::int64_t total_size(const std::string& table, const std::string& index);

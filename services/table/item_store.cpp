@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "emulator/fast_json.hpp"
-#include "emulator/md5.hpp"
+#include "services/table/hash_order.hpp"
 
 namespace serverlite::table {
 
@@ -54,10 +54,8 @@ ItemStore::ItemStore(store::Database& db, int stored_version) : db_(db) {
 
 ItemStore::~ItemStore() = default;
 
-std::uint32_t ItemStore::token_of(const std::string& encoded_hash) {
-  Md5 digest = md5(encoded_hash);
-  return (std::uint32_t{digest[0]} << 24) | (std::uint32_t{digest[1]} << 16) |
-         (std::uint32_t{digest[2]} << 8) | std::uint32_t{digest[3]};
+std::uint32_t ItemStore::token_of(ValueType type, const std::string& encoded_hash) {
+  return hash_token(type, encoded_hash);
 }
 
 std::optional<StoredItem> ItemStore::get(const std::string& table, const StoredKey& key,
@@ -96,12 +94,13 @@ void ItemStore::drop(const std::string& table) {
   st->step();
 }
 
-std::vector<StoredItem> ItemStore::query(const std::string& table, const std::string& hash,
+std::vector<StoredItem> ItemStore::query(const std::string& table, ValueType hash_type,
+                                         const std::string& hash,
                                          const std::optional<RangeBound>& lower,
                                          const std::optional<RangeBound>& upper, bool forward,
                                          const std::optional<std::string>& start_after,
                                          std::size_t limit, bool parse) {
-  std::uint32_t token = token_of(hash);
+  std::uint32_t token = token_of(hash_type, hash);
   std::string sql =
       "SELECT range, item, size FROM ddb_items WHERE tbl = ? AND token = ? AND hash = ?";
   std::vector<store::Value> args = {table, std::int64_t{token}, hash};
@@ -132,10 +131,7 @@ std::vector<StoredItem> ItemStore::query(const std::string& table, const std::st
 std::vector<StoredItem> ItemStore::scan(const std::string& table, int segment, int total,
                                         const std::optional<StoredKey>& start_after,
                                         std::size_t limit, bool parse) {
-  // Segment i of n holds the tokens [i * 2^32 / n, (i + 1) * 2^32 / n).
-  std::int64_t span = (std::int64_t{1} << 32) / total;
-  std::int64_t lo = span * segment;
-  std::int64_t hi = segment + 1 == total ? (std::int64_t{1} << 32) : span * (segment + 1);
+  auto [lo, hi] = segment_tokens(segment, total);
   std::string sql =
       "SELECT token, hash, range, item, size FROM ddb_items WHERE tbl = ? AND token >= ? AND "
       "token < ?";
@@ -157,6 +153,21 @@ std::vector<StoredItem> ItemStore::scan(const std::string& table, int segment, i
                          st.column_int(4), st.column_text(3), parse));
   st.reset();
   return out;
+}
+
+void ItemStore::retoken(const std::string& table, ValueType hash_type) {
+  std::vector<std::pair<std::int64_t, std::string>> rows;
+  {
+    auto st = db_.prepare("SELECT rowid, hash FROM ddb_items WHERE tbl = ?");
+    st->bind(1, table);
+    while (st->step()) rows.emplace_back(st->column_int(0), st->column_text(1));
+  }
+  auto update = db_.prepare("UPDATE ddb_items SET token = ? WHERE rowid = ?");
+  for (const auto& [rowid, hash] : rows) {
+    update->reset();
+    update->bind(1, std::int64_t{token_of(hash_type, hash)}).bind(2, rowid);
+    update->step();
+  }
 }
 
 store::Statement& ItemStore::cached(const std::string& sql) {

@@ -28,7 +28,7 @@ namespace serverlite::table {
 struct StoredKey {
   std::string hash;
   std::string range;
-  std::uint32_t token = 0;  // token_of(hash)
+  std::uint32_t token = 0;  // token_of(hash type, hash)
 };
 
 struct StoredItem {
@@ -51,7 +51,8 @@ class ItemStore {
   ItemStore(store::Database& db, int stored_version);
   ~ItemStore();
 
-  static std::uint32_t token_of(const std::string& encoded_hash);
+  // The scan-order token of an encoded hash key of type `type` (hash_order.hpp).
+  static std::uint32_t token_of(ValueType type, const std::string& encoded_hash);
 
   // Without `parse`, the item comes as its `text`.
   std::optional<StoredItem> get(const std::string& table, const StoredKey& key, bool parse = true);
@@ -62,7 +63,8 @@ class ItemStore {
 
   // Items of one hash key with the range between the bounds, in range order (reversed when
   // !forward), strictly after (or before, reversed) `start_after` when given, at most `limit`.
-  std::vector<StoredItem> query(const std::string& table, const std::string& hash,
+  std::vector<StoredItem> query(const std::string& table, ValueType hash_type,
+                                const std::string& hash,
                                 const std::optional<RangeBound>& lower,
                                 const std::optional<RangeBound>& upper, bool forward,
                                 const std::optional<std::string>& start_after, std::size_t limit,
@@ -72,6 +74,10 @@ class ItemStore {
   std::vector<StoredItem> scan(const std::string& table, int segment, int total,
                                const std::optional<StoredKey>& start_after, std::size_t limit,
                                bool parse = true);
+
+  // Recomputes the token of every item of `table` (hash keys of type `hash_type`): for a state
+  // whose tokens were computed otherwise. Call it inside a transaction.
+  void retoken(const std::string& table, ValueType hash_type);
 
   std::int64_t count(const std::string& table);
   std::int64_t total_size(const std::string& table);

@@ -3,6 +3,7 @@
 #include "services/table/item_checks.hpp"
 #include "services/table/engine_support.hpp"
 #include "emulator/fast_json.hpp"
+#include "services/table/hash_order.hpp"
 
 namespace serverlite::table {
 
@@ -15,6 +16,13 @@ using engine_detail::invalid;
 using engine_detail::read_units;
 using engine_detail::validation;
 using engine_detail::write_units;
+
+// Where an item goes among the entries of one index key (hash_order.hpp).
+std::uint32_t item_order(const KeySchema& table_key, const StoredKey& key) {
+  return key_order_token(table_key.hash.type, key.hash,
+                         table_key.range ? std::optional(table_key.range->type) : std::nullopt,
+                         key.range);
+}
 
 Error schema_mismatch() { return validation("The provided key element does not match the schema"); }
 
@@ -131,8 +139,9 @@ std::optional<IndexEntry> TableEngine::index_entry(const Table& t, const IndexIn
   auto hash = item.find(x.key.hash.name);
   IndexEntry e;
   e.position.item = item_key;
+  e.position.item_order = item_order(t.info.key, item_key);
   e.position.index.hash = encode_key_value(*hash);
-  e.position.index.token = ItemStore::token_of(e.position.index.hash);
+  e.position.index.token = ItemStore::token_of(x.key.hash.type, e.position.index.hash);
   if (x.key.range) {
     auto range = item.find(x.key.range->name);
     e.position.index.range = encode_key_value(*range);
@@ -248,7 +257,7 @@ Result<StoredKey> TableEngine::key_of(const Table& t, const Json& item, bool for
     (k == &info.key.hash ? out.hash : out.range) = std::move(encoded);
   }
   if (!for_item && item.size() != key_count) return schema_mismatch();
-  out.token = ItemStore::token_of(out.hash);
+  out.token = ItemStore::token_of(info.key.hash.type, out.hash);
   return out;
 }
 
@@ -477,8 +486,9 @@ Result<IndexPosition> TableEngine::index_start(const Table& t, const IndexInfo& 
   auto stored = key_of(t, item_key, false);
   if (!stored) return bad();
   p.item = *stored;
+  p.item_order = item_order(t.info.key, *stored);
   p.index.hash = encode_key_value(index_key.at(x.key.hash.name));
-  p.index.token = ItemStore::token_of(p.index.hash);
+  p.index.token = ItemStore::token_of(x.key.hash.type, p.index.hash);
   if (x.key.range) p.index.range = encode_key_value(index_key.at(x.key.range->name));
   return p;
 }
@@ -567,7 +577,8 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       after = *start;
     }
     auto fetch = [&](std::size_t n) {
-      auto rows = indexes_->query(table, x->name, hash, lower, upper, request.forward, after, n);
+      auto rows = indexes_->query(table, x->name, info.key.hash.type, hash, lower, upper,
+                                     request.forward, after, n);
       if (!rows.empty()) after = rows.back().position;
       if (request.fetch_table_items) table_items(table, rows);
       return rows;
@@ -585,7 +596,7 @@ Result<ReadResult> TableEngine::query(const std::string& table, const ReadReques
       after = start->range;
     }
     auto fetch = [&](std::size_t n) {
-      auto rows = items_->query(table, hash, lower, upper, request.forward, after, n,
+      auto rows = items_->query(table, schema.hash.type, hash, lower, upper, request.forward, after, n,
                                 !unparsed(request));
       if (!rows.empty()) after = rows.back().key.range;
       return rows;
@@ -624,7 +635,8 @@ Result<ReadResult> TableEngine::scan(const std::string& table, const ReadRequest
       after = *start;
     }
     auto fetch = [&](std::size_t n) {
-      auto rows = indexes_->scan(table, x->name, request.segment, request.total_segments, after, n);
+      auto rows = indexes_->scan(table, x->name, t.info.key.hash.type, request.segment,
+                                    request.total_segments, after, n);
       if (!rows.empty()) after = rows.back().position;
       if (request.fetch_table_items) table_items(table, rows);
       return rows;

@@ -686,31 +686,64 @@ std::optional<std::string> mixing_error(const Json& request) {
          braces(legacy) + " Expression parameters: " + braces(expressions);
 }
 
-void check_key_conditions(const Json& conditions, const KeySchema& key) {
-  const std::size_t count = conditions.is_object() ? conditions.size() : 0;
+std::optional<std::string> unused_maps_error(const Json& request,
+                                             std::initializer_list<std::string_view> expressions) {
+  auto present = [&request](std::string_view key) {
+    return member(request, std::string(key)) != nullptr;
+  };
+  bool any = false;
+  std::vector<std::string_view> with_values;
+  for (std::string_view e : expressions) {
+    any = any || present(e);
+    if (e != "ProjectionExpression") with_values.push_back(e);
+  }
+  if (present("ExpressionAttributeNames") && !any)
+    return "ExpressionAttributeNames can only be specified when using expressions";
+  if (!present("ExpressionAttributeValues") || with_values.empty()) return std::nullopt;
+  std::string names;
+  for (std::string_view e : with_values) {
+    if (present(e)) return std::nullopt;
+    names += (names.empty() ? "" : " and ") + std::string(e);
+  }
+  return "ExpressionAttributeValues can only be specified when using expressions: " + names +
+         (with_values.size() > 1 ? " are null" : " is null");
+}
+
+void check_key_conditions(const Json& conditions, const KeySchema& key,
+                          const KeyElementCheck& before) {
+  std::map<std::string, KeyConditionShape> shapes;
+  if (conditions.is_object())
+    for (const auto& [name, condition] : conditions.items()) {
+      const Json* op_member = member(condition, "ComparisonOperator");
+      const Op op = op_member && op_member->is_string()
+                        ? parse_op(op_member->get<std::string>()).value_or(Op::EQ)
+                        : Op::EQ;
+      KeyConditionShape& shape = shapes[name];
+      shape.indexable = indexable(op);
+      shape.equality = op == Op::EQ;
+      if (const Json* list = member(condition, "AttributeValueList"); list && list->is_array())
+        for (const Json& value : *list) shape.types.push_back(type_of(value));
+    }
+  check_query_key(shapes, key, before);
+}
+
+void check_query_key(const std::map<std::string, KeyConditionShape>& conditions,
+                     const KeySchema& key, const KeyElementCheck& before) {
+  const std::size_t count = conditions.size();
   auto check_element = [&](const KeyElement& element, bool is_hash) {
-    const Json* condition = member(conditions, element.name);
-    if (condition == nullptr) {
-      if (is_hash || count > 1) {
-        fail("Query condition missed key schema element: " + element.name);
-      }
+    if (before) before(element, is_hash);
+    if (is_hash && !key.range && count > 1) fail("Query key condition not supported");
+    auto it = conditions.find(element.name);
+    if (it == conditions.end()) {
+      if (is_hash || count > 1) fail("Query condition missed key schema element: " + element.name);
       return;
     }
-    const Json* op_member = member(*condition, "ComparisonOperator");
-    const Op op = op_member && op_member->is_string()
-                      ? parse_op(op_member->get<std::string>()).value_or(Op::EQ)
-                      : Op::EQ;
-    if (!indexable(op)) fail("Attempted conditional constraint is not an indexable operation");
-    if (const Json* list = member(*condition, "AttributeValueList"); list && list->is_array()) {
-      for (const Json& value : *list) {
-        if (type_of(value) != element.type) {
-          invalid("Condition parameter type does not match schema type");
-        }
-      }
-    }
-    if (is_hash && op != Op::EQ) fail("Query key condition not supported");
+    const KeyConditionShape& shape = it->second;
+    if (!shape.indexable) fail("Attempted conditional constraint is not an indexable operation");
+    for (const auto& type : shape.types)
+      if (type != element.type) invalid("Condition parameter type does not match schema type");
+    if (is_hash && !shape.equality) fail("Query key condition not supported");
   };
-  if (!key.range && count > 1) fail("Query key condition not supported");
   check_element(key.hash, true);
   if (key.range) check_element(*key.range, false);
 }

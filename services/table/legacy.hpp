@@ -34,6 +34,9 @@
 
 #include <cstddef>
 #include <exception>
+#include <functional>
+#include <map>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,14 +110,37 @@ void check_conditional_operator(std::optional<std::string_view> conditional_oper
 // accepts KeyConditions with a FilterExpression / ProjectionExpression.
 std::optional<std::string> mixing_error(const Json& request);
 
+// ExpressionAttributeNames without any of the operation's expression parameters (`expressions`,
+// ProjectionExpression included), or ExpressionAttributeValues without any that takes values
+// (`expressions` but ProjectionExpression): "ExpressionAttributeNames can only be specified when
+// using expressions", "ExpressionAttributeValues can only be specified when using expressions:
+// FilterExpression and KeyConditionExpression are null" (names in the order given). Checked
+// right after mixing_error, before any value.
+std::optional<std::string> unused_maps_error(const Json& request,
+                                             std::initializer_list<std::string_view> expressions);
+
 // ---- Table-level checks (after the table or index is known) ---------------------------------
 
 // KeyConditions against the key schema of the table or index queried, as DynamoDB checks them:
 // "Query key condition not supported", "Query condition missed key schema element: a",
 // "Attempted conditional constraint is not an indexable operation" (NULL, NOT_NULL, NE,
 // CONTAINS, NOT_CONTAINS, IN), "One or more parameter values were invalid: Condition parameter
-// type does not match schema type". Call after key_conditions() accepted them.
-void check_key_conditions(const Json& key_conditions, const KeySchema& key);
+// type does not match schema type". Call after key_conditions() accepted them. `before` runs
+// first for each key attribute checked (hash, then range): the ExclusiveStartKey's piece of it,
+// which DynamoDB checks attribute by attribute with the conditions.
+using KeyElementCheck = std::function<void(const KeyElement& element, bool is_hash)>;
+void check_key_conditions(const Json& key_conditions, const KeySchema& key,
+                          const KeyElementCheck& before = {});
+
+// The same checks for any key condition (a KeyConditionExpression's, by attribute name): whether
+// its operator can use the key, whether it is an equality, and its values' types.
+struct KeyConditionShape {
+  bool indexable = true;
+  bool equality = true;
+  std::vector<std::optional<ValueType>> types;
+};
+void check_query_key(const std::map<std::string, KeyConditionShape>& conditions,
+                     const KeySchema& key, const KeyElementCheck& before = {});
 
 // "QueryFilter can only contain non-primary key attributes: Primary key attribute: a" when the
 // filter names a key attribute of the table or index queried.

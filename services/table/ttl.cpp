@@ -127,7 +127,7 @@ std::size_t TableEngine::expire_items(std::size_t limit) {
       while (st->step())
         due.push_back({st->column_text(0), st->column_int(1),
                        {st->column_text(2), st->column_text(3),
-                        ItemStore::token_of(st->column_text(2))}});
+                        ItemStore::token_of(t->info.key.hash.type, st->column_text(2))}});
     }
   }
   if (due.empty()) return 0;

@@ -528,6 +528,8 @@ Json decode_key_value(ValueType type, std::string_view bytes) {
   }
 }
 
+Number decode_number_key(std::string_view bytes) { return decode_number(bytes); }
+
 bool is_serialization_error(std::string_view m) {
   return m.ends_with(" cannot be converted to String") ||
          m.ends_with(" cannot be converted to Boolean") ||

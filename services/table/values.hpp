@@ -72,5 +72,8 @@ constexpr std::size_t kMaxAttributeNameBytes = 65535;
 // its inverse, given the type. Both throw std::invalid_argument for other types or bad input.
 std::string encode_key_value(const Json& value);
 Json decode_key_value(ValueType type, std::string_view bytes);
+// The number an N key encodes (its encode_key_value bytes); throws std::invalid_argument.
+class Number;
+Number decode_number_key(std::string_view bytes);
 
 }  // namespace serverlite::table

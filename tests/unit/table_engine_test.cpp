@@ -143,11 +143,43 @@ TEST(TableEngineDurability, Version1ItemsAreConverted) {
   {
     store::Database db(dir / "state.db");
     TableEngine engine(db);
-    EXPECT_EQ(db.schema_version("table"), 3);
+    EXPECT_EQ(db.schema_version("table"), 4);
     auto got = engine.get_item("kept", key, true);
     ASSERT_TRUE(got.ok());
     ASSERT_TRUE(got->item.has_value());
     EXPECT_EQ((*got->item)["v"]["S"], "old");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Before version 4, scan tokens were an MD5 of the stored key encoding: opening such a state
+// recomputes them, so its items scan in DynamoDB's hash order and key lookups find them.
+TEST(TableEngineDurability, Version3TokensAreRecomputed) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("serverlite-table-retoken-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> keys = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db);
+    ASSERT_TRUE(engine.create_table(request("kept")).ok());
+    for (const auto& k : keys)
+      ASSERT_TRUE(engine.put_item("kept", Json{{"pk", {{"S", k}}}, {"sk", {{"N", "1"}}}}, {}).ok());
+    db.exec("UPDATE ddb_items SET token = 0");
+    db.set_schema_version("table", 3);
+  }
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db);
+    EXPECT_EQ(db.schema_version("table"), 4);
+    auto page = engine.scan("kept", ReadRequest{});
+    ASSERT_TRUE(page.ok());
+    std::vector<std::string> order;
+    for (const auto& item : page->items) order.push_back(item["pk"]["S"]);
+    EXPECT_EQ(order, (std::vector<std::string>{"2", "8", "9", "1", "6", "0", "5", "4", "7", "3"}));
+    auto got = engine.get_item("kept", Json{{"pk", {{"S", "7"}}}, {"sk", {{"N", "1"}}}}, true);
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(got->item.has_value());
   }
   std::filesystem::remove_all(dir);
 }

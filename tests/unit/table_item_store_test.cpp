@@ -10,7 +10,7 @@ namespace serverlite::table {
 namespace {
 
 StoredItem item(const std::string& hash, const std::string& range, int n) {
-  return {{hash, range, ItemStore::token_of(hash)}, Json{{"n", {{"N", std::to_string(n)}}}}, 10};
+  return {{hash, range, ItemStore::token_of(ValueType::S, hash)}, Json{{"n", {{"N", std::to_string(n)}}}}, 10};
 }
 
 std::vector<std::string> ranges(const std::vector<StoredItem>& items) {
@@ -25,13 +25,13 @@ TEST(TableItemStore, PutGetEraseAndCounts) {
   items.put("t", item("h", "a", 1));
   items.put("t", item("h", "a", 2));  // replaces
   items.put("other", item("h", "a", 3));
-  auto got = items.get("t", {"h", "a", ItemStore::token_of("h")});
+  auto got = items.get("t", {"h", "a", ItemStore::token_of(ValueType::S, "h")});
   ASSERT_TRUE(got);
   EXPECT_EQ(got->item["n"]["N"], "2");
   EXPECT_EQ(items.count("t"), 1);
   EXPECT_EQ(items.total_size("t"), 10);
-  items.erase("t", {"h", "a", ItemStore::token_of("h")});
-  EXPECT_FALSE(items.get("t", {"h", "a", ItemStore::token_of("h")}));
+  items.erase("t", {"h", "a", ItemStore::token_of(ValueType::S, "h")});
+  EXPECT_FALSE(items.get("t", {"h", "a", ItemStore::token_of(ValueType::S, "h")}));
   EXPECT_EQ(items.count("t"), 0);
   items.drop("other");
   EXPECT_EQ(items.count("other"), 0);
@@ -42,17 +42,17 @@ TEST(TableItemStore, QueryByRangeBoundsBothWaysWithPages) {
   ItemStore items(db, 0);
   for (std::string r : {"a", "b", "bb", "c", "d"}) items.put("t", item("h", r, 0));
   items.put("t", item("g", "b", 0));  // another hash key: never in h's results
-  EXPECT_EQ(ranges(items.query("t", "h", std::nullopt, std::nullopt, true, std::nullopt, 100)),
+  EXPECT_EQ(ranges(items.query("t", ValueType::S, "h", std::nullopt, std::nullopt, true, std::nullopt, 100)),
             (std::vector<std::string>{"a", "b", "bb", "c", "d"}));
-  EXPECT_EQ(ranges(items.query("t", "h", RangeBound{"b", true}, RangeBound{"c", false}, true,
+  EXPECT_EQ(ranges(items.query("t", ValueType::S, "h", RangeBound{"b", true}, RangeBound{"c", false}, true,
                                std::nullopt, 100)),
             (std::vector<std::string>{"b", "bb"}));
-  EXPECT_EQ(ranges(items.query("t", "h", RangeBound{"b", false}, std::nullopt, false,
+  EXPECT_EQ(ranges(items.query("t", ValueType::S, "h", RangeBound{"b", false}, std::nullopt, false,
                                std::nullopt, 2)),
             (std::vector<std::string>{"d", "c"}));
-  EXPECT_EQ(ranges(items.query("t", "h", std::nullopt, std::nullopt, false, std::string("c"), 10)),
+  EXPECT_EQ(ranges(items.query("t", ValueType::S, "h", std::nullopt, std::nullopt, false, std::string("c"), 10)),
             (std::vector<std::string>{"bb", "b", "a"}));
-  EXPECT_EQ(ranges(items.query("t", "h", std::nullopt, std::nullopt, true, std::string("bb"), 10)),
+  EXPECT_EQ(ranges(items.query("t", ValueType::S, "h", std::nullopt, std::nullopt, true, std::string("bb"), 10)),
             (std::vector<std::string>{"c", "d"}));
 }
 
@@ -112,18 +112,18 @@ TEST(TableItemStore, Version1IsConverted) {
     for (std::string r : {"c", "a", "b"}) {
       old->reset();
       old->bind(1, std::string("t")).bind(2, h).bind(3, r)
-          .bind(4, std::int64_t{ItemStore::token_of(h)})
+          .bind(4, std::int64_t{ItemStore::token_of(ValueType::S, h)})
           .bind(5, std::string(R"({"r":{"S":")") + r + "\"}}").bind(6, std::int64_t{7});
       old->step();
     }
   std::unique_ptr<ItemStore> items;
   db.transaction([&] { items = std::make_unique<ItemStore>(db, 1); });
 
-  auto got = items->get("t", {"h", "b", ItemStore::token_of("h")});
+  auto got = items->get("t", {"h", "b", ItemStore::token_of(ValueType::S, "h")});
   ASSERT_TRUE(got);
   EXPECT_EQ(got->item["r"]["S"], "b");
   EXPECT_EQ(got->size, 7);
-  EXPECT_EQ(ranges(items->query("t", "g", std::nullopt, std::nullopt, true, std::nullopt, 10)),
+  EXPECT_EQ(ranges(items->query("t", ValueType::S, "g", std::nullopt, std::nullopt, true, std::nullopt, 10)),
             (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(items->scan("t", 0, 1, std::nullopt, 10).size(), 6u);
   EXPECT_EQ(items->count("t"), 6);

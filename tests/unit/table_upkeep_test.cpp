@@ -275,7 +275,7 @@ TEST(TableUpkeepDurability, CountsOfAnOlderStateAreCountedOnce) {
   {
     store::Database db(dir / "state.db");
     TableEngine engine(db);
-    EXPECT_EQ(db.schema_version("table"), 3);
+    EXPECT_EQ(db.schema_version("table"), 4);
     auto info = engine.describe_table("older");
     ASSERT_TRUE(info.ok());
     EXPECT_EQ((Recount{info->item_count, info->size_bytes}), recount(db, "older"));
