@@ -430,7 +430,7 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   i.deletion_protection = request.deletion_protection;
   i.indexes = request.indexes;
   i.extra = request.extra;
-  if (options_.create_time.count() > 0) {
+  if (options_.create_time.count() > 0 && !request.immediate) {
     i.status = Status::Creating;
     i.status_until = status_end(options_.create_time);
     for (auto& x : i.indexes)
@@ -453,7 +453,7 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
 Result<TableInfo> TableEngine::delete_table(const std::string& name) {
   if (auto it = deleting_.find(name); it != deleting_.end()) return it->second->info;
   auto found = find(name);
-  if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
+  if (!found) return found.error();
   Table& t = **found;
   // DynamoDB refuses a table being created or updated, and answers a table already being
   // deleted as it is.
@@ -482,36 +482,6 @@ Result<TableInfo> TableEngine::delete_table(const std::string& name) {
   return out;
 }
 
-void TableEngine::remove_table(const std::string& name) {
-  // A small table goes at once; a larger one is DELETING until delete_slice() has removed its
-  // rows, so that no request waits for them.
-  bool inline_delete = stored_rows(name) <= kInlineDeleteRows;
-  db_.transaction([&] {
-    auto st = db_.prepare("DELETE FROM ddb_tables WHERE name = ?");
-    st->bind(1, name);
-    st->step();
-    forget_counts(name, "");
-    if (inline_delete) {
-      items_->drop(name);
-      indexes_->drop(name);
-      auto expiry = db_.prepare("DELETE FROM ddb_expiry WHERE tbl = ?");
-      expiry->bind(1, name);
-      expiry->step();
-    } else {
-      auto pending = db_.prepare("INSERT OR REPLACE INTO ddb_deleting(tbl) VALUES (?)");
-      pending->bind(1, name);
-      pending->step();
-    }
-    streams_->table_deleted(name);
-  });
-  auto node = tables_.extract(name);
-  if (!inline_delete && node) {
-    node.mapped()->info.deleting = true;
-    node.mapped()->info.status = Status::Deleting;
-    deleting_.insert(std::move(node));
-  }
-}
-
 Result<TableInfo> TableEngine::describe_table(const std::string& name) {
   if (auto it = deleting_.find(name); it != deleting_.end()) return it->second->info;
   auto found = find(name);
@@ -537,14 +507,14 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
   auto found = find(request.name);
   if (!found) return found.error();
   Table& t = **found;
-  if (t.info.status != Status::Active)
+  if (t.info.status != Status::Active && !request.immediate)
     return error(ErrorCode::ResourceInUse,
                  "Attempt to change a resource which is still in use: Table is being " +
                      std::string(t.info.status == Status::Creating   ? "created"
                                  : t.info.status == Status::Updating ? "updated"
                                                                      : "deleted") +
                      ": " + request.name);
-  const bool delayed = options_.update_time.count() > 0;
+  const bool delayed = options_.update_time.count() > 0 && !request.immediate;
   if ((request.billing.value_or(t.info.billing) == BillingMode::PayPerRequest) &&
       request.throughput)
     return invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "

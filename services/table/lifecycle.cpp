@@ -54,6 +54,36 @@ bool TableEngine::settle(Table& t) {
   return true;
 }
 
+void TableEngine::remove_table(const std::string& name) {
+  // A small table goes at once; a larger one is DELETING until delete_slice() has removed its
+  // rows, so that no request waits for them.
+  bool inline_delete = stored_rows(name) <= kInlineDeleteRows;
+  db_.transaction([&] {
+    auto st = db_.prepare("DELETE FROM ddb_tables WHERE name = ?");
+    st->bind(1, name);
+    st->step();
+    forget_counts(name, "");
+    if (inline_delete) {
+      items_->drop(name);
+      indexes_->drop(name);
+      auto expiry = db_.prepare("DELETE FROM ddb_expiry WHERE tbl = ?");
+      expiry->bind(1, name);
+      expiry->step();
+    } else {
+      auto pending = db_.prepare("INSERT OR REPLACE INTO ddb_deleting(tbl) VALUES (?)");
+      pending->bind(1, name);
+      pending->step();
+    }
+    streams_->table_deleted(name);
+  });
+  auto node = tables_.extract(name);
+  if (!inline_delete && node) {
+    node.mapped()->info.deleting = true;
+    node.mapped()->info.status = Status::Deleting;
+    deleting_.insert(std::move(node));
+  }
+}
+
 void TableEngine::settle_states() {
   if (!states_pending_) return;
   std::vector<std::string> names;

@@ -185,6 +185,9 @@ struct CreateTableRequest {
   std::vector<IndexInfo> indexes;
   std::optional<StreamSpecification> stream;
   Json extra = Json::object();
+  // ACTIVE at once whatever EngineOptions::create_time says: a table of the app's resources,
+  // which a deployment waits for.
+  bool immediate = false;
 };
 
 // One entry of UpdateTable's GlobalSecondaryIndexUpdates.
@@ -202,6 +205,9 @@ struct UpdateTableRequest {
   std::optional<StreamSpecification> stream;
   // AttributeDefinitions given with the request (for the keys of indexes it creates).
   std::vector<std::pair<std::string, ValueType>> attribute_definitions;
+  // Done at once, even on a table not ACTIVE: the app's resources kept in --state following the
+  // file.
+  bool immediate = false;
 };
 
 struct ListTablesRequest {
