@@ -404,7 +404,8 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
                      "' at 'provisionedThroughput' failed to satisfy constraint: Member must have "
                      "value greater than or equal to 1");
   if (auto e = check_indexes(request.indexes, request.key, request.billing)) return *e;
-  if (auto it = tables_.find(request.name); it != tables_.end()) settle(*it->second);
+  if (auto it = tables_.find(request.name); it != tables_.end() && !settle(*it->second))
+    remove_table(request.name);
   if (tables_.contains(request.name))
     return error(ErrorCode::ResourceInUse, "Table already exists: " + request.name);
   if (deleting_.contains(request.name))

@@ -233,8 +233,8 @@ class TableEngine {
 
  private:
   Result<Table*> find(const std::string& name);
-  // lifecycle.cpp: ends `t`'s status when its time has passed (a DELETING table is then
-  // removed: false). Returns whether the table is still there.
+  // lifecycle.cpp: ends `t`'s status when its time has passed. Returns false for a DELETING
+  // table whose time has passed: it is gone, and the caller may remove_table() it.
   bool settle(Table& t);
   // The end of a status begun now that lasts `time`.
   TimePoint status_end(std::chrono::milliseconds time) const;

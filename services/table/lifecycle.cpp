@@ -27,10 +27,10 @@ TimePoint TableEngine::status_end(std::chrono::milliseconds time) const {
 bool TableEngine::settle(Table& t) {
   TableInfo& i = t.info;
   if (i.status == Status::Active || clock_() < i.status_until) return true;
-  if (i.status == Status::Deleting) {
-    remove_table(std::string(i.name));
-    return false;
-  }
+  // A deletion whose time has passed: the table is gone for every request from now, and is
+  // removed by settle_states() (or CreateTable of its name), never under a request that may
+  // hold its definition.
+  if (i.status == Status::Deleting) return false;
   // The update took effect when the status ended.
   if (i.pending_throughput) {
     const Throughput& to = *i.pending_throughput;
@@ -93,7 +93,10 @@ void TableEngine::settle_states() {
   for (const auto& name : names) {
     auto it = tables_.find(name);
     if (it == tables_.end()) continue;
-    if (settle(*it->second) && it->second->info.status != Status::Active) pending = true;
+    if (!settle(*it->second))
+      remove_table(name);
+    else if (it->second->info.status != Status::Active)
+      pending = true;
   }
   states_pending_ = pending;
 }
