@@ -466,6 +466,20 @@ int main(int argc, char** argv) {
                      "Milliseconds a deleted Kinesis stream stays DELETING")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400000}));
+  // Table lifecycle states (DynamoDB): milliseconds of the service's clock.
+  std::int64_t create_table_ms = 0, update_table_ms = 0, delete_table_ms = 0;
+  up_cmd->add_option("--create-table-ms", create_table_ms,
+                     "Milliseconds a new DynamoDB table (and a new index) stays CREATING")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400000}));
+  up_cmd->add_option("--update-table-ms", update_table_ms,
+                     "Milliseconds a DynamoDB table stays UPDATING after UpdateTable")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400000}));
+  up_cmd->add_option("--delete-table-ms", delete_table_ms,
+                     "Milliseconds a DynamoDB table stays DELETING after DeleteTable")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400000}));
   // Timeouts and the request body budget of every listener (emulator/http/limits.hpp).
   http::Limits limits;
   double header_timeout_s = limits.header_timeout.count() / 1000.0;
@@ -596,6 +610,9 @@ int main(int argc, char** argv) {
     limits.body_memory = body_memory_mib * 1024 * 1024;
     http::set_default_limits(limits);
     up.gateway_timeout = std::chrono::milliseconds(static_cast<long>(gateway_timeout_s * 1000));
+    up.create_table_time = std::chrono::milliseconds(create_table_ms);
+    up.update_table_time = std::chrono::milliseconds(update_table_ms);
+    up.delete_table_time = std::chrono::milliseconds(delete_table_ms);
     if (clock_kind == "virtual")
       up.virtual_clock = std::chrono::time_point_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now());

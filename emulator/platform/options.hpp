@@ -32,6 +32,12 @@ struct UpOptions {
   std::int64_t create_stream_ms = 0;
   std::int64_t update_stream_ms = 0;
   std::int64_t delete_stream_ms = 0;
+  // How long a DynamoDB table stays CREATING, UPDATING or DELETING (and a new index CREATING)
+  // after the request, by the service's clock (`--create-table-ms` ...); 0: ACTIVE (or gone) at
+  // once.
+  std::chrono::milliseconds create_table_time{0};
+  std::chrono::milliseconds update_table_time{0};
+  std::chrono::milliseconds delete_table_time{0};
   // How long a group of writes may wait for the io loop to run dry (Emulator::enable_idle_flush).
   std::chrono::microseconds group_commit_cap{500};
   // `--clock virtual[=TIME]`: the virtual clock, starting at this time (the real time when the

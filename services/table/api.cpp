@@ -3,6 +3,7 @@
 // api_items.cpp, PartiQL in partiql_api.cpp.
 #include "services/table/api.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/json_protocol.hpp"
 #include "services/table/api_support.hpp"
+#include "services/table/api_table_checks.hpp"
 #include "services/table/legacy.hpp"
 #include "services/table/shapes.hpp"
 
@@ -21,6 +23,7 @@ using namespace front;
 namespace {
 
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
+constexpr std::string_view kAccessDenied = "com.amazon.coral.service#AccessDeniedException";
 
 double seconds_of(TimePoint t) {
   return static_cast<double>(
@@ -39,11 +42,13 @@ Json description(const TableInfo& t, std::string_view status) {
   Json defs = Json::array();
   for (const auto& [name, type] : t.attribute_definitions)
     defs.push_back({{"AttributeName", name}, {"AttributeType", type_name(type)}});
-  Json throughput = {{"NumberOfDecreasesToday", 0},
+  Json throughput = {{"NumberOfDecreasesToday", t.decreases_today},
                      {"ReadCapacityUnits", t.throughput.read},
                      {"WriteCapacityUnits", t.throughput.write}};
   if (t.last_throughput_change.time_since_epoch().count() != 0)
     throughput["LastIncreaseDateTime"] = seconds_of(t.last_throughput_change);
+  if (t.last_throughput_decrease.time_since_epoch().count() != 0)
+    throughput["LastDecreaseDateTime"] = seconds_of(t.last_throughput_decrease);
   Json out = {{"AttributeDefinitions", defs},
               {"TableName", t.name},
               {"KeySchema", key_schema_json(t.key)},
@@ -70,7 +75,7 @@ Json description(const TableInfo& t, std::string_view status) {
               {"ItemCount", x.item_count},
               {"IndexArn", t.arn + "/index/" + x.name}};
     if (x.global) {
-      d["IndexStatus"] = "ACTIVE";
+      d["IndexStatus"] = status_name(x.status);
       d["ProvisionedThroughput"] = {{"NumberOfDecreasesToday", 0},
                                     {"ReadCapacityUnits", x.throughput.read},
                                     {"WriteCapacityUnits", x.throughput.write}};
@@ -85,7 +90,8 @@ Json description(const TableInfo& t, std::string_view status) {
     out["LatestStreamArn"] = t.latest_stream_arn;
     out["LatestStreamLabel"] = t.latest_stream_label;
   }
-  if (!globals.empty()) out["GlobalSecondaryIndexes"] = std::move(globals);
+  // A table being deleted no longer shows its global indexes.
+  if (!globals.empty() && status != "DELETING") out["GlobalSecondaryIndexes"] = std::move(globals);
   if (!locals.empty()) out["LocalSecondaryIndexes"] = std::move(locals);
   for (const auto& [k, v] : t.extra.items()) out[k] = v;
   return out;
@@ -396,10 +402,12 @@ void TableApi::handle(http::Request request, http::Responder respond) {
                                               call.raw_member->second, dynamodb_protocol()));
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
-    // DynamoDB's request decoder spells the member "Message".
+    // DynamoDB's request decoder and its authorization spell the member "Message".
     if (e.code == aws::kSerializationException)
       return answer(e.http_status, {{"__type", dynamodb_protocol().serialization_type},
                                     {"Message", e.message()}});
+    if (e.code == kAccessDenied)
+      return answer(e.http_status, {{"__type", e.code}, {"Message", e.message()}});
     respond(aws::render_json_error(e, dynamodb_protocol()));
   }
 }
@@ -419,15 +427,14 @@ std::optional<StreamSpecification> decode_stream_specification(const Json& body)
   return stream_spec_of(body);
 }
 
-// TagResource and friends name the table by ARN.
+// TagResource and friends name the table by ARN; one of another region or account is not
+// found, as is a table being created or deleted.
 std::string TableApi::table_of_arn(const std::string& arn) {
-  auto name = engine_.name_from_arn(arn);
-  if (!name)
-    throw validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
-  return *name;
+  return engine_.name_from_arn(arn).value_or("");
 }
 
 Json TableApi::create_table(Call& call) {
+  check_create_table(call.body);
   CreateTableRequest req;
   req.name = required(call.body, "TableName");
   req.key = key_schema_of(call.body, req.attribute_definitions);
@@ -449,10 +456,11 @@ Json TableApi::delete_table(Call& call) {
 Json TableApi::describe_table(Call& call) {
   auto r = engine_.describe_table(required(call.body, "TableName"));
   const TableInfo& info = unwrap(r);
-  return {{"Table", description(info, info.deleting ? "DELETING" : "ACTIVE")}};
+  return {{"Table", description(info, info.deleting ? "DELETING" : status_name(info.status))}};
 }
 
 Json TableApi::update_table(Call& call) {
+  check_update_table(call.body);
   UpdateTableRequest req{required(call.body, "TableName"), billing_of(call.body),
                          throughput_of(call.body),
                          aws::optional_bool(call.body, "DeletionProtectionEnabled"), {},
@@ -488,7 +496,8 @@ Json TableApi::update_table(Call& call) {
       req.index_updates.push_back(std::move(update));
     }
   auto r = engine_.update_table(req);
-  return {{"TableDescription", description(unwrap(r), "ACTIVE")}};
+  const TableInfo& info = unwrap(r);
+  return {{"TableDescription", description(info, status_name(info.status))}};
 }
 
 Json TableApi::list_tables(Call& call) {
@@ -501,26 +510,57 @@ Json TableApi::list_tables(Call& call) {
 }
 
 Json TableApi::tag_resource(Call& call) {
-  auto name = table_of_arn(required(call.body, "ResourceArn"));
-  if (!aws::optional_array(call.body, "Tags"))
-    throw validation("The parameter 'Tags' is required but was not present in the request");
-  auto r = engine_.tag_resource(name, tags_of(call.body));
+  check_tagging(call.body, "TagResource", "Tags", engine_.options().account_id);
+  auto tags = tags_of(call.body);
+  // Tag: a key of 1 to 128 characters, a value of 0 to 256.
+  std::vector<std::string> problems;
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    auto length = [](const std::string& s) {  // characters, not bytes
+      return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
+    };
+    const auto& [key, value] = tags[i];
+    std::string at = "tags." + std::to_string(i + 1) + ".member.";
+    if (length(key) < 1 || length(key) > 128)
+      problems.push_back("Value '" + key + "' at '" + at + "key' failed to satisfy constraint: " +
+                         "Member must have length " +
+                         (length(key) < 1 ? "greater than or equal to 1"
+                                          : "less than or equal to 128"));
+    if (length(value) > 256)
+      problems.push_back("Value '" + value + "' at '" + at + "value' failed to satisfy " +
+                         "constraint: Member must have length less than or equal to 256");
+  }
+  if (!problems.empty()) {
+    std::string message = std::to_string(problems.size()) + " validation error" +
+                          (problems.size() == 1 ? "" : "s") + " detected: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+    throw validation(message);
+  }
+  const std::string arn = call.body["ResourceArn"].get<std::string>();
+  auto r = engine_.tag_resource(table_of_arn(arn), tags);
+  if (!r && r.error().code == ErrorCode::ResourceNotFound)
+    throw to_api_error({ErrorCode::ResourceNotFound,
+                        "Requested resource not found: ResourcArn: " + arn + " not found", {}});
   unwrap(r);
   return Json::object();
 }
 
 Json TableApi::untag_resource(Call& call) {
-  auto name = table_of_arn(required(call.body, "ResourceArn"));
-  if (!aws::optional_array(call.body, "TagKeys"))
-    throw validation("The parameter 'TagKeys' is required but was not present in the request");
-  auto r = engine_.untag_resource(name, aws::string_list(call.body, "TagKeys"));
+  check_tagging(call.body, "UntagResource", "TagKeys", engine_.options().account_id);
+  const std::string arn = call.body["ResourceArn"].get<std::string>();
+  auto r = engine_.untag_resource(table_of_arn(arn), aws::string_list(call.body, "TagKeys"));
+  if (!r && r.error().code == ErrorCode::ResourceNotFound)
+    throw to_api_error({ErrorCode::ResourceNotFound, "Requested resource not found", {}});
   unwrap(r);
   return Json::object();
 }
 
 Json TableApi::list_tags_of_resource(Call& call) {
-  auto name = table_of_arn(required(call.body, "ResourceArn"));
-  auto r = engine_.list_tags(name);
+  check_tagging(call.body, "ListTagsOfResource", "", engine_.options().account_id);
+  const std::string arn = call.body["ResourceArn"].get<std::string>();
+  auto r = engine_.list_tags(table_of_arn(arn));
+  if (!r && r.error().code == ErrorCode::ResourceNotFound)
+    throw to_api_error({ErrorCode::ResourceNotFound,
+                        "Requested resource not found: ResourcArn: " + arn + " not found", {}});
   Json tags = Json::array();
   for (const auto& [k, v] : unwrap(r).tags) tags.push_back({{"Key", k}, {"Value", v}});
   return {{"Tags", tags}};

@@ -24,6 +24,7 @@ Error error(ErrorCode code, std::string message) { return Error{code, std::move(
 
 using engine_detail::epoch_ms;
 using engine_detail::invalid;
+using engine_detail::validation;
 
 TimePoint from_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
@@ -95,8 +96,26 @@ static KeySchema key_from_json(const Json& j) {
   return k;
 }
 
+static Json throughput_json(const std::optional<Throughput>& t) {
+  return t ? Json::array({t->read, t->write}) : Json();
+}
+
+static std::optional<Throughput> throughput_from_json(const Json& j) {
+  if (!j.is_array() || j.size() != 2) return std::nullopt;
+  return Throughput{j[0].get<std::int64_t>(), j[1].get<std::int64_t>()};
+}
+
+static Status status_from_name(const std::string& name) {
+  return name == "CREATING"   ? Status::Creating
+         : name == "UPDATING" ? Status::Updating
+         : name == "DELETING" ? Status::Deleting
+                              : Status::Active;
+}
+
 static Json index_json(const IndexInfo& x) {
   return {{"name", x.name},
+          {"status", status_name(x.status)},
+          {"pending", throughput_json(x.pending_throughput)},
           {"global", x.global},
           {"key", key_json(x.key)},
           {"projection", projection_type_name(x.projection.type)},
@@ -116,6 +135,8 @@ static IndexInfo index_from_json(const Json& j) {
                                           : ProjectionType::All;
   x.projection.non_key_attributes = j.value("non_key", std::vector<std::string>{});
   x.throughput = {j.value("read", std::int64_t{0}), j.value("write", std::int64_t{0})};
+  x.status = status_from_name(j.value("status", std::string("ACTIVE")));
+  if (j.contains("pending")) x.pending_throughput = throughput_from_json(j["pending"]);
   return x;
 }
 
@@ -135,6 +156,11 @@ static Json to_json(const TableEngine::Table& t) {
           {"created_ms", epoch_ms(i.created)},
           {"throughput_changed_ms", epoch_ms(i.last_throughput_change)},
           {"deletion_protection", i.deletion_protection},
+          {"status", status_name(i.status)},
+          {"status_until_ms", epoch_ms(i.status_until)},
+          {"pending", throughput_json(i.pending_throughput)},
+          {"throughput_decreased_ms", epoch_ms(i.last_throughput_decrease)},
+          {"decreases_today", i.decreases_today},
           {"ttl_attribute", i.ttl_attribute},
           {"pitr_since_ms", i.pitr_since ? Json(epoch_ms(*i.pitr_since)) : Json()},
           {"pitr_days", i.pitr_recovery_days},
@@ -166,6 +192,11 @@ static std::unique_ptr<TableEngine::Table> from_json(const std::string& name, co
   i.created = from_ms(j.at("created_ms").get<std::int64_t>());
   i.last_throughput_change = from_ms(j.value("throughput_changed_ms", std::int64_t{0}));
   i.deletion_protection = j.value("deletion_protection", false);
+  i.status = status_from_name(j.value("status", std::string("ACTIVE")));
+  i.status_until = from_ms(j.value("status_until_ms", std::int64_t{0}));
+  if (j.contains("pending")) i.pending_throughput = throughput_from_json(j["pending"]);
+  i.last_throughput_decrease = from_ms(j.value("throughput_decreased_ms", std::int64_t{0}));
+  i.decreases_today = j.value("decreases_today", std::int64_t{0});
   i.ttl_attribute = j.value("ttl_attribute", std::string());
   if (j.contains("pitr_since_ms") && j["pitr_since_ms"].is_number_integer())
     i.pitr_since = from_ms(j["pitr_since_ms"].get<std::int64_t>());
@@ -223,6 +254,7 @@ void TableEngine::load() {
   while (st->step()) {
     std::string name = st->column_text(0);
     tables_[name] = from_json(name, Json::parse(st->column_text(1)));
+    if (tables_[name]->info.status != Status::Active) states_pending_ = true;
   }
 }
 
@@ -249,7 +281,7 @@ bool TableEngine::table_exists(const std::string& name) const { return tables_.c
 
 Result<TableEngine::Table*> TableEngine::find(const std::string& name) {
   auto it = tables_.find(name);
-  if (it != tables_.end()) return it->second.get();
+  if (it != tables_.end() && settle(*it->second)) return it->second.get();
   return error(ErrorCode::ResourceNotFound, "Requested resource not found: Table: " + name +
                                                 " not found");
 }
@@ -384,6 +416,8 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
                      "' at 'provisionedThroughput' failed to satisfy constraint: Member must have "
                      "value greater than or equal to 1");
   if (auto e = check_indexes(request.indexes, request.key, request.billing)) return *e;
+  if (auto it = tables_.find(request.name); it != tables_.end() && !settle(*it->second))
+    remove_table(request.name);
   if (tables_.contains(request.name))
     return error(ErrorCode::ResourceInUse, "Table already exists: " + request.name);
   if (deleting_.contains(request.name))
@@ -409,6 +443,13 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
   i.deletion_protection = request.deletion_protection;
   i.indexes = request.indexes;
   i.extra = request.extra;
+  if (options_.create_time.count() > 0 && !request.immediate) {
+    i.status = Status::Creating;
+    i.status_until = status_end(options_.create_time);
+    for (auto& x : i.indexes)
+      if (x.global) x.status = Status::Creating;
+    states_pending_ = true;
+  }
   for (const auto& [k, v] : request.tags) t->tags[k] = v;
   db_.transaction([&] {
     save(*t);
@@ -423,43 +464,32 @@ Result<TableInfo> TableEngine::create_table(const CreateTableRequest& request) {
 }
 
 Result<TableInfo> TableEngine::delete_table(const std::string& name) {
-  if (deleting_.contains(name))
-    return error(ErrorCode::ResourceInUse,
-                 "Attempt to change a resource which is still in use: Table is being deleted: " +
-                     name);
+  if (auto it = deleting_.find(name); it != deleting_.end()) return it->second->info;
   auto found = find(name);
-  if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
+  if (!found) return found.error();
   Table& t = **found;
+  // DynamoDB refuses a table being created or updated, and answers a table already being
+  // deleted as it is.
+  if (t.info.status == Status::Deleting) return t.info;
+  if (t.info.status != Status::Active)
+    return error(ErrorCode::ResourceInUse,
+                 "Attempt to change a resource which is still in use: Table is being " +
+                     std::string(t.info.status == Status::Creating ? "created" : "updated") +
+                     ": " + name);
   if (t.info.deletion_protection)
     return error(ErrorCode::Validation,
                  "Resource cannot be deleted as it is currently protected against deletion. "
                  "Disable deletion protection first.");
   TableInfo out = t.info;
-  // A small table goes at once; a larger one is DELETING until delete_slice() has removed its
-  // rows, so that no request waits for them.
-  bool inline_delete = stored_rows(name) <= kInlineDeleteRows;
-  db_.transaction([&] {
-    auto st = db_.prepare("DELETE FROM ddb_tables WHERE name = ?");
-    st->bind(1, name);
-    st->step();
-    forget_counts(name, "");
-    if (inline_delete) {
-      items_->drop(name);
-      indexes_->drop(name);
-      auto expiry = db_.prepare("DELETE FROM ddb_expiry WHERE tbl = ?");
-      expiry->bind(1, name);
-      expiry->step();
-    } else {
-      auto pending = db_.prepare("INSERT OR REPLACE INTO ddb_deleting(tbl) VALUES (?)");
-      pending->bind(1, name);
-      pending->step();
-    }
-    streams_->table_deleted(name);
-  });
-  auto node = tables_.extract(name);
-  if (!inline_delete) {
-    node.mapped()->info.deleting = true;
-    deleting_.insert(std::move(node));
+  read_counts(out);
+  out.status = Status::Deleting;
+  if (options_.delete_time.count() > 0) {
+    t.info.status = Status::Deleting;
+    t.info.status_until = status_end(options_.delete_time);
+    states_pending_ = true;
+    db_.transaction([&] { save(t); });
+  } else {
+    remove_table(name);
   }
   add_stream_info(out);
   return out;
@@ -488,8 +518,31 @@ const TableInfo* TableEngine::table_info(const std::string& name) const {
 
 Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
   auto found = find(request.name);
-  if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
+  if (!found) return found.error();
   Table& t = **found;
+  if (t.info.status != Status::Active && !request.immediate)
+    return error(ErrorCode::ResourceInUse,
+                 "Attempt to change a resource which is still in use: Table is being " +
+                     std::string(t.info.status == Status::Creating   ? "created"
+                                 : t.info.status == Status::Updating ? "updated"
+                                                                     : "deleted") +
+                     ": " + request.name);
+  const bool delayed = options_.update_time.count() > 0 && !request.immediate;
+  if ((request.billing.value_or(t.info.billing) == BillingMode::PayPerRequest) &&
+      request.throughput)
+    return invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                   "BillingMode is PAY_PER_REQUEST");
+  if (request.index_updates.size() > 5)
+    return error(ErrorCode::LimitExceeded,
+                 "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                 "simultaneously per table");
+  for (const auto& u : request.index_updates)
+    if (u.action == IndexUpdate::Action::Update &&
+        (u.index.throughput.read > 1000000000000 || u.index.throughput.write > 1000000000000))
+      return validation("This operation cannot be performed with given input values. Please "
+                        "contact DynamoDB service team for more info: Action Blocked: "
+                        "IndexUpdate");
+  const TimePoint now = clock_();
   TableInfo next = t.info;
   if (request.billing) next.billing = *request.billing;
   if (request.deletion_protection) next.deletion_protection = *request.deletion_protection;
@@ -519,9 +572,19 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
                        ". Requested WriteCapacityUnits: " +
                        std::to_string(request.throughput->write) +
                        ". Refer to the Amazon DynamoDB Developer Guide for current limits and how "
-                       "to increase them.");
-    next.throughput = *request.throughput;
-    next.last_throughput_change = clock_();
+                       "to request higher limits.");
+    const Throughput& to = *request.throughput;
+    bool increase = to.read > t.info.throughput.read || to.write > t.info.throughput.write;
+    bool decrease = to.read < t.info.throughput.read || to.write < t.info.throughput.write;
+    if (t.info.billing == BillingMode::PayPerRequest) increase = decrease = false;
+    if (increase) next.last_throughput_change = now;
+    if (decrease) next.last_throughput_decrease = now;
+    if (delayed && t.info.billing == BillingMode::Provisioned) {
+      next.pending_throughput = to;  // in force once ACTIVE (settle)
+    } else {
+      next.throughput = to;
+      if (decrease) ++next.decreases_today;
+    }
   } else if (t.info.billing == BillingMode::PayPerRequest && request.billing) {
     return invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
   }
@@ -538,6 +601,7 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
           return invalid("Attempting to create an index which already exists");
         IndexInfo x = u.index;
         x.global = true;
+        if (delayed) x.status = Status::Creating;
         bool given = x.throughput.read != 0 || x.throughput.write != 0;
         if (auto e = check_index(x, next.key, next.billing, given)) return *e;
         for (const KeyElement* k : {&x.key.hash, x.key.range ? &*x.key.range : nullptr}) {
@@ -571,7 +635,12 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
         if (next.billing == BillingMode::PayPerRequest)
           return invalid("ProvisionedThroughput should not be specified for index: " +
                          u.index.name + " when BillingMode is PAY_PER_REQUEST");
-        it->throughput = u.index.throughput;
+        if (delayed) {
+          it->pending_throughput = u.index.throughput;
+          it->status = Status::Updating;
+        } else {
+          it->throughput = u.index.throughput;
+        }
         break;
     }
   }
@@ -588,6 +657,11 @@ Result<TableInfo> TableEngine::update_table(const UpdateTableRequest& request) {
     return error(ErrorCode::Validation,
                  "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                  "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+  if (delayed) {
+    next.status = Status::Updating;
+    next.status_until = status_end(options_.update_time);
+    states_pending_ = true;
+  }
   t.info = next;
   db_.transaction([&] {
     save(t);
@@ -617,6 +691,7 @@ Result<ListTablesResult> TableEngine::list_tables(const ListTablesRequest& reque
                      "' at 'limit' failed to satisfy constraint: Member must have value " +
                      (*request.limit < 1 ? "greater than or equal to 1" : "less than or equal to 100"));
   std::size_t limit = static_cast<std::size_t>(request.limit.value_or(100));
+  settle_states();
   ListTablesResult out;
   // The tables, and those being deleted (DynamoDB lists DELETING tables), in name order.
   const std::string* start =

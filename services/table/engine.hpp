@@ -5,7 +5,10 @@
 // - Durability: every acknowledged write is one committed SQLite transaction.
 // - Expected outcomes come back as Result errors with DynamoDB's codes and messages; exceptions
 //   mean a broken store.
-// - Table status changes (CREATING -> ACTIVE) are immediate. DeleteTable of a small table
+// - Table status changes (CREATING -> ACTIVE ...) take EngineOptions' times by the clock (none by
+//   default). A status whose time has passed is settled when the table is next looked up, and by
+//   settle_states() (periodic); the status and its end are stored, so a restart keeps them.
+//   A CREATING or DELETING table is not found by item operations. DeleteTable of a small table
 //   removes it at once; a larger one is DELETING (DescribeTable and ListTables show it, nothing
 //   else reaches it, its name is in use) while delete_slice() removes its rows a slice at a time.
 // - Item counts and sizes (the table's and each index's) are kept in ddb_counts by triggers, in
@@ -39,6 +42,9 @@ struct EngineOptions {
   std::int64_t account_max_read = 80000, account_max_write = 80000;
   std::int64_t table_max_read = 40000, table_max_write = 40000;
   std::size_t max_tables = 2500;
+  // How long a table is CREATING, UPDATING or DELETING (and a new GSI CREATING) by the clock;
+  // zero: ACTIVE, or gone, at once.
+  std::chrono::milliseconds create_time{0}, update_time{0}, delete_time{0};
 };
 
 using Clock = std::function<TimePoint()>;
@@ -207,6 +213,9 @@ class TableEngine {
   // one transaction; the table is gone once none is left. Returns whether deletions remain.
   bool delete_slice(std::size_t rows);
   bool deletions_pending() const { return !deleting_.empty(); }
+  // lifecycle.cpp: ends the CREATING, UPDATING and DELETING states whose time has passed.
+  void settle_states();
+  bool states_pending() const { return states_pending_; }
   // A deletion of at most this many rows (items and index entries) is done by DeleteTable.
   static constexpr std::int64_t kInlineDeleteRows = 2000;
 
@@ -224,6 +233,13 @@ class TableEngine {
 
  private:
   Result<Table*> find(const std::string& name);
+  // lifecycle.cpp: ends `t`'s status when its time has passed. Returns false for a DELETING
+  // table whose time has passed: it is gone, and the caller may remove_table() it.
+  bool settle(Table& t);
+  // The end of a status begun now that lasts `time`.
+  TimePoint status_end(std::chrono::milliseconds time) const;
+  // Removes a table (DeleteTable's work, at once or after its DELETING time).
+  void remove_table(const std::string& name);
   Result<Table*> find_for_items(const std::string& name);
   // The stored key of `item` (which must carry the table's key attributes, typed as declared),
   // or DynamoDB's error. `for_item` chooses the messages of a PutItem item or of a Key.
@@ -281,6 +297,7 @@ class TableEngine {
   std::unique_ptr<ItemStore> items_;
   std::unique_ptr<IndexStore> indexes_;
   std::unique_ptr<StreamLog> streams_;
+  bool states_pending_ = false;  // some table or index is not ACTIVE
 };
 
 }  // namespace serverlite::table

@@ -88,7 +88,10 @@ bool condition_holds(const std::optional<StoredItem>& old, const WriteOptions& o
 
 Result<TableEngine::Table*> TableEngine::find_for_items(const std::string& name) {
   auto found = find(name);
-  if (!found) return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
+  // A table being created or deleted is not there yet, or any more, for items.
+  if (!found || (*found)->info.status == Status::Creating ||
+      (*found)->info.status == Status::Deleting)
+    return Error{ErrorCode::ResourceNotFound, "Requested resource not found", {}};
   return *found;
 }
 

@@ -108,8 +108,16 @@ struct IndexProjection {
   std::vector<std::string> non_key_attributes;  // INCLUDE only
 };
 
+// TableStatus and IndexStatus: a table or index is CREATING, UPDATING or DELETING for the time
+// the engine is told (EngineOptions), then ACTIVE (or gone).
+enum class Status { Active, Creating, Updating, Deleting };
+std::string_view status_name(Status status);  // "ACTIVE" | "CREATING" | "UPDATING" | "DELETING"
+
 struct IndexInfo {
   std::string name;
+  Status status = Status::Active;  // a GSI's IndexStatus
+  // UpdateTable's new throughput for a GSI, in force once the table is ACTIVE again.
+  std::optional<Throughput> pending_throughput;
   bool global = true;  // a GSI; false for an LSI (same hash key as the table)
   KeySchema key;
   IndexProjection projection;
@@ -142,6 +150,13 @@ struct TableInfo {
   std::int64_t size_bytes = 0;
   // DescribeTable of a table whose rows are still being removed after DeleteTable.
   bool deleting = false;
+  // TableStatus, and when a status other than ACTIVE ends (the service's clock).
+  Status status = Status::Active;
+  TimePoint status_until;
+  // UpdateTable's new throughput, in force once the table is ACTIVE again.
+  std::optional<Throughput> pending_throughput;
+  TimePoint last_throughput_decrease;  // epoch when never decreased
+  std::int64_t decreases_today = 0;
   bool deletion_protection = false;
   std::vector<IndexInfo> indexes;  // GSIs and LSIs, in the order they were declared
   // The enabled stream (filled by the engine from its stream log), and the newest stream's ARN
@@ -170,6 +185,9 @@ struct CreateTableRequest {
   std::vector<IndexInfo> indexes;
   std::optional<StreamSpecification> stream;
   Json extra = Json::object();
+  // ACTIVE at once whatever EngineOptions::create_time says: a table of the app's resources,
+  // which a deployment waits for.
+  bool immediate = false;
 };
 
 // One entry of UpdateTable's GlobalSecondaryIndexUpdates.
@@ -187,6 +205,9 @@ struct UpdateTableRequest {
   std::optional<StreamSpecification> stream;
   // AttributeDefinitions given with the request (for the keys of indexes it creates).
   std::vector<std::pair<std::string, ValueType>> attribute_definitions;
+  // Done at once, even on a table not ACTIVE: the app's resources kept in --state following the
+  // file.
+  bool immediate = false;
 };
 
 struct ListTablesRequest {

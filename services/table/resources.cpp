@@ -42,6 +42,7 @@ void sync_kept_table(TableEngine& engine, const CreateTableRequest& want, const 
                      const std::string& file, const std::string& key) {
   auto update = [&](UpdateTableRequest u) {
     u.name = want.name;
+    u.immediate = true;
     auto r = engine.update_table(u);
     if (!r) throw app::ConfigError(file, key, r.error().message);
   };
@@ -225,6 +226,7 @@ std::vector<std::string> create_resource_tables(const app::AppSpec& app,
                   (!req.throughput || (current->throughput.read == req.throughput->read &&
                                        current->throughput.write == req.throughput->write)) &&
                   current->deletion_protection == req.deletion_protection;
+      update.immediate = true;
       if (!same) {
         auto updated = engine.update_table(update);
         if (!updated) throw app::ConfigError(file, key, updated.error().message);
@@ -233,6 +235,7 @@ std::vector<std::string> create_resource_tables(const app::AppSpec& app,
       apply_ttl(engine, req.name, props, file, key);
       continue;
     }
+    req.immediate = true;
     auto created = engine.create_table(req);
     if (!created) throw app::ConfigError(file, key, created.error().message);
     apply_ttl(engine, req.name, props, file, key);

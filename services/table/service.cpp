@@ -38,8 +38,14 @@ class TableService : public platform::Service {
   std::vector<std::string> open(platform::ServiceContext& context) override {
     context_ = &context;
     auto& app = context.app();
+    const auto& up = context.options();
     engine_ = std::make_unique<TableEngine>(
-        context.db(), EngineOptions{.region = app.region, .account_id = std::string(app::kAccountId)},
+        context.db(),
+        EngineOptions{.region = app.region,
+                      .account_id = std::string(app::kAccountId),
+                      .create_time = up.create_table_time,
+                      .update_time = up.update_table_time,
+                      .delete_time = up.delete_table_time},
         [&clock = context.clock()] { return clock.now(); });
     auto warnings = create_resource_tables(app, context.resource_types(), *engine_);
     api_ = std::make_unique<TableApi>(*engine_, context.aws_url());
@@ -106,6 +112,12 @@ class TableService : public platform::Service {
            delete_sizer_.run([this](std::size_t rows) { return engine_->delete_slice(rows); });
          },
          /*bulk=*/true},
+        // CREATING, UPDATING and DELETING tables whose time has passed (lookups settle them
+        // too; this ends a deletion nobody looks at).
+        {"dynamodb table states", std::chrono::milliseconds(50),
+         [this] {
+           if (engine_ && engine_->states_pending()) engine_->settle_states();
+         }},
         {"dynamodb streams retention", std::chrono::seconds(60),
          [this] {
            if (engine_) engine_->stream_log().trim();

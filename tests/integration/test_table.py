@@ -69,8 +69,11 @@ class TableManagement(ServerTestCase):
                          ("ResourceInUseException", "Table already exists: dupes"))
         err = self.error(self.create, name="badkeys", KeySchema=key_schema("pk", "other"))
         self.assertEqual(err["Code"], "ValidationException")
+        # As many key attributes as definitions: DynamoDB names the undefined ones.
         self.assertEqual(err["Message"],
-                         "Invalid KeySchema: Some index key attribute have no definition")
+                         "One or more parameter values were invalid: Some index key attributes "
+                         "are not defined in AttributeDefinitions. Keys: [pk, other], "
+                         "AttributeDefinitions: [pk, sk]")
         err = self.error(self.create, name="badorder",
                          KeySchema=[{"AttributeName": "pk", "KeyType": "RANGE"},
                                     {"AttributeName": "sk", "KeyType": "HASH"}])

@@ -62,7 +62,8 @@ TEST_F(TableEngineTest, CreateDescribeListDelete) {
 
   ASSERT_TRUE(engine.delete_table("orders").ok());
   EXPECT_FALSE(engine.table_exists("orders"));
-  EXPECT_EQ(engine.delete_table("orders").error().message, "Requested resource not found");
+  EXPECT_EQ(engine.delete_table("orders").error().message,
+            "Requested resource not found: Table: orders not found");
 }
 
 TEST_F(TableEngineTest, BillingAndThroughputRules) {
@@ -205,6 +206,52 @@ TEST(TableEngineDurability, TablesSurviveReopening) {
     EXPECT_EQ(t->key.hash.name, "pk");
     EXPECT_EQ(t->throughput.read, 5);
     EXPECT_EQ(engine.list_tags("kept")->tags.size(), 1u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// CREATING, UPDATING and DELETING last the times of EngineOptions by the engine's clock; the
+// status and its end are stored, so a reopened engine settles them by the clock too.
+TEST(TableEngineLifecycle, StatusesEndByTheClock) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("serverlite-table-life-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  TimePoint now = TimePoint(1700000000000ms);
+  EngineOptions options;
+  options.create_time = 100ms;
+  options.update_time = 100ms;
+  options.delete_time = 100ms;
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db, options, [&] { return now; });
+    ASSERT_TRUE(engine.create_table(request("tbl")).ok());
+    EXPECT_EQ(engine.describe_table("tbl")->status, Status::Creating);
+    EXPECT_EQ(engine.get_item("tbl", {{"pk", {{"S", "a"}}}, {"sk", {{"N", "1"}}}}, false)
+                  .error().code, ErrorCode::ResourceNotFound);
+    EXPECT_EQ(engine.delete_table("tbl").error().code, ErrorCode::ResourceInUse);
+  }
+  now += 100ms;
+  {
+    store::Database db(dir / "state.db");
+    TableEngine engine(db, options, [&] { return now; });
+    EXPECT_EQ(engine.describe_table("tbl")->status, Status::Active);
+    UpdateTableRequest u;
+    u.name = "tbl";
+    u.throughput = Throughput{9, 9};
+    auto updated = engine.update_table(u);
+    ASSERT_TRUE(updated.ok());
+    EXPECT_EQ(updated->status, Status::Updating);
+    EXPECT_EQ(updated->throughput.read, 5);  // in force once ACTIVE
+    now += 100ms;
+    EXPECT_EQ(engine.describe_table("tbl")->throughput.read, 9);
+    ASSERT_TRUE(engine.delete_table("tbl").ok());
+    EXPECT_EQ(engine.describe_table("tbl")->status, Status::Deleting);
+    now += 99ms;
+    engine.settle_states();
+    EXPECT_TRUE(engine.table_exists("tbl"));
+    now += 1ms;
+    engine.settle_states();
+    EXPECT_FALSE(engine.table_exists("tbl"));
   }
   std::filesystem::remove_all(dir);
 }
