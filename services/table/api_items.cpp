@@ -646,9 +646,15 @@ Json TableApi::batch_get_item(Call& call) {
     reads.push_back({table, key_list, std::move(projection),
                      aws::optional_bool(spec, "ConsistentRead").value_or(false)});
   }
-  // DynamoDB answers at most 16 MB of items: once the next item would not fit, it and the keys
-  // after it are left unread and returned in UnprocessedKeys with their table's read options.
+  // DynamoDB answers a partial result when more than 1 MB is asked of one partition or when
+  // the answer would pass 16 MB. A table here is one partition, of which one call answers at
+  // most 1 MB and one more item's worth (1 MB + 400 KB: what DynamoDB's answers to requests just
+  // under and over that show). The first item that would pass either limit and the table's keys
+  // after it are left and come back in UnprocessedKeys with their table's read options; each key
+  // left is still charged the least read (1 unit consistent, 0.5 eventually consistent), as
+  // DynamoDB's answers show.
   constexpr std::size_t kMaxAnswerBytes = 16 * 1024 * 1024;
+  constexpr std::size_t kPartitionBytes = 1024 * 1024 + 400 * 1024;
   std::size_t answer_bytes = 0;
   bool full = false;
   Json responses = Json::object();
@@ -658,9 +664,12 @@ Json TableApi::batch_get_item(Call& call) {
     Json items = Json::array();
     Json left = Json::array();
     double units = 0;
+    std::size_t table_bytes = 0;
+    bool table_full = false;
     for (const auto& key : *read.keys) {
-      if (full) {
+      if (full || table_full) {
         left.push_back(key);
+        units += read.consistent ? 1.0 : 0.5;
         continue;
       }
       auto r = engine_.get_item(read.table, key, read.consistent);
@@ -668,12 +677,15 @@ Json TableApi::batch_get_item(Call& call) {
       if (d.item) {
         Json item = read.projection ? read.projection->project(*d.item) : std::move(*d.item);
         std::size_t size = item_size(item);
-        if (answer_bytes + size > kMaxAnswerBytes) {
-          full = true;
+        bool over_answer = answer_bytes + size > kMaxAnswerBytes;
+        if (over_answer || table_bytes + size > kPartitionBytes) {
+          (over_answer ? full : table_full) = true;
           left.push_back(key);
+          units += read.consistent ? 1.0 : 0.5;
           continue;
         }
         answer_bytes += size;
+        table_bytes += size;
         items.push_back(std::move(item));
       }
       units += d.capacity_units;

@@ -156,26 +156,43 @@ class TableItemChecks(ServerTestCase):
                          {"TableName": "checks", "CapacityUnits": 1.0,
                           "Table": {"CapacityUnits": 1.0}})
 
-    def test_batch_get_answers_at_most_16_mb(self):
+    def make_table(self, name, items, blob):
         self.ddb.create_table(
-            TableName="big", BillingMode="PAY_PER_REQUEST",
+            TableName=name, BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
-        blob = "b" * (390 * 1024)
-        keys = [{"k": {"S": "%03d" % i}} for i in range(50)]
+        keys = [{"k": {"S": "%03d" % i}} for i in range(items)]
         for key in keys:
-            self.ddb.put_item(TableName="big", Item={**key, "v": {"S": blob}})
+            self.ddb.put_item(TableName=name, Item={**key, "v": {"S": blob}})
+        return keys
+
+    def test_batch_get_reads_1_mb_of_a_partition(self):
+        # A table is one partition, of which a call answers at most 1 MB + 400 KB: the item
+        # that would pass it and the keys after it are left, each charged the least read.
+        keys = self.make_table("big", 10, "b" * (390 * 1024))
         out = self.ddb.batch_get_item(RequestItems={"big": {"Keys": keys, "ConsistentRead": True}},
                                       ReturnConsumedCapacity="TOTAL")
         got = out["Responses"]["big"]
         left = out["UnprocessedKeys"]["big"]
-        self.assertEqual(len(got) + len(left["Keys"]), 50)
-        self.assertEqual(len(got), 16 * 1024 * 1024 // (390 * 1024 + 5))
+        self.assertEqual(len(got), 3)  # 1,170 KB; a fourth would pass 1,424 KB
+        self.assertEqual(left["Keys"], keys[3:])
         self.assertTrue(left["ConsistentRead"])
-        self.assertEqual(out["ConsumedCapacity"][0]["CapacityUnits"], len(got) * 98)
+        self.assertEqual(out["ConsumedCapacity"][0]["CapacityUnits"], 3 * 98 + 7 * 1)
         again = self.ddb.batch_get_item(RequestItems=out["UnprocessedKeys"])
-        self.assertEqual(len(again["Responses"]["big"]), len(left["Keys"]))
-        self.assertEqual(again["UnprocessedKeys"], {})
+        self.assertEqual(len(again["Responses"]["big"]), 3)
+
+    def test_batch_get_answers_at_most_16_mb(self):
+        # 18 tables of 3 items of 390 KB: each table's 3 items are within its partition's limit;
+        # the answer stops before the item that would pass 16 MB.
+        blob = "b" * (390 * 1024)
+        request = {}
+        for t in range(18):
+            request["t%02d" % t] = {"Keys": self.make_table("t%02d" % t, 3, blob)}
+        out = self.ddb.batch_get_item(RequestItems=request)
+        got = sum(len(items) for items in out["Responses"].values())
+        left = sum(len(r["Keys"]) for r in out["UnprocessedKeys"].values())
+        self.assertEqual(got + left, 54)
+        self.assertEqual(got, 16 * 1024 * 1024 // (390 * 1024 + 5))
 
 
 if __name__ == "__main__":
