@@ -298,9 +298,8 @@ std::vector<std::string> Emulator::start() {
     for (auto& w : service->start_triggers()) warnings.push_back(std::move(w));
   for (auto& service : s.services_)
     for (auto& work : service->periodic_work())
-      s.periodic_.push_back(s.clock_->every(work.interval, [&s, run = work.run, bulk = work.bulk] {
-        if (s.stopping || (bulk && s.db_->checkpoint_running())) return;
-        run();
+      s.periodic_.push_back(s.clock_->every(work.interval, [&s, run = work.run] {
+        if (!s.stopping) run();
       }));
   return warnings;
 }

@@ -68,9 +68,6 @@ struct PeriodicWork {
   std::string name;  // for logs
   std::chrono::milliseconds interval;
   std::function<void()> run;
-  // Bulk work (deleting the rows of a deleted table or purged queue) that skips its turn while
-  // the WAL is being checkpointed: its commits would wait for the disk the checkpoint is syncing.
-  bool bulk = false;
 };
 
 // What the platform gives every service. Owned by the Emulator; valid from open() to close().

@@ -71,9 +71,7 @@ void Checkpointer::run() {
     lock.unlock();
     // PASSIVE: copies what no reader still needs, without taking the writer's lock. BUSY (the
     // writer checkpointing inline at that moment) leaves it to the next commit's request.
-    running_.store(true, std::memory_order_relaxed);
     int rc = sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    running_.store(false, std::memory_order_relaxed);
     if (rc == SQLITE_OK) background_.fetch_add(1, std::memory_order_relaxed);
     lock.lock();
   }

@@ -37,10 +37,6 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
   CheckpointCounts counts() const;
-  // Whether the thread is copying pages or syncing at this moment. Bulk work on the io thread
-  // (large deletions) waits for it to end: a commit that meets the checkpoint's sync can wait
-  // 15-25 ms for the disk.
-  bool running() const { return running_.load(std::memory_order_relaxed); }
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
@@ -52,7 +48,6 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool wanted_ = false, stopping_ = false;
-  std::atomic<bool> running_{false};
   std::atomic<std::int64_t> background_{0}, inline_{0};
   std::thread thread_;
 };

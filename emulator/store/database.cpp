@@ -236,10 +236,6 @@ CheckpointCounts Database::checkpoints() const {
   return checkpointer_ ? checkpointer_->counts() : CheckpointCounts{};
 }
 
-bool Database::checkpoint_running() const {
-  return checkpointer_ && checkpointer_->running();
-}
-
 int Database::changes() const { return sqlite3_changes(db_); }
 
 int Database::schema_version(std::string_view component) {

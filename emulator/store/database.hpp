@@ -103,8 +103,6 @@ class Database {
   Durability durability();
   // The checkpoints run so far (none in memory).
   CheckpointCounts checkpoints() const;
-  // Whether a background checkpoint is copying or syncing now (never in memory).
-  bool checkpoint_running() const;
 
  private:
   void begin();

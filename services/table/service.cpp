@@ -110,8 +110,7 @@ class TableService : public platform::Service {
          [this] {
            if (!engine_ || !engine_->deletions_pending()) return;
            delete_sizer_.run([this](std::size_t rows) { return engine_->delete_slice(rows); });
-         },
-         /*bulk=*/true},
+         }},
         // CREATING, UPDATING and DELETING tables whose time has passed (lookups settle them
         // too; this ends a deletion nobody looks at).
         {"dynamodb table states", std::chrono::milliseconds(50),
