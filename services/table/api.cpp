@@ -363,6 +363,10 @@ void TableApi::handle(http::Request request, http::Responder respond) {
     auto route = routes().find(action);
     if (route == routes().end())
       throw ApiError(400, "com.amazon.coral.service#UnknownOperationException", "");
+    // An empty body is no JSON object to a known operation: a bare SerializationException
+    // (SDKs send at least "{}").
+    if (request.body.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw ApiError(400, std::string(aws::kSerializationException), "");
     // Types, then constraints, all before any table is looked up.
     if (const auto* shape = shapes::operation(action))
       if (auto failure = shapes::check(*shape, call.body))
@@ -403,6 +407,9 @@ void TableApi::handle(http::Request request, http::Responder respond) {
     answer(200, result.is_null() ? Json::object() : result);
   } catch (const ApiError& e) {
     // DynamoDB's request decoder and its authorization spell the member "Message".
+    // A body that is no JSON object at all gets the bare type.
+    if (e.code == aws::kSerializationException && e.message().empty())
+      return answer(e.http_status, {{"__type", dynamodb_protocol().serialization_type}});
     if (e.code == aws::kSerializationException)
       return answer(e.http_status, {{"__type", dynamodb_protocol().serialization_type},
                                     {"Message", e.message()}});

@@ -166,6 +166,17 @@ class DynamoDBFront(Endpoint):
                   "Message": "The request body is not valid JSON."})
 
 
+    def test_a_known_operation_with_no_body_is_a_bare_serialization_exception(self):
+        self.assert_dynamodb(
+            self.send(headers=signed({"X-Amz-Target": "DynamoDB_20120810.ListTables"})),
+            400, {"__type": CORAL + "SerializationException"})
+        status, _, raw = self.send(body=b"{}", headers=signed(
+            {"X-Amz-Target": "DynamoDB_20120810.ListTables",
+             "Content-Type": "application/x-amz-json-1.0"}))
+        self.assertEqual(status, 200, raw)
+        self.assertIn("TableNames", json.loads(raw))
+
+
 class KinesisFront(Endpoint):
     """Kinesis's answers: to requests for its operations, and to others whose credential scope
     names Kinesis."""

@@ -114,6 +114,26 @@ class TableScan(ServerTestCase):
         scanned = self.ddb.scan(TableName="order-gsi", IndexName="byC", Limit=3)
         self.assertEqual([(i["a"]["S"], i["b"]["S"]) for i in scanned["Items"]], expected[:3])
 
+    def test_reads_report_capacity_units_alone(self):
+        # DynamoDB's Query and Scan answer {TableName, CapacityUnits} (and with INDEXES the
+        # table's and each index's share), no ReadCapacityUnits.
+        self.ddb.put_item(TableName="order-gsi",
+                          Item={"a": {"S": "cap"}, "b": {"S": "1"}, "c": {"S": "cc"}})
+        _, out = self.raw("Query", {"TableName": "order-gsi", "IndexName": "byC",
+                                    "KeyConditionExpression": "c = :c",
+                                    "ExpressionAttributeValues": {":c": {"S": "cc"}},
+                                    "ReturnConsumedCapacity": "TOTAL"})
+        self.assertEqual(out["ConsumedCapacity"], {"TableName": "order-gsi", "CapacityUnits": 0.5})
+        _, out = self.raw("Query", {"TableName": "order-gsi", "IndexName": "byC",
+                                    "KeyConditionExpression": "c = :c",
+                                    "ExpressionAttributeValues": {":c": {"S": "cc"}},
+                                    "ReturnConsumedCapacity": "INDEXES"})
+        self.assertEqual(out["ConsumedCapacity"], {
+            "TableName": "order-gsi", "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0},
+            "GlobalSecondaryIndexes": {"byC": {"CapacityUnits": 0.5}}})
+        _, out = self.raw("Scan", {"TableName": "order-gsi", "ReturnConsumedCapacity": "TOTAL"})
+        self.assertEqual(set(out["ConsumedCapacity"]), {"TableName", "CapacityUnits"})
+
     def test_segments_slice_the_hash_space(self):
         self.put_all("scan-s", ["3635", "228", "1668", "3435"], "S")
         self.put_all("scan-n", ["251", "2388"], "N")
