@@ -61,6 +61,12 @@ inline bool is_storage_name(std::string_view name) {
 // A random version 4 UUID (send.cpp).
 std::string new_message_id();
 
+// The part of an SQS ARN after the last ':' is the queue name.
+inline std::string name_from_arn(std::string_view arn) {
+  auto colon = arn.rfind(':');
+  return std::string(colon == std::string_view::npos ? arn : arn.substr(colon + 1));
+}
+
 inline Error non_existent_queue() {
   return error(ErrorCode::NonExistentQueue, "The specified queue does not exist.");
 }

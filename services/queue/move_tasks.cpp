@@ -21,11 +21,6 @@ namespace {
 constexpr std::int64_t kMaxRate = 500;  // messages per second, SQS's ceiling for a task
 constexpr std::size_t kKeptTasks = 1000;  // finished tasks kept for listing, in all
 
-std::string arn_queue_name(std::string_view arn) {
-  auto colon = arn.rfind(':');
-  return std::string(colon == std::string_view::npos ? arn : arn.substr(colon + 1));
-}
-
 bool is_sqs_arn(std::string_view arn) {
   return arn.starts_with("arn:") && arn.find(":sqs:") != std::string_view::npos;
 }
@@ -43,10 +38,10 @@ Result<std::string> QueueEngine::start_message_move_task(
   if (request.source_arn.empty())
     return error(ErrorCode::MissingParameter, "The request must contain the parameter SourceArn.");
   if (!is_sqs_arn(request.source_arn)) return not_found("SourceArn");
-  Queue* source = find(arn_queue_name(request.source_arn));
+  Queue* source = find(name_from_arn(request.source_arn));
   if (!source) return not_found("SourceArn");
   if (!request.destination_arn.empty() &&
-      (!is_sqs_arn(request.destination_arn) || !find(arn_queue_name(request.destination_arn))))
+      (!is_sqs_arn(request.destination_arn) || !find(name_from_arn(request.destination_arn))))
     return not_found("DestinationArn");
   if (request.max_per_second && (*request.max_per_second < 1 || *request.max_per_second > kMaxRate))
     return invalid_parameter("MaxNumberOfMessagesPerSecond", std::to_string(*request.max_per_second),
@@ -94,7 +89,7 @@ Result<std::vector<MessageMoveTask>> QueueEngine::list_message_move_tasks(
   std::int64_t max = request.max_results.value_or(1);
   if (max < 1 || max > 10)
     return invalid_parameter("MaxResults", std::to_string(max), "Must be between 1 and 10.");
-  if (!is_sqs_arn(request.source_arn) || !find(arn_queue_name(request.source_arn)))
+  if (!is_sqs_arn(request.source_arn) || !find(name_from_arn(request.source_arn)))
     return not_found("SourceArn");
   std::vector<MessageMoveTask> out;
   for (auto it = move_tasks_.rbegin(); it != move_tasks_.rend() && std::ssize(out) < max; ++it)
@@ -150,11 +145,10 @@ bool QueueEngine::move_slice(std::size_t rows) {
       select->bind(1, source->storage).bind(2, task.last_seq).bind(3, now).bind(4, budget);
       std::int64_t moved = 0;
       while (select->step()) {
-        std::string dead_letter_source =
-            select->column_is_null(10) ? "" : std::string(select->column_text(10));
-        std::string target_arn =
-            task.listed.destination_arn.empty() ? dead_letter_source : task.listed.destination_arn;
-        Queue* target = target_arn.empty() ? nullptr : find(arn_queue_name(target_arn));
+        std::string target_arn = task.listed.destination_arn.empty()
+                                     ? opt_text(*select, 10).value_or("")
+                                     : task.listed.destination_arn;
+        Queue* target = target_arn.empty() ? nullptr : find(name_from_arn(target_arn));
         if (!target) {
           task.listed.status = "FAILED";
           task.listed.failure_reason = "AWS.SimpleQueueService.NonExistentQueue";
@@ -174,10 +168,8 @@ bool QueueEngine::move_slice(std::size_t rows) {
             .bind(9, now + std::int64_t{target->retention_seconds} * 1000)
             .bind(10, std::int64_t{0})
             .bind(11, store::Value(nullptr))
-            .bind(12, select->column_is_null(7) ? store::Value(nullptr)
-                                                : store::Value(std::string(select->column_text(7))))
-            .bind(13, select->column_is_null(8) ? store::Value(nullptr)
-                                                : store::Value(std::string(select->column_text(8))))
+            .bind(12, opt_value(opt_text(*select, 7)))
+            .bind(13, opt_value(opt_text(*select, 8)))
             .bind(14, opt_value(sequence))
             .bind(15, select->column_text(9))
             .bind(16, store::Value(nullptr));

@@ -68,12 +68,6 @@ bool valid_queue_name(std::string_view name, bool fifo) {
   return std::all_of(name.begin(), name.end(), is_name_char);
 }
 
-// The part of an SQS ARN after the last ':' is the queue name.
-std::string name_from_arn(std::string_view arn) {
-  auto colon = arn.rfind(':');
-  return std::string(colon == std::string_view::npos ? arn : arn.substr(colon + 1));
-}
-
 std::string encode_token(std::string_view last) { return http::base64_encode(last); }
 
 }  // namespace
