@@ -34,12 +34,9 @@ constexpr std::string_view kShareable[] = {"*",
                                            "PurgeQueue",
                                            "ListQueueTags"};
 
+// A label has a queue name's characters (is_name_char) and length.
 bool valid_label(std::string_view label) {
-  if (label.empty() || label.size() > 80) return false;
-  return std::all_of(label.begin(), label.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-  });
+  return !label.empty() && label.size() <= 80 && std::all_of(label.begin(), label.end(), is_name_char);
 }
 
 bool valid_account(std::string_view id) {
