@@ -6,6 +6,7 @@
 
 #include "emulator/emulator_impl.hpp"
 #include "emulator/fast_json.hpp"
+#include "emulator/loop_holds.hpp"
 #include "emulator/time_format.hpp"
 
 namespace serverlite {
@@ -28,6 +29,10 @@ constexpr Endpoint kEndpoints[] = {
      "every resource of every service with its live figures"},
     {"POST", "/_serverlite/reset",
      "empties every service's state and creates serverless.yml's resources again"},
+    {"GET", "/_serverlite/loop",
+     "the longest the io thread was held since the last reset, by what, and how many holds "
+     "exceeded 10 ms"},
+    {"POST", "/_serverlite/loop", "the same figures, then starts them over"},
     {"GET", "/_serverlite/clock", "the clock's time and kind"},
     {"POST", "/_serverlite/clock",
      "moves the virtual clock: {\"advance\": \"PT30S\"} or {\"to\": \"2026-01-01T00:05:00Z\"}"},
@@ -35,6 +40,21 @@ constexpr Endpoint kEndpoints[] = {
 };
 
 Json error_body(const std::string& message) { return Json{{"message", message}}; }
+
+Json loop_body(const LoopHoldFigures& f) {
+  Json longest = {{"what", f.longest.what}, {"wallMs", f.longest.wall_ms}};
+  if (f.longest.cpu_ms >= 0) {
+    longest["cpuMs"] = f.longest.cpu_ms;
+    longest["waits"] = f.longest.waits;
+    longest["preemptions"] = f.longest.preemptions;
+    longest["blocksRead"] = f.longest.blocks_read;
+    longest["blocksWritten"] = f.longest.blocks_written;
+  }
+  return Json{{"longest", longest},
+              {"measured", f.measured},
+              {"over10ms", f.over_10ms},
+              {"seconds", f.seconds}};
+}
 
 }  // namespace
 
@@ -86,6 +106,12 @@ void Emulator::Impl::admin(http::Request request, http::Responder respond) {
         {"durability", db_->durability() == store::Durability::Full ? "full" : "normal"},
     };
     return answer(stopping ? 503 : 200, body);
+  }
+  if (path == "/_serverlite/loop") {
+    if (method != "GET" && method != "POST") return answer(405, error_body("GET or POST"));
+    auto figures = loop_hold_figures();
+    if (method == "POST") reset_loop_holds();
+    return answer(200, loop_body(figures));
   }
   if (method == "GET" && path == "/_serverlite/functions") {
     Json list = Json::array();

@@ -10,6 +10,7 @@
 #include "emulator/aws/endpoint_answers.hpp"
 #include "emulator/emulator_impl.hpp"
 #include "emulator/http/content_coding.hpp"
+#include "emulator/loop_holds.hpp"
 #include "emulator/platform/triggers.hpp"
 
 namespace serverlite {
@@ -165,7 +166,9 @@ void Emulator::Impl::serve_aws(http::Request request, http::Responder respond,
 // Commits the writes of every request handled since the group opened, then sends their
 // answers; if the commit fails, each of them gets a 500 instead (their writes are undone).
 void Emulator::Impl::flush_group() {
+  HoldMeter meter(HoldMeter::Detail::Full);
   auto failed = db_->flush_group();
+  meter.finish("group commit");
   auto answers = std::move(held_answers);
   held_answers.clear();
   last_group_answers = answers.size();
@@ -298,9 +301,13 @@ std::vector<std::string> Emulator::start() {
     for (auto& w : service->start_triggers()) warnings.push_back(std::move(w));
   for (auto& service : s.services_)
     for (auto& work : service->periodic_work())
-      s.periodic_.push_back(s.clock_->every(work.interval, [&s, run = work.run] {
-        if (!s.stopping) run();
-      }));
+      s.periodic_.push_back(
+          s.clock_->every(work.interval, [&s, run = work.run, name = std::string(work.name)] {
+            if (s.stopping) return;
+            HoldMeter meter(HoldMeter::Detail::Full);
+            run();
+            meter.finish(name);
+          }));
   return warnings;
 }
 

@@ -264,16 +264,7 @@ class Session : public H2Connection, public std::enable_shared_from_this<Session
         *answered = true;
         if (auto self = weak.lock()) self->answer(id, std::move(res));
       };
-      // As in server.cpp: a handler's exception must not escape into the event loop.
-      try {
-        (*handler_)(std::move(req), respond);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "serverlite: internal error: %s\n", e.what());
-        respond(Response::json(500, R"({"message":"Internal server error"})"));
-      } catch (...) {
-        std::fprintf(stderr, "serverlite: internal error\n");
-        respond(Response::json(500, R"({"message":"Internal server error"})"));
-      }
+      run_handler(*handler_, std::move(req), respond);
     }
   }
 

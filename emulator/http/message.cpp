@@ -1,9 +1,11 @@
 #include "emulator/http/message.hpp"
+#include "emulator/loop_holds.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace serverlite::http {
@@ -144,6 +146,40 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
     out.emplace_back(percent_decode(name, true), percent_decode(value, true));
   }
   return out;
+}
+
+std::size_t request_label(char* out, std::size_t size, const Request& request) {
+  std::size_t n = 0;
+  auto put = [&](std::string_view text) {
+    std::size_t k = std::min(text.size(), size - n);
+    std::memcpy(out + n, text.data(), k);
+    n += k;
+  };
+  if (size == 0) return 0;
+  put(request.method);
+  put(" ");
+  put(request.path().substr(0, 64));
+  if (auto target = request.header("x-amz-target")) {
+    put(" ");
+    put(*target);
+  }
+  return n;
+}
+
+void run_handler(const Handler& handler, Request request, const Responder& respond) {
+  char label[128];
+  std::size_t label_size = request_label(label, sizeof label, request);
+  HoldMeter meter(HoldMeter::Detail::Wall);
+  try {
+    handler(std::move(request), respond);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "serverlite: internal error: %s\n", e.what());
+    respond(Response::json(500, R"({"message":"Internal server error"})"));
+  } catch (...) {
+    std::fprintf(stderr, "serverlite: internal error\n");
+    respond(Response::json(500, R"({"message":"Internal server error"})"));
+  }
+  meter.finish(std::string_view(label, label_size));
 }
 
 }  // namespace serverlite::http

@@ -60,6 +60,16 @@ std::string content_length(const Response& res, bool head);
 using Responder = std::function<void(Response)>;
 using Handler = std::function<void(Request, Responder)>;
 
+// Hands a request to its handler, measuring how long the handler holds the io thread (the
+// loop's hold meter, emulator/loop_holds.hpp). This is the last line of defence: a handler's
+// exception must not escape into the event loop, where it would end serverlite; it is answered
+// 500 instead.
+void run_handler(const Handler& handler, Request request, const Responder& respond);
+
+// Writes "METHOD path [X-Amz-Target]" into `out` (cut to `size`), without allocating: what a
+// request was, kept by the hold meter should it be the longest hold.
+std::size_t request_label(char* out, std::size_t size, const Request& request);
+
 // `t` as RFC 9110's IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (English names whatever the
 // locale), for the Date header every answer carries.
 std::string http_date(std::int64_t epoch_seconds);

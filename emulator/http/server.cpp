@@ -314,17 +314,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       *answered = true;
       self->write(std::move(res));
     };
-    // The last line of defence: a handler's exception must not escape into the event loop,
-    // where it would end serverlite.
-    try {
-      server_->handler(std::move(req), respond);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "serverlite: internal error: %s\n", e.what());
-      respond(Response::json(500, R"({"message":"Internal server error"})"));
-    } catch (...) {
-      std::fprintf(stderr, "serverlite: internal error\n");
-      respond(Response::json(500, R"({"message":"Internal server error"})"));
-    }
+    run_handler(server_->handler, std::move(req), respond);
   }
 
   // A request that cannot be served: answered with "Connection: close", then the connection
