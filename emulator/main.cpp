@@ -410,7 +410,7 @@ int ending_app_processes(int code) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client or handler that goes away must not end serverlite
   serverlite::invoker::adopt_orphans();
 
@@ -634,4 +634,17 @@ int main(int argc, char** argv) {
     return ending_app_processes(run_replay(replay_common, replay_options, replay_inputs,
                                            replay_speed, replay_junit, replay_state));
   return 0;
+}
+
+// No exception ends serverlite with an abort: one that reaches here (a state directory another
+// serverlite holds, a disk that fails) is reported as an error, with exit status 1.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "serverlite: error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "serverlite: error: an unexpected failure\n";
+  }
+  return kExitFailure;
 }
