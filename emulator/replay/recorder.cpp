@@ -78,16 +78,30 @@ void Recorder::attach(Emulator& emulator) {
       else if (headers[h.name].is_array()) headers[h.name].push_back(h.value);
       else headers[h.name] = json::array({headers[h.name], h.value});
     }
-    json request = {{"method", req.method}, {"path", req.target}};
-    if (!headers.empty()) request["headers"] = redact_headers(headers, headers_);
+    // The secrets redacted from the request are redacted from the recorded answer too, which
+    // may echo them: replayed, the request carries "<redacted>" and gets that back.
+    std::set<std::string> secrets;
+    std::string target = redact_target(req.target, fields_);
+    collect_redacted(json(req.target), json(target), secrets);
+    json request = {{"method", req.method}, {"path", target}};
+    if (!headers.empty()) {
+      request["headers"] = redact_headers(headers, headers_);
+      collect_redacted(headers, request["headers"], secrets);
+    }
     std::string body = req.body;
     if (!body.empty()) {
       json parsed = json::parse(body, nullptr, false);
-      if (!parsed.is_discarded()) body = redact_fields(parsed, fields_).dump();
+      if (!parsed.is_discarded()) {
+        json redacted = redact_fields(parsed, fields_);
+        collect_redacted(parsed, redacted, secrets);
+        body = redacted.dump();
+      }
     }
     put_body(request, body, "body", "bodyBase64");
     json expect = {{"status", res.status}};
     if (gateway::is_valid_utf8(res.body)) put_body(expect, res.body, "body", "body");
+    if (expect.contains("body"))
+      expect["body"] = redact_values(redact_fields(expect["body"], fields_), secrets);
     std::string path(req.path());
     write({{"name", req.method + " " + path},
            {"timestamp", now_iso()},
@@ -101,10 +115,17 @@ void Recorder::attach(Emulator& emulator) {
     if (res.status == invoker::InvokeStatus::ShuttingDown) return;
     json event = json::parse(req.payload, nullptr, false);
     if (event.is_discarded()) return;
+    json recorded = recognize(event) == EventShape::Unknown
+                        ? redact_fields(event, fields_)  // a payload of the app's own making
+                        : redact_event(event, headers_, fields_);
+    std::set<std::string> secrets;
+    collect_redacted(event, recorded, secrets);
     json expect = json::object();
     json payload = json::parse(res.payload, nullptr, false);
     if (res.status == invoker::InvokeStatus::Ok) {
-      expect["result"] = payload.is_discarded() ? json(res.payload) : payload;
+      json result = payload.is_discarded() ? json(res.payload) : payload;
+      // As for the gateway's answers: redacted by name, and wherever a secret of the event shows.
+      expect["result"] = redact_values(redact_fields(result, fields_), secrets);
     } else {
       expect["error"] = res.error_type.empty() ? "Error" : res.error_type;
     }
@@ -112,9 +133,7 @@ void Recorder::attach(Emulator& emulator) {
     write({{"name", req.function + " (" + via + ")"},
            {"timestamp", now_iso()},
            {"function", req.function},
-           {"event", recognize(event) == EventShape::Unknown
-                         ? redact_fields(event, fields_)  // a payload of the app's own making
-                         : redact_event(event, headers_, fields_)},
+           {"event", recorded},
            {"expect", expect}});
   });
 }

@@ -114,4 +114,89 @@ json redact_event(json event, const std::set<std::string>& headers,
   return event;
 }
 
+std::string redact_target(const std::string& target, const std::set<std::string>& fields) {
+  auto q = target.find('?');
+  if (q == std::string::npos) return target;
+  return target.substr(0, q + 1) + redact_query(target.substr(q + 1), fields);
+}
+
+namespace {
+
+constexpr std::string_view kMarkers[] = {kRedacted, "%3Credacted%3E"};
+
+// Aligns a text with its redacted copy: where the copy has a marker, the original has a secret
+// that runs up to the character the copy has after the marker (or to the end).
+void collect_from_text(const std::string& original, const std::string& redacted,
+                       std::set<std::string>& secrets) {
+  std::size_t i = 0, j = 0;
+  while (j < redacted.size() && i <= original.size()) {
+    std::size_t marker = 0;
+    for (auto m : kMarkers)
+      if (redacted.compare(j, m.size(), m) == 0) marker = m.size();
+    if (marker == 0 || original.compare(i, marker, redacted, j, marker) == 0) {
+      ++i, ++j;
+      continue;
+    }
+    std::size_t next = j + marker;
+    std::size_t stop = next < redacted.size() ? original.find(redacted[next], i) : original.size();
+    if (stop == std::string::npos) stop = original.size();
+    if (stop > i) secrets.insert(original.substr(i, stop - i));
+    i = stop, j = next;
+  }
+}
+
+}  // namespace
+
+void collect_redacted(const json& original, const json& redacted,
+                      std::set<std::string>& secrets) {
+  if (original == redacted) return;
+  if (original.is_object() && redacted.is_object()) {
+    for (const auto& [key, value] : original.items())
+      if (auto it = redacted.find(key); it != redacted.end()) collect_redacted(value, *it, secrets);
+    return;
+  }
+  if (original.is_array() && redacted.is_array()) {
+    for (std::size_t i = 0; i < std::min(original.size(), redacted.size()); ++i)
+      collect_redacted(original[i], redacted[i], secrets);
+    return;
+  }
+  if (!redacted.is_string()) return;
+  const auto& copy = redacted.get_ref<const std::string&>();
+  if (!original.is_string()) {
+    if (copy == kRedacted) secrets.insert(original.dump());
+    return;
+  }
+  const auto& text = original.get_ref<const std::string&>();
+  if (copy == kRedacted) {
+    if (!text.empty()) secrets.insert(text);
+    return;
+  }
+  // A JSON body kept as text, redacted and serialised again: compared as JSON.
+  auto a = json::parse(text, nullptr, false), b = json::parse(copy, nullptr, false);
+  if (!a.is_discarded() && !b.is_discarded() && a.is_structured())
+    return collect_redacted(a, b, secrets);
+  collect_from_text(text, copy, secrets);
+}
+
+json redact_values(json value, const std::set<std::string>& secrets) {
+  if (secrets.empty()) return value;
+  if (value.is_object() || value.is_array()) {
+    for (auto& v : value) v = redact_values(std::move(v), secrets);
+    return value;
+  }
+  if (!value.is_string()) {
+    if (secrets.count(value.dump())) return json(kRedacted);
+    return value;
+  }
+  std::string text = value.get<std::string>();
+  if (secrets.count(text)) return json(kRedacted);
+  for (const auto& secret : secrets) {
+    if (secret.size() < 4) continue;
+    for (std::size_t at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + std::string_view(kRedacted).size()))
+      text.replace(at, secret.size(), kRedacted);
+  }
+  return json(std::move(text));
+}
+
 }  // namespace serverlite::replay

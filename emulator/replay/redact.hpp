@@ -42,4 +42,19 @@ nlohmann::json redact_event(nlohmann::json event,
                             const std::set<std::string>& headers = default_redacted_headers(),
                             const std::set<std::string>& fields = default_redacted_fields());
 
+// A request target ("/path?query") with the query parameters named in `fields` redacted.
+std::string redact_target(const std::string& target, const std::set<std::string>& fields);
+
+// The secrets a redaction removed: every text of `original` that its redacted copy (`redacted`,
+// from the functions above) has replaced by "<redacted>", also inside JSON bodies kept as text,
+// query strings and cookies. Values that are not texts are added as their JSON.
+void collect_redacted(const nlohmann::json& original, const nlohmann::json& redacted,
+                      std::set<std::string>& secrets);
+
+// `value` with every occurrence of a secret in its texts (at any depth) replaced by
+// "<redacted>": how a recorded answer that echoes a request's secret is made to match what the
+// replayed request, which carries "<redacted>", gets back. A secret shorter than 4 characters
+// is replaced only where it is the whole text.
+nlohmann::json redact_values(nlohmann::json value, const std::set<std::string>& secrets);
+
 }  // namespace serverlite::replay

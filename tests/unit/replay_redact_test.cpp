@@ -105,5 +105,34 @@ TEST(ReplayRedact, SqsRecordBodies) {
   EXPECT_EQ(r["Records"][1]["body"], "plain");
 }
 
+TEST(ReplayRedact, TheSecretsARedactionRemovedAreCollected) {
+  json event = json::parse(R"({
+      "headers": {"authorization": "Bearer abc.def", "x": "1"},
+      "cookies": ["sid=cookie-value", "theme=dark"],
+      "rawQueryString": "token=q1&page=2&apiKey=q2",
+      "body": "{\"password\": \"hunter2\", \"pin\": 1234, \"secret\": 42}"})");
+  std::set<std::string> secrets;
+  collect_redacted(event, redact_event(event), secrets);
+  EXPECT_EQ(secrets, (std::set<std::string>{"Bearer abc.def", "cookie-value", "dark", "q1", "q2",
+                                            "hunter2", "42"}));
+  std::set<std::string> from_target;
+  std::string target = "/login?token=abc&x=1";
+  EXPECT_EQ(redact_target(target, default_redacted_fields()), "/login?token=%3Credacted%3E&x=1");
+  collect_redacted(json(target), json(redact_target(target, default_redacted_fields())),
+                   from_target);
+  EXPECT_EQ(from_target, std::set<std::string>{"abc"});
+  EXPECT_EQ(redact_target("/plain", default_redacted_fields()), "/plain");
+}
+
+TEST(ReplayRedact, SecretsAreReplacedWhereverTheyShow) {
+  std::set<std::string> secrets = {"hunter2", "42", "ab"};
+  json answer = json::parse(R"({"pw": "hunter2", "said": "pw hunter2 and hunter2",
+                                "n": 42, "short": "ab", "inside": "cabd", "list": ["hunter2x"]})");
+  EXPECT_EQ(redact_values(answer, secrets), json::parse(R"({"pw": "<redacted>",
+      "said": "pw <redacted> and <redacted>", "n": "<redacted>", "short": "<redacted>",
+      "inside": "cabd", "list": ["<redacted>x"]})"));
+  EXPECT_EQ(redact_values(answer, {}), answer);
+}
+
 }  // namespace
 }  // namespace serverlite::replay
