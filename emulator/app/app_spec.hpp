@@ -87,6 +87,10 @@ struct NotifyEventSpec {
   std::string topic;     // sns: the topic's name (from a name or an ARN written as text)
   std::string bucket;    // s3: the bucket's name
   std::string pattern;   // eventBridge: `pattern` as JSON text; empty when none
+  std::string schedule;  // schedule: the (first) rate or cron expression, for messages
+  // s3: the `event` ("s3:ObjectCreated:*"; empty: any) and the `rules`' prefix and suffix of
+  // the object's key (empty: any).
+  std::string s3_event, prefix, suffix;
 };
 
 struct FunctionSpec {

@@ -78,9 +78,13 @@ std::optional<NotifyEventSpec> Builder::notify_event(const std::string& type, co
     return it != spec.end() && it->is_string() ? it->get<std::string>() : "";
   };
   switch (n.kind) {
-    case Kind::Schedule:
+    case Kind::Schedule: {
       n.rule = member("name");
+      const Json* rate = spec.is_object() && spec.contains("rate") ? &spec["rate"] : &spec;
+      if (rate->is_array() && !rate->empty()) rate = &(*rate)[0];
+      if (rate->is_string()) n.schedule = rate->get<std::string>();
       break;
+    }
     case Kind::EventBridge:
       n.rule = member("name");
       if (spec.is_object() && spec.contains("pattern")) n.pattern = spec["pattern"].dump();
@@ -93,6 +97,14 @@ std::optional<NotifyEventSpec> Builder::notify_event(const std::string& type, co
     }
     case Kind::S3:
       n.bucket = spec.is_string() ? spec.get<std::string>() : member("bucket");
+      n.s3_event = member("event");
+      // rules: [{prefix: uploads/}, {suffix: .jpg}], as the Framework writes S3's key filter.
+      if (spec.is_object() && spec.contains("rules") && spec["rules"].is_array())
+        for (const auto& rule : spec["rules"]) {
+          if (!rule.is_object()) continue;
+          if (auto p = rule.find("prefix"); p != rule.end() && p->is_string()) n.prefix = *p;
+          if (auto x = rule.find("suffix"); x != rule.end() && x->is_string()) n.suffix = *x;
+        }
       break;
   }
   return n;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "emulator/events/filter_pattern.hpp"
+#include "emulator/http/message.hpp"
 #include "emulator/http/route_matcher.hpp"
 
 namespace serverlite::replay {
@@ -212,14 +213,24 @@ void route_stream(const json& event, const app::AppSpec& app, const ArnResolver&
     }
 }
 
+// Whether a function's `event: s3:ObjectCreated:*` (or `s3:ObjectRemoved:Delete`) takes a
+// record's eventName ("ObjectCreated:Put"); an empty one takes any, as does a record without one.
+bool s3_event_matches(const std::string& wanted, const std::string& name) {
+  if (wanted.empty() || name.empty()) return true;
+  std::string_view w = wanted;
+  if (w.starts_with("s3:")) w.remove_prefix(3);
+  if (w.ends_with("*")) return std::string_view(name).starts_with(w.substr(0, w.size() - 1));
+  return name == w;
+}
+
 // Schedule, EventBridge, SNS and S3 events go to the functions with a matching event of that
 // kind: a schedule by its rule name (an unnamed rule takes any), EventBridge by its pattern, SNS
-// by topic name, S3 by bucket.
+// by topic name, S3 by bucket, event type and the rules' key prefix and suffix.
 void route_notification(const json& event, const app::AppSpec& app, RouteResult& result) {
   using Kind = app::NotifyEventSpec::Kind;
   Collector out{result};
   const json* record = first_record(event);
-  std::string rule, topic, bucket;
+  std::string rule, topic, bucket, key, event_name;
   Kind kind = Kind::Schedule;
   switch (result.shape) {
     case EventShape::Schedule:
@@ -239,9 +250,15 @@ void route_notification(const json& event, const app::AppSpec& app, RouteResult&
       break;
     default:
       kind = Kind::S3;
-      if (record && record->contains("s3") && (*record)["s3"].is_object())
-        if (auto b = (*record)["s3"].find("bucket"); b != (*record)["s3"].end() && b->is_object())
+      if (record && record->contains("s3") && (*record)["s3"].is_object()) {
+        const json& s3 = (*record)["s3"];
+        if (auto b = s3.find("bucket"); b != s3.end() && b->is_object())
           bucket = text(*b, "name").value_or("");
+        // S3 sends the key URL-encoded (a space as '+'); the rules compare the key itself.
+        if (auto o = s3.find("object"); o != s3.end() && o->is_object())
+          key = http::percent_decode(text(*o, "key").value_or(""), true);
+      }
+      if (record) event_name = text(*record, "eventName").value_or("");
       break;
   }
   for (const auto& fn : app.functions)
@@ -249,7 +266,10 @@ void route_notification(const json& event, const app::AppSpec& app, RouteResult&
       if (n.kind != kind) continue;
       switch (kind) {
         case Kind::Schedule:
-          if (n.rule.empty() || rule.empty() || n.rule == rule) out.add(fn, "schedule " + n.rule);
+          if (n.rule.empty() || rule.empty() || n.rule == rule)
+            out.add(fn, "schedule " + (!n.rule.empty()       ? n.rule
+                                       : !n.schedule.empty() ? n.schedule
+                                                             : n.key_path));
           break;
         case Kind::EventBridge: {
           bool matched = n.pattern.empty();
@@ -267,7 +287,9 @@ void route_notification(const json& event, const app::AppSpec& app, RouteResult&
           if (n.topic.empty() || n.topic == topic) out.add(fn, "sns " + n.topic);
           break;
         case Kind::S3:
-          if (n.bucket.empty() || n.bucket == bucket) out.add(fn, "s3 " + n.bucket);
+          if ((n.bucket.empty() || n.bucket == bucket) && s3_event_matches(n.s3_event, event_name) &&
+              key.starts_with(n.prefix) && key.ends_with(n.suffix))
+            out.add(fn, "s3 " + n.bucket);
           break;
       }
     }
