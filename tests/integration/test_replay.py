@@ -97,6 +97,103 @@ class RecordThenReplay(unittest.TestCase):
         self.assertEqual(failures, ["GET /hello", "hello (Lambda API)"])
 
 
+SECRET_ECHO_APP = """service: secret-echo
+provider:
+  name: aws
+  runtime: python3.11
+functions:
+  login:
+    handler: login.handler
+    events:
+      - httpApi: {method: POST, path: /login}
+  check:
+    handler: login.check
+"""
+
+SECRET_ECHO_HANDLER = """import json
+
+
+def handler(event, context):
+    body = json.loads(event["body"])
+    return {"statusCode": 200, "headers": {"content-type": "application/json"},
+            "body": json.dumps({"user": body["user"], "password": body["password"],
+                                "said": "your password is " + body["password"],
+                                "auth": event["headers"].get("authorization"),
+                                "token": "issued-" + context.aws_request_id})}
+
+
+def check(event, context):
+    return {"echo": event["apiKey"], "note": "key " + event["apiKey"] + " accepted"}
+"""
+
+
+class RecordingRedactsSecretsEverywhere(unittest.TestCase):
+    """Secrets leave the recording's answers as they leave its requests, and the recording still
+    replays green: the replayed request carries "<redacted>" and gets it back where the handler
+    echoed the secret, and a "<redacted>" in an answer stands for any value (a new token)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="replay-secrets-")
+        with open(os.path.join(self.tmp, "serverless.yml"), "w") as f:
+            f.write(SECRET_ECHO_APP)
+        with open(os.path.join(self.tmp, "login.py"), "w") as f:
+            f.write(SECRET_ECHO_HANDLER)
+        self.config = os.path.join(self.tmp, "serverless.yml")
+        self.recording = os.path.join(self.tmp, "session.jsonl")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_secrets_are_redacted_from_answers_and_the_recording_replays_green(self):
+        with Serverlite(self.config, "--record", self.recording) as sl:
+            self.assertTrue(sl.wait_for_log(lambda l: "recording to" in l), sl.stderr())
+            req = urllib.request.Request(
+                sl.gateway_url + "/login?token=qs-secret-1",
+                data=json.dumps({"user": "ann", "password": "hunter2"}).encode(),
+                headers={"Authorization": "Bearer s3cret-header", "content-type": "application/json"},
+                method="POST")
+            with urllib.request.urlopen(req, timeout=30) as res:
+                self.assertEqual(json.loads(res.read())["password"], "hunter2")
+            lam = sl.boto3_client("lambda")
+            out = lam.invoke(FunctionName="check", Payload=json.dumps({"apiKey": "k-12345"}))
+            self.assertEqual(json.loads(out["Payload"].read())["echo"], "k-12345")
+        with open(self.recording) as f:
+            text = f.read()
+        for secret in ("hunter2", "s3cret-header", "qs-secret-1", "k-12345"):
+            self.assertNotIn(secret, text)
+        login, check = [json.loads(line) for line in text.splitlines()]
+        self.assertEqual(login["http"]["path"], "/login?token=%3Credacted%3E")
+        body = login["expect"]["body"]
+        self.assertEqual(body["user"], "ann")
+        self.assertEqual(body["password"], "<redacted>")
+        self.assertEqual(body["said"], "your password is <redacted>")
+        self.assertEqual(body["auth"], "<redacted>")
+        self.assertEqual(body["token"], "<redacted>")  # by its name: it is a new one each time
+        self.assertEqual(check["expect"]["result"],
+                         {"echo": "<redacted>", "note": "key <redacted> accepted"})
+
+        r = replay(self.config, self.recording)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("2 passed, 0 failed", r.stdout)
+
+
+class ReplayAgainstHeldState(unittest.TestCase):
+    def test_a_state_directory_in_use_is_an_error_not_an_abort(self):
+        tmp = tempfile.mkdtemp(prefix="replay-state-")
+        try:
+            state = os.path.join(tmp, "state")
+            cases = os.path.join(tmp, "cases.jsonl")
+            write_cases(cases, [{"function": "hello", "event": {}}])
+            with Serverlite(app_path("demo"), "--state", state):
+                r = replay(app_path("demo"), cases, "--state", state)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("serverlite: error:", r.stderr)
+            self.assertIn("in use by another serverlite", r.stderr)
+            self.assertNotIn("terminate called", r.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class ReplayThroughServices(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="replay-")
@@ -194,6 +291,57 @@ class ReplayThroughServices(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("2 passed, 0 failed", r.stdout)
         self.assertIn("not triggered by serverlite yet", r.stderr)
+
+    def test_s3_events_follow_the_key_rules_and_unnamed_schedules_are_named_by_their_rate(self):
+        app_dir = os.path.join(self.tmp, "rules")
+        os.makedirs(app_dir)
+        with open(os.path.join(app_dir, "handler.py"), "w") as f:
+            f.write("import os\n"
+                    "def main(event, context):\n"
+                    "    return {'by': os.environ['AWS_LAMBDA_FUNCTION_NAME'].split('-')[-1]}\n")
+        with open(os.path.join(app_dir, "serverless.yml"), "w") as f:
+            f.write("service: rules\nprovider: {name: aws, runtime: python3.11}\n"
+                    "functions:\n"
+                    "  jpgs:\n    handler: handler.main\n"
+                    "    events: [{s3: {bucket: photos, event: 's3:ObjectCreated:*',\n"
+                    "               rules: [{prefix: uploads/}, {suffix: .jpg}]}}]\n"
+                    "  pngs:\n    handler: handler.main\n"
+                    "    events: [{s3: {bucket: photos, event: 's3:ObjectCreated:*',\n"
+                    "               rules: [{suffix: .png}]}}]\n"
+                    "  removed:\n    handler: handler.main\n"
+                    "    events: [{s3: {bucket: photos, event: 's3:ObjectRemoved:*'}}]\n"
+                    "  hourly:\n    handler: handler.main\n"
+                    "    events: [{schedule: rate(1 hour)}]\n"
+                    "  daily:\n    handler: handler.main\n"
+                    "    events: [{schedule: {rate: ['cron(0 1 * * ? *)']}}]\n")
+
+        def upload(key):
+            return json.loads(run_cli("generate-event", "s3", "--bucket", "photos",
+                                      "--key", key).stdout)
+        schedule = json.loads(run_cli("generate-event", "schedule").stdout)
+        path = self.cases([
+            {"name": "a jpg in uploads/", "event": upload("uploads/cat.jpg"),
+             "expect": {"result": {"by": "jpgs"}}},
+            {"name": "a png anywhere", "event": upload("x/dog.png"),
+             "expect": {"result": {"by": "pngs"}}}])
+        r = replay(os.path.join(app_dir, "serverless.yml"), path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("2 passed, 0 failed", r.stdout)
+
+        # A jpg outside uploads/ matches no rule: no function takes it.
+        path = self.cases([{"name": "stray", "event": upload("elsewhere/cat.jpg")}])
+        r = replay(os.path.join(app_dir, "serverless.yml"), path)
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("PASS", r.stdout)
+
+        # Two unnamed schedules: the error names each by its expression.
+        path = self.cases([{"name": "tick", "event": schedule}])
+        r = replay(os.path.join(app_dir, "serverless.yml"), path)
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        out = r.stdout + r.stderr
+        self.assertIn("schedule rate(1 hour)", out)
+        self.assertIn("schedule cron(0 1 * * ? *)", out)
+        self.assertNotIn("(schedule )", out)
 
     def test_speed_1x_keeps_the_recorded_spacing(self):
         path = self.cases([
