@@ -1,7 +1,8 @@
-"""The ranking example app end to end, through the gateway only: views posted to POST /views go
-through the Views Kinesis stream to the aggregating function, and GET /ranking reflects them."""
+"""The ranking example app end to end, through the gateway: views posted to POST /views go
+through the Views Kinesis stream to the aggregating function, which counts them in a DynamoDB
+table, and GET /ranking reflects them. The counts are state: kept on --state, gone with
+--ephemeral."""
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -16,7 +17,7 @@ class RankingApp(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="ranking-")
-        cls.sl = Serverlite(app_path("ranking"), env={"RANKING_DIR": cls.dir}).__enter__()
+        cls.sl = Serverlite(app_path("ranking"), "--state", cls.dir).__enter__()
 
     @classmethod
     def tearDownClass(cls):
@@ -77,8 +78,15 @@ class RankingApp(unittest.TestCase):
                           ("/pricing", 3)])
         time.sleep(0.5)  # and nothing is counted twice
         self.assertEqual(self.ranking("?limit=100")["totalViews"], 19)
-        # The counts are the aggregator's: one file per shard under RANKING_DIR.
-        self.assertTrue(any(n.startswith("counts-shardId-") for n in os.listdir(self.dir)))
+        # The counts are the aggregator's, in the Counts table; each shard's checkpoint is the
+        # last sequence number it counted.
+        ddb = self.sl.boto3_client("dynamodb")
+        tables = {t.rsplit("-", 1)[-1]: t for t in ddb.list_tables()["TableNames"]}
+        items = ddb.scan(TableName=tables["Counts"])["Items"]
+        self.assertEqual({i["page"]["S"]: int(i["views"]["N"]) for i in items},
+                         {"/home": 5, "/contact": 4, "/docs": 4, "/blog": 3, "/pricing": 3})
+        checkpoints = ddb.scan(TableName=tables["Checkpoints"])["Items"]
+        self.assertEqual(sorted(c["shard"]["S"] for c in checkpoints), sorted(shards))
 
     def test_bad_requests_are_refused(self):
         for body in ("not json", json.dumps({"pag": "x"}), json.dumps({"page": ""}),
@@ -89,6 +97,39 @@ class RankingApp(unittest.TestCase):
         for query in ("?limit=0", "?limit=101", "?limit=ten"):
             status, _, _ = self.sl.gateway_json("GET", "/ranking" + query)
             self.assertEqual(status, 400, query)
+
+
+class RankingState(unittest.TestCase):
+    """The counts live in serverlite's state: a restart on the same --state keeps the ranking,
+    an --ephemeral start begins from nothing."""
+
+    def views_then_ranking(self, sl, pages):
+        for page in pages:
+            status, _, body = sl.gateway_json("POST", "/views", json.dumps({"page": page}),
+                                              {"content-type": "application/json"})
+            self.assertEqual(status, 202, body)
+        deadline = time.monotonic() + WAIT
+        while True:
+            status, _, body = sl.gateway_json("GET", "/ranking?limit=100")
+            self.assertEqual(status, 200, body)
+            if body["totalViews"] >= len(pages) or time.monotonic() > deadline:
+                return body
+            time.sleep(0.1)
+
+    def test_a_restart_keeps_the_counts_and_ephemeral_state_starts_empty(self):
+        state = tempfile.mkdtemp(prefix="ranking-state-")
+        try:
+            with Serverlite(app_path("ranking"), "--state", state) as sl:
+                self.assertEqual(self.views_then_ranking(sl, ["/a", "/a", "/b"])["totalViews"], 3)
+            with Serverlite(app_path("ranking"), "--state", state) as sl:
+                got = self.views_then_ranking(sl, [])
+                self.assertEqual(got["ranking"], [{"rank": 1, "page": "/a", "views": 2},
+                                                  {"rank": 2, "page": "/b", "views": 1}])
+            with Serverlite(app_path("ranking")) as sl:  # --ephemeral
+                self.assertEqual(self.views_then_ranking(sl, []),
+                                 {"ranking": [], "totalViews": 0})
+        finally:
+            shutil.rmtree(state, ignore_errors=True)
 
 
 if __name__ == "__main__":
