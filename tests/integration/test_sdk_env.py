@@ -6,11 +6,13 @@ Debian's botocore 1.29).
 
 The Node SDKs are installed once into the user's cache (~/.cache/serverlite/sdk) by setUpClass,
 the only step that needs the network (the npm registry); scripts/setup does the same."""
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import unittest
 
 from harness import ROOT, Serverlite, app_path
@@ -193,6 +195,108 @@ class SdkResolution(unittest.TestCase):
         self.assertEqual(body["errorType"], "ModuleNotFoundError")
         self.assertIn("No module named 'boto3'", body["errorMessage"])
         self.assertIn("apt-get install python3-boto3", body["errorMessage"])
+
+
+GUARD_SCRIPT = r"""
+const http = require("http"), https = require("https");
+const done = (label) => (res) => { res.resume(); res.on("end", () => console.log(label, res.statusCode)); };
+https.get("https://s3.amazonaws.com/get-url", done("get-url"));
+https.request({ hostname: "dynamodb.us-east-1.amazonaws.com", path: "/options", method: "POST",
+                headers: { Host: "dynamodb.us-east-1.amazonaws.com" } }, done("options")).end("{}");
+http.request(new URL("http://sqs.eu-west-1.amazonaws.com/url-object"), done("url-object")).end();
+https.request("https://lambda.cn-north-1.amazonaws.com.cn/china", { method: "PUT" }, done("china")).end();
+http.get({ host: "127.0.0.1", port: process.env.PORT, path: "/local" }, done("local"));
+"""
+
+
+class PreloadGuard(unittest.TestCase):
+    """The Node preload on its own, against a recording server standing in for serverlite: every
+    form of http(s).request/get for an AWS host arrives there, over plain HTTP, with its Host;
+    without AWS_ENDPOINT_URL such a request fails at once instead of leaving the machine."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.seen = []
+
+        class Recorder(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("content-length") or 0)
+                self.rfile.read(length)
+                cls.seen.append((self.command, self.path, self.headers["host"]))
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = _answer
+
+            def log_message(self, *args):
+                pass
+
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.port = cls.server.server_address[1]
+        cls.preload = os.path.join(ROOT, "emulator", "runtimes", "node", "preload.cjs")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+
+    def run_node(self, **env):
+        full = {"PATH": os.environ["PATH"], "PORT": str(self.port), **env}
+        return subprocess.run(["node", "--require", self.preload, "-e", GUARD_SCRIPT], env=full,
+                              capture_output=True, text=True, timeout=60)
+
+    def test_requests_for_aws_hosts_go_to_the_endpoint(self):
+        r = self.run_node(AWS_ENDPOINT_URL=f"http://127.0.0.1:{self.port}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(r.stdout.split("\n")[:-1]),
+                         ["china 200", "get-url 200", "local 200", "options 200", "url-object 200"])
+        host = f"127.0.0.1:{self.port}"
+        self.assertEqual(sorted(self.seen), sorted([
+            ("GET", "/get-url", host), ("POST", "/options", host), ("GET", "/url-object", host),
+            ("PUT", "/china", host), ("GET", "/local", host)]))
+        for name in ("s3.amazonaws.com", "dynamodb.us-east-1.amazonaws.com",
+                     "sqs.eu-west-1.amazonaws.com", "lambda.cn-north-1.amazonaws.com.cn"):
+            self.assertIn(f"a request for the AWS host {name} was sent to serverlite", r.stderr)
+
+    def test_without_an_endpoint_they_fail_at_once(self):
+        r = self.run_node()
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("refused a request for the AWS host s3.amazonaws.com", r.stderr)
+
+
+SITE_SCRIPT = r"""
+import json, boto3, botocore.session
+out = {
+    "dynamodb": boto3.client("dynamodb").meta.endpoint_url,
+    "secretsmanager": boto3.client("secretsmanager").meta.endpoint_url,
+    "explicit": boto3.client("sqs", endpoint_url="http://127.0.0.1:7").meta.endpoint_url,
+    "session": botocore.session.get_session().create_client("kinesis").meta.endpoint_url,
+    "resource": boto3.resource("dynamodb").meta.client.meta.endpoint_url,
+}
+print(json.dumps(out))
+"""
+
+
+class PythonSite(unittest.TestCase):
+    """The sitecustomize on its own, with Debian's botocore 1.29 (which reads no endpoint
+    variable itself): clients that name no endpoint get AWS_ENDPOINT_URL_<SERVICE>, else
+    AWS_ENDPOINT_URL; one that names its endpoint keeps it."""
+
+    def test_clients_get_the_endpoint_variables(self):
+        site = os.path.join(ROOT, "emulator", "runtimes", "python", "site")
+        env = {"PATH": os.environ["PATH"], "PYTHONPATH": site, "AWS_DEFAULT_REGION": "us-east-1",
+               "AWS_ENDPOINT_URL": "http://127.0.0.1:4",
+               "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:5",
+               "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:6"}
+        r = subprocess.run(["/usr/bin/python3", "-c", SITE_SCRIPT], env=env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {
+            "dynamodb": "http://127.0.0.1:5", "secretsmanager": "http://127.0.0.1:6",
+            "explicit": "http://127.0.0.1:7", "session": "http://127.0.0.1:4",
+            "resource": "http://127.0.0.1:5"})
 
 
 if __name__ == "__main__":
