@@ -8,11 +8,11 @@
 //    handler whose app does not bundle the SDK). A missing cache is installed on first need.
 //
 // 2. A handler never reaches real AWS. The v2 SDK ignores AWS_ENDPOINT_URL: it gets serverlite's
-//    endpoint as its global default, and its SQS client stops switching to the host of a real
-//    QueueUrl. Below the SDKs, any http/https request for an AWS host (*.amazonaws.com,
-//    *.amazonaws.com.cn, *.api.aws) is sent to serverlite instead, with a line in the log: this
-//    catches v3's SQS client, which sends to the host of a hard-coded QueueUrl, and any other
-//    client. Such a redirected request carries serverlite's Host, so up --verify-signatures
+//    endpoint as its global default. The SQS clients of v2 and v3 send a call to the host of its
+//    QueueUrl: they keep to serverlite's endpoint instead. Below the SDKs, any http/https request
+//    for an AWS host (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws) that still comes (an SDK
+//    version these patches do not know, another client) is sent to serverlite, with a line in
+//    the log. Such a redirected request carries serverlite's Host, so up --verify-signatures
 //    rejects it (its signature names the AWS host) rather than it leaving the machine.
 "use strict";
 
@@ -226,11 +226,28 @@ function patchV2(AWS) {
   }
 }
 
+// The v3 SQS client sends each call to the host of its QueueUrl unless an endpoint was given in
+// code: with serverlite's endpoint in the environment, it keeps to that one instead (as it would
+// with useQueueUrlAsEndpoint: false), so its requests are signed for serverlite. The client reads
+// resolveQueueUrlConfig from this package's exports when it loads, just after this runs.
+function patchV3Sqs(exports) {
+  const resolve = exports && exports.resolveQueueUrlConfig;
+  if (typeof resolve !== "function" || resolve.serverlite) return;
+  if (!process.env.AWS_ENDPOINT_URL_SQS && !endpoint) return;
+  const patched = (config) =>
+    resolve(Object.assign(config, { useQueueUrlAsEndpoint: config.useQueueUrlAsEndpoint ?? false }));
+  patched.serverlite = true;
+  try {
+    exports.resolveQueueUrlConfig = patched;
+  } catch {}
+}
+
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
   const exports = load.apply(this, arguments);
   if (typeof request !== "string") return exports;
   if (!httpsGuarded && (request === "https" || request === "node:https")) guardHttps(exports);
+  if (request === "@aws-sdk/middleware-sdk-sqs") patchV3Sqs(exports);
   let global;
   if (request === "aws-sdk" || request.startsWith("aws-sdk/")) {
     global = "aws-sdk/global";
