@@ -12,6 +12,7 @@
 #include "emulator/aws/api_error.hpp"
 #include "emulator/invoker/function_pool.hpp"
 #include "emulator/invoker/lambda_log.hpp"
+#include "emulator/invoker/runtime_files.hpp"
 
 namespace serverlite::invoker {
 
@@ -79,6 +80,52 @@ std::string execution_env(const app::FunctionSpec& fn) {
   return "AWS_Lambda_" + fn.runtime;
 }
 
+// Where the SDK each runtime includes is installed once (see runtimes/node/sdk.cjs).
+std::string sdk_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/serverlite/sdk";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.cache/serverlite/sdk";
+  return (std::filesystem::temp_directory_path() / "serverlite-sdk").string();
+}
+
+// The environment Lambda's runtime gives a handler beyond its variables: the AWS SDK it
+// includes, resolvable (a Node preload, the SDK's lockfiles); SDKs that ignore AWS_ENDPOINT_URL
+// pointed at serverlite too (the preload, a Python sitecustomize); serverless-offline's
+// IS_OFFLINE. The function's own environment wins, and its NODE_OPTIONS and PYTHONPATH are kept
+// after ours.
+void add_sdk_environment(PoolContext& context, const app::FunctionSpec& fn,
+                         std::map<std::string, std::string>& env) {
+  env["IS_OFFLINE"] = "true";
+  if (!context.options.aws_endpoint_url.empty() && !fn.environment.contains("AWS_ENDPOINT_URL")) {
+    // The services serverlite emulates, by the names the SDKs read.
+    for (const char* service : {"DYNAMODB", "DYNAMODB_STREAMS", "SQS", "KINESIS", "LAMBDA"})
+      env[std::string("AWS_ENDPOINT_URL_") + service] = context.options.aws_endpoint_url;
+  }
+  env["SERVERLITE_SDK_CACHE"] = sdk_cache_dir();
+  for (const auto& [k, v] : fn.environment) env[k] = v;
+  auto prepend = [&](const std::string& name, const std::string& ours, const char* sep) {
+    auto it = fn.environment.find(name);
+    env[name] = it == fn.environment.end() || it->second.empty() ? ours : ours + sep + it->second;
+  };
+  try {
+    auto& files = context.runtime_files;
+    if (fn.family == app::RuntimeFamily::Node) {
+      for (const char* f : {"node/sdk.cjs", "node/sdk-hooks.mjs", "sdk/node-v3/package.json",
+                            "sdk/node-v3/package-lock.json", "sdk/node-v2/package.json",
+                            "sdk/node-v2/package-lock.json"})
+        files.path_of(f);
+      prepend("NODE_OPTIONS", "--require \"" + files.path_of("node/preload.cjs").string() + "\"",
+              " ");
+    } else if (fn.family == app::RuntimeFamily::Python) {
+      prepend("PYTHONPATH", files.path_of("python/site/sitecustomize.py").parent_path().string(),
+              ":");
+    }
+  } catch (const std::exception& e) {
+    context.log(fn.key, std::string("warning: the runtime's SDK set-up is missing: ") + e.what());
+  }
+}
+
 }  // namespace
 
 FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
@@ -123,7 +170,7 @@ FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
   // serverlite's own environment leaks in, as on Lambda.
   for (const char* name : {"PATH", "HOME", "TMPDIR"})
     if (const char* v = std::getenv(name)) env[name] = v;
-  for (const auto& [k, v] : fn.environment) env[k] = v;
+  add_sdk_environment(context, fn, env);
   for (const auto& [k, v] : env) environment_.push_back(k + "=" + v);
 }
 
