@@ -112,8 +112,11 @@ void apply(EsbuildConfig& config, const Json& settings, const std::string& where
       }
       if (!v.is_array()) continue;
       if (key == "exclude") externals.clear();  // replaces the default exclusion
-      for (const auto& item : v)
-        if (item.is_string()) externals.push_back(item.get<std::string>());
+      for (const auto& item : v) {
+        if (!item.is_string()) continue;
+        if (item == "*") config.args.push_back("--packages=external");  // no package bundled
+        else externals.push_back(item.get<std::string>());
+      }
     } else if (key == "packages" || key == "platform" || key == "charset" ||
                key == "legalComments" || key == "tsconfig" || key == "jsx" ||
                key == "jsxFactory" || key == "jsxFragment" || key == "logLevel") {

@@ -408,8 +408,9 @@ TEST(AppLoader, HandlerFileMustExist) {
             "service directory");
   EXPECT_EQ(t.error("service: svc\nprovider: {runtime: nodejs20.x}\n"
                     "functions:\n  f: {handler: src/missing.main}\n"),
-            "serverless.yml: functions.f.handler: handler file src/missing.js, src/missing.mjs "
-            "or src/missing.cjs not found in the service directory");
+            "serverless.yml: functions.f.handler: handler file src/missing.js, src/missing.mjs, "
+            "src/missing.cjs, src/missing.ts, src/missing.mts or src/missing.cts not found in "
+            "the service directory");
 }
 
 TEST(AppLoader, HandlerMustHaveModuleFunctionShape) {
