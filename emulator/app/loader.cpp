@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 // packaging, tags, logging ...) are accepted silently; anything else gets one warning so the user
 // knows it has no effect here.
 // clang-format off
-const KeySet kTopLevelRead = {"service", "provider", "functions", "layers"};
+// `build` (build.esbuild) is read where TypeScript handlers are built (emulator/build).
+const KeySet kTopLevelRead = {"service", "provider", "functions", "layers", "build"};
 const KeySet kTopLevelSilent = {
     "frameworkVersion", "plugins", "package", "custom", "resources", "useDotenv",
     "configValidationMode", "variablesResolutionMode", "deprecationNotificationMode",

@@ -64,6 +64,7 @@ class TypeScript(unittest.TestCase):
         self.assertTrue(body["file"].endswith(os.path.join("src", "hello.cjs")), body)
         self.assertTrue(sl.wait_for_log(lambda l: l.startswith("[hello] built src/hello.ts with")),
                         sl.stderr())
+        self.assertNotIn("build: not supported", sl.stderr())  # build.esbuild is read
         # Through the gateway too.
         status, _, text = sl.gateway("GET", "/hello?name=gw")
         self.assertEqual(status, 200, text)
