@@ -1,6 +1,8 @@
 // TypeScript handlers: which files are built, the esbuild settings serverless.yml asks for
 // (emulator/build/esbuild_config), and when a build is stale (emulator/build/build_output).
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -173,6 +175,17 @@ TEST_F(TempDir, MetafileInputsAreAbsolute) {
 }
 
 TEST(CacheDir, FromTheEnvironment) {
+  // Both variables as they were, afterwards.
+  struct Restore {
+    std::string name;
+    std::optional<std::string> value;
+    ~Restore() { value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str()); }
+  };
+  auto saved = [](const char* name) {
+    const char* v = std::getenv(name);
+    return Restore{name, v ? std::optional<std::string>(v) : std::nullopt};
+  };
+  Restore a = saved("SERVERLITE_CACHE_DIR"), b = saved("XDG_CACHE_HOME");
   ::setenv("SERVERLITE_CACHE_DIR", "/x/cache", 1);
   EXPECT_EQ(cache_dir(), fs::path("/x/cache"));
   ::unsetenv("SERVERLITE_CACHE_DIR");
