@@ -93,6 +93,13 @@ struct NotifyEventSpec {
   std::string s3_event, prefix, suffix;
 };
 
+// A layer of top-level `layers:` with a `path:` (loader_layers.cpp).
+struct LayerSpec {
+  std::string key;             // its key under `layers:`
+  std::string name;            // `name:`, else the key
+  std::filesystem::path dir;   // absolute: the directory that Lambda would extract under /opt
+};
+
 struct FunctionSpec {
   std::string key;          // the key under `functions:`
   std::string name;         // deployed name: `name:` or "{service}-{stage}-{key}"
@@ -118,6 +125,8 @@ struct FunctionSpec {
   std::vector<QueueEventSpec> queue_events;
   std::vector<StreamEventSpec> stream_events;
   std::vector<NotifyEventSpec> notify_events;
+  // Directories of the app's layers it uses (`layers:`, else provider.layers), in its order.
+  std::vector<std::filesystem::path> layers;
 };
 
 // A resource of `resources.Resources`, as CloudFormation would create it.
@@ -136,6 +145,7 @@ struct AppSpec {
   std::string region = "us-east-1";
   std::vector<FunctionSpec> functions;  // in file order
   std::vector<ResourceSpec> resources;  // in file order
+  std::vector<LayerSpec> layers;        // top-level `layers:`, in file order
   std::vector<std::string> warnings;    // each "serverless.yml: key.path: problem", no duplicates
   // The whole document after variable resolution, for services that read more of it
   // (resources, custom). Never null after load_app().

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/layers.hpp"
 #include "emulator/app/loader_internal.hpp"
 #include "emulator/app/variables.hpp"
 #include "emulator/app/yaml_json.hpp"
@@ -25,7 +26,8 @@ namespace fs = std::filesystem;
 // packaging, tags, logging ...) are accepted silently; anything else gets one warning so the user
 // knows it has no effect here.
 // clang-format off
-const KeySet kTopLevelRead = {"service", "provider", "functions"};
+// `build` (build.esbuild) is read where TypeScript handlers are built (emulator/build).
+const KeySet kTopLevelRead = {"service", "provider", "functions", "layers", "build"};
 const KeySet kTopLevelSilent = {
     "frameworkVersion", "plugins", "package", "custom", "resources", "useDotenv",
     "configValidationMode", "variablesResolutionMode", "deprecationNotificationMode",
@@ -33,7 +35,7 @@ const KeySet kTopLevelSilent = {
     "stages", "licenseKey", "tenant"};
 
 const KeySet kProviderRead = {"runtime", "stage", "region", "environment",
-                              "timeout", "memorySize", "httpApi"};
+                              "timeout", "memorySize", "httpApi", "layers"};
 const KeySet kProviderSilent = {
     "name", "architecture", "logRetentionInDays", "logDataProtectionPolicy", "iam",
     "iamRoleStatements", "iamManagedPolicies", "role", "rolePermissionsBoundary", "tags",
@@ -50,7 +52,8 @@ const KeySet kHttpApiSilent = {"name", "metrics", "disableDefaultEndpoint",
                                "shouldStartNameWithService", "useProviderTags"};
 
 const KeySet kFunctionRead = {"handler", "runtime", "name", "description", "environment",
-                              "timeout", "memorySize", "reservedConcurrency", "events"};
+                              "timeout", "memorySize", "reservedConcurrency", "events",
+                              "layers"};
 const KeySet kFunctionSilent = {
     "package", "architecture", "role", "tags", "logRetentionInDays", "logDataProtectionPolicy",
     "tracing", "provisionedConcurrency", "ephemeralStorageSize", "disableLogs", "condition",
@@ -78,6 +81,7 @@ void Builder::build() {
   app_.region = setting(options_.region, "region", "us-east-1");
   read_http_api_cors();
   read_resources();
+  layers::read_layers(app_, doc_, label_);
 
   const Json* functions = member(doc_, "functions");
   if (!functions) return;
@@ -302,6 +306,8 @@ void Builder::read_function(const std::string& key, const Json& fn_json) {
   if ((v = member(*provider_, "environment"))) environment_at(*v, "provider.environment", fn);
   if ((v = member(fn_json, "environment"))) environment_at(*v, path + ".environment", fn);
 
+  layers::read_function_layers(app_, fn, member(fn_json, "layers"), member(*provider_, "layers"),
+                               path, label_);
   if ((v = member(fn_json, "events")) && !v->is_null()) {
     if (!v->is_array()) error(path + ".events", "expected a list, got " + describe(*v));
     for (std::size_t i = 0; i < v->size(); ++i) {
@@ -393,7 +399,8 @@ void Builder::read_handler(FunctionSpec& fn, const Json& fn_json, const std::str
   if (fn.family == RuntimeFamily::Python) {
     candidates = {module + ".py"};
   } else {
-    candidates = {module + ".js", module + ".mjs", module + ".cjs"};
+    candidates = {module + ".js", module + ".mjs", module + ".cjs",
+                  module + ".ts", module + ".mts", module + ".cts"};  // .ts: built, emulator/build
   }
   std::error_code ec;
   for (const auto& c : candidates) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -16,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/build/ts_builder.hpp"
 #include "emulator/invoker/pools.hpp"
 #include "emulator/invoker/runtime_files.hpp"
 #include "emulator/invoker/worker.hpp"
@@ -30,6 +32,8 @@ struct PoolContext {
   const app::AppSpec& app;
   InvokerOptions options;
   RuntimeFiles runtime_files;
+  build::TsBuilder ts_builder{io};  // TypeScript handlers (emulator/build)
+  std::set<std::string, std::less<>> logged_once;
   std::map<std::string, std::filesystem::path, std::less<>> executables;  // name → path, cached
   bool shutting_down = false;
   int live_workers = 0;                    // spawned and not yet reaped
@@ -38,6 +42,10 @@ struct PoolContext {
 
   // One line of the emulator's log, "[function] line", written with a single write(2).
   void log(std::string_view function_key, std::string_view line) const;
+  // log(), the first time this line comes for this function.
+  void log_once(std::string_view function_key, const std::string& line) {
+    if (logged_once.insert(std::string(function_key) + "\n" + line).second) log(function_key, line);
+  }
   // An executable on PATH, or empty.
   std::filesystem::path find_executable(const std::string& name);
   void worker_reaped();

@@ -21,6 +21,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/build/esbuild_config.hpp"
+#include "emulator/build/layer_env.hpp"
+#include "emulator/build/ts_builder.hpp"
 #include "emulator/http/request_guard.hpp"
 #include "emulator/http/server.hpp"
 #include "emulator/invoker/function_pool.hpp"
@@ -110,6 +113,18 @@ http::Response runtime_error_response(int status, std::string_view type, std::st
       status, nlohmann::json{{"errorType", type}, {"errorMessage", msg}}.dump());
 }
 
+// Sets "NAME=value" in `env`; NODE_OPTIONS is extended rather than replaced.
+void set_variable(std::vector<std::string>& env, const std::string& entry) {
+  std::string prefix = entry.substr(0, entry.find('=') + 1);
+  auto it = std::find_if(env.begin(), env.end(),
+                         [&](const std::string& e) { return e.starts_with(prefix); });
+  if (it == env.end()) return env.push_back(entry);
+  if (prefix == "NODE_OPTIONS=" && it->size() > prefix.size())
+    *it += " " + entry.substr(prefix.size());
+  else
+    *it = entry;
+}
+
 }  // namespace
 
 struct Worker::Impl {
@@ -167,7 +182,82 @@ std::optional<std::string> Worker::start() {
   spawned_at_ = Clock::now();
   try {
     impl_->api.listen("127.0.0.1", 0);
+  } catch (const std::exception& e) {
+    state_ = State::Dead;
+    impl_->api.stop();
+    return error_document("Runtime.InvalidEntrypoint",
+                          std::string("cannot start the runtime: ") + e.what());
+  }
+  // A TypeScript handler is built first (off the io thread), when what it was built from changed.
+  if (fn_.family == app::RuntimeFamily::Node) {
+    if (auto entry = build::typescript_entry(context_.app.service_dir, fn_.handler);
+        !entry.empty()) {
+      auto config = build::esbuild_config(*context_.app.document, fn_, entry);
+      if (config.disabled) {
+        state_ = State::Dead;
+        impl_->api.stop();
+        return error_document("Runtime.InvalidEntrypoint", config.disabled_reason);
+      }
+      for (const auto& w : config.warnings) context_.log_once(fn_.key, "serverless.yml: " + w);
+      build::BuildJob job{.service_dir = context_.app.service_dir,
+                          .entry = entry,
+                          .args = config.args,
+                          .format = config.format,
+                          .out_root = build::build_root(context_.app.service_dir)};
+      std::vector<std::string> env = {"LAMBDA_TASK_ROOT=" + job.out_root.string()};
+      if (config.set_node_options) env.push_back("NODE_OPTIONS=--enable-source-maps");
+      building_ = true;
+      context_.ts_builder.ensure(
+          std::move(job), [weak, entry, env = std::move(env)](const build::BuildResult& r) {
+            if (auto self = weak.lock()) self->after_build(r, entry, env);
+          });
+      return std::nullopt;
+    }
+  }
+  return launch({});
+}
 
+void Worker::after_build(const build::BuildResult& result, const std::filesystem::path& entry,
+                         const std::vector<std::string>& env) {
+  building_ = false;
+  if (state_ == State::Dead) {  // stopped while it was building: nothing ran
+    impl_->api.stop();
+    auto self = shared_from_this();
+    if (current_) complete(InvokeStatus::ShuttingDown, {}, {}, "error");
+    pool_.on_dead(*this);
+    return;
+  }
+  if (result.ok && result.built) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.0f", result.ms);
+    context_.log(fn_.key, "built " + entry.string() + " with " + result.esbuild + " in " + ms +
+                              " ms" + (result.message.empty() ? "" : ":\n" + result.message));
+  }
+  std::optional<std::string> failure;
+  std::string type = "Runtime.InvalidEntrypoint";
+  if (!result.ok) {
+    failure = error_document(result.error_type, result.message);
+    type = result.error_type;
+    context_.log(fn_.key, result.message);
+  } else {
+    failure = launch(env);
+    if (!failure) return;
+  }
+  state_ = State::Dead;
+  impl_->api.stop();
+  auto self = shared_from_this();
+  if (current_) {
+    delivered_ = true;
+    started_at_ = spawned_at_;
+    complete(InvokeStatus::FunctionError, *failure, type, "error");
+  }
+  parked_next_.reset();
+  pool_.on_dead(*this);
+}
+
+std::optional<std::string> Worker::launch(const std::vector<std::string>& extra_env) {
+  spawned_at_ = Clock::now();  // Init Duration is the runtime's own, without a build
+  try {
     std::filesystem::path exe;
     std::vector<std::string> args;
     switch (fn_.family) {
@@ -186,6 +276,7 @@ std::optional<std::string> Worker::start() {
     }
     if (exe.empty()) {
       state_ = State::Dead;
+      impl_->api.stop();
       return error_document("Runtime.InvalidEntrypoint",
                             std::string("no interpreter for runtime ") + fn_.runtime +
                                 " on PATH (" +
@@ -196,6 +287,8 @@ std::optional<std::string> Worker::start() {
     std::vector<std::string> env = pool_.environment();
     env.push_back("AWS_LAMBDA_RUNTIME_API=127.0.0.1:" + std::to_string(impl_->api.port()));
     env.push_back(run_marker());  // inherited by all it starts: see leftovers.hpp
+    build::add_layer_paths(fn_, env);
+    for (const auto& extra : extra_env) set_variable(env, extra);
 
     impl_->process.emplace(context_.io, exe, args,
                            bp::process_stdio{nullptr, impl_->out, impl_->err},

@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+#include <filesystem>
 
 #include "emulator/app/app_spec.hpp"
 #include "emulator/http/message.hpp"
@@ -18,6 +20,10 @@
 
 namespace boost::asio {
 class io_context;
+}
+
+namespace serverlite::build {
+struct BuildResult;
 }
 
 namespace serverlite::invoker {
@@ -54,6 +60,10 @@ class Worker : public std::enable_shared_from_this<Worker> {
 
  private:
   struct Impl;
+  // Spawns the runtime process (after a build, if any), with `extra_env` over the pool's.
+  std::optional<std::string> launch(const std::vector<std::string>& extra_env);
+  void after_build(const build::BuildResult& result, const std::filesystem::path& entry,
+                   const std::vector<std::string>& env);
   void on_runtime_request(http::Request request, http::Responder respond);
   void deliver(http::Responder respond);
   void complete(InvokeStatus status, std::string payload, std::string error_type,
@@ -81,6 +91,7 @@ class Worker : public std::enable_shared_from_this<Worker> {
   State state_ = State::Starting;
   std::optional<Invocation> current_;
   bool delivered_ = false;
+  bool building_ = false;  // its TypeScript handler is being built; no process yet
   bool cold_ = true;
   bool oom_ = false;
   std::optional<std::string> pending_failure_type_;  // set by timeout / OOM before the exit

@@ -408,8 +408,9 @@ TEST(AppLoader, HandlerFileMustExist) {
             "service directory");
   EXPECT_EQ(t.error("service: svc\nprovider: {runtime: nodejs20.x}\n"
                     "functions:\n  f: {handler: src/missing.main}\n"),
-            "serverless.yml: functions.f.handler: handler file src/missing.js, src/missing.mjs "
-            "or src/missing.cjs not found in the service directory");
+            "serverless.yml: functions.f.handler: handler file src/missing.js, src/missing.mjs, "
+            "src/missing.cjs, src/missing.ts, src/missing.mts or src/missing.cts not found in "
+            "the service directory");
 }
 
 TEST(AppLoader, HandlerMustHaveModuleFunctionShape) {
@@ -664,7 +665,6 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "custom: {a: 1}\n"
       "package: {individually: true}\n"
       "resources: {Resources: {}}\n"
-      "layers: {common: {path: layer}}\n"
       "provider:\n"
       "  name: aws\n"
       "  runtime: python3.12\n"
@@ -677,7 +677,7 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "functions:\n"
       "  worker:\n"
       "    handler: src/handler.main\n"
-      "    layers: [arn]\n"
+      "    layers: ['arn:aws:lambda:us-east-1:1:layer:x:1']\n"
       "    events:\n"
       "      - s3: bucket\n"
       "      - schedule: rate(1 minute)\n"
@@ -687,10 +687,11 @@ TEST(AppLoader, UnsupportedEventsAndKeysWarnOnceInDocumentOrder) {
       "      - http: {path: y, method: get, integration: lambda-proxy}\n"
       "      - http: {path: z, method: get, integration: lambda}\n");
   std::vector<std::string> expected = {
-      "serverless.yml: layers: not supported yet, ignored",
       "serverless.yml: provider.apiKeys: not supported yet, ignored",
       "serverless.yml: provider.httpApi.authorizers: not supported yet, ignored",
-      "serverless.yml: functions.worker.layers: not supported yet, ignored",
+      "serverless.yml: functions.worker.layers[0]: layer arn:aws:lambda:us-east-1:1:layer:x:1 "
+      "is not part of this app: its content is not available locally, so the function runs "
+      "without it",
       "serverless.yml: functions.worker.events[0].s3: not triggered by serverlite yet (replay "
       "routes such events to this function)",
       "serverless.yml: functions.worker.events[1].schedule: not triggered by serverlite yet (replay "
