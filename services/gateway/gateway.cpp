@@ -139,7 +139,7 @@ bool Gateway::has_http_routes() const { return !impl_->http.empty() || impl_->ht
 
 std::optional<std::string> Gateway::Impl::rest_path(std::string_view path) const {
   if (rest.empty()) return std::nullopt;
-  std::string prefix = "/" + app.stage;
+  std::string prefix = app.rest_base_path();  // "/{stage}", or as serverless-offline sets it
   if (!path.starts_with(prefix)) return std::nullopt;
   std::string_view rest_of = path.substr(prefix.size());
   if (rest_of.empty()) return "/";
@@ -167,7 +167,7 @@ bool Gateway::Impl::preflight(const http::Request& request,
     }
     if (spec) return answer(app::ApiKind::Rest, *spec, methods);
   }
-  if (http_cors) {
+  if (http_cors && !path.empty()) {
     std::vector<std::string> methods;
     for (auto i : http.match_path(path)) methods.push_back(http_routes[i].route->method);
     return answer(app::ApiKind::Http, *http_cors, methods);
@@ -180,6 +180,17 @@ void Gateway::handle(http::Request request, http::Responder respond) {
   std::string path(request.path());
   if (path.empty()) path = "/";
   auto rest_path = s.rest_path(path);
+  // serverless-offline's `prefix` comes before HTTP API routes too; "" when the path is not
+  // under it (no HTTP API route matches).
+  if (!s.app.url_prefix.empty()) {
+    std::string_view p = path;
+    if (p.starts_with(s.app.url_prefix) &&
+        (p.size() == s.app.url_prefix.size() || p[s.app.url_prefix.size()] == '/')) {
+      path = p.size() == s.app.url_prefix.size() ? "/" : std::string(p.substr(s.app.url_prefix.size()));
+    } else {
+      path.clear();
+    }
+  }
   if (s.preflight(request, rest_path, path, respond)) return;
 
   if (rest_path) {
@@ -191,12 +202,12 @@ void Gateway::handle(http::Request request, http::Responder respond) {
     }
   }
   auto m = s.http.match(request.method, path);
-  if (m.status == http::MatchStatus::Found) {
+  if (!path.empty() && m.status == http::MatchStatus::Found) {
     RouteInfo info{m.method, m.path_template, std::move(m.params)};
     return s.dispatch(app::ApiKind::Http, s.http_routes[m.value], std::move(info),
                       std::move(request), {}, std::move(respond));
   }
-  if (s.http_default) {
+  if (s.http_default && !path.empty()) {
     return s.dispatch(app::ApiKind::Http, *s.http_default, RouteInfo{"ANY", "", {}},
                       std::move(request), {}, std::move(respond));
   }

@@ -38,7 +38,8 @@ class GatewayService : public platform::Service {
         list.push_back({{"type", "route"},
                         {"api", r.kind == app::ApiKind::Rest ? "rest" : "http"},
                         {"method", r.method},
-                        {"path", r.kind == app::ApiKind::Rest ? "/" + app.stage + r.path : r.path},
+                        {"path", r.kind == app::ApiKind::Rest ? app.rest_base_path() + r.path
+                                                             : app.url_prefix + r.path},
                         {"function", fn.key}});
     return list;
   }
