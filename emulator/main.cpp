@@ -26,6 +26,8 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/config_files.hpp"
+#include "emulator/app/offline.hpp"
 #include "emulator/emulator.hpp"
 #include "emulator/http/limits.hpp"
 #include "emulator/invoker/leftovers.hpp"
@@ -69,25 +71,27 @@ std::optional<app::AppSpec> load_or_report(const CommonOptions& o) {
   lo.config_file = o.config;
   if (!o.stage.empty()) lo.stage = o.stage;
   if (!o.region.empty()) lo.region = o.region;
-  for (const auto& p : o.params) lo.params[p.substr(0, p.find('='))] = p.substr(p.find('=') + 1);
+  for (const auto& p : o.params) lo.options["param:" + p.substr(0, p.find('='))] = p.substr(p.find('=') + 1);
   try {
     auto spec = app::load_app(lo);
     for (const auto& w : spec.warnings) std::cerr << "serverlite: warning: " << w << "\n";
     return spec;
   } catch (const app::ConfigError& e) {
-    for (const auto& m : e.messages()) std::cerr << "serverlite: error: " << m << "\n";
-    if (e.messages().size() > 1)
-      std::cerr << "serverlite: " << e.messages().size() << " problems in " << e.file() << "\n";
+    auto messages = app::config_error_messages(e);
+    for (const auto& m : messages) std::cerr << "serverlite: error: " << m << "\n";
+    if (messages.size() > 1)
+      std::cerr << "serverlite: " << messages.size() << " problems in " << e.file() << "\n";
     return std::nullopt;
   }
 }
 
 void print_routes(const app::AppSpec& spec, const std::string& gateway_url) {
+  auto offline = app::offline_settings(spec);
   for (const auto& fn : spec.functions) {
     for (const auto& r : fn.routes) {
       std::string path = r.kind == app::ApiKind::Rest
-                             ? spec.rest_base_path() + r.path
-                             : spec.url_prefix + (r.path.empty() ? "/*" : r.path);
+                             ? offline.rest_base_path(spec.stage) + r.path
+                             : offline.url_prefix + (r.path.empty() ? "/*" : r.path);
       std::string method = r.method;
       method.resize(std::max<std::size_t>(method.size(), 7), ' ');
       std::cerr << "  " << method << gateway_url << path << "  → " << fn.key
@@ -142,8 +146,9 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   raise_open_files_limit();
   auto spec = load_or_report(common);
   if (!spec) return kExitConfig;
-  if (spec->offline_http_port && !given.gateway) options.gateway_port = *spec->offline_http_port;
-  if (spec->offline_lambda_port && !given.aws) options.aws_port = *spec->offline_lambda_port;
+  auto offline = app::offline_settings(*spec);
+  if (offline.http_port && !given.gateway) options.gateway_port = *offline.http_port;
+  if (offline.lambda_port && !given.aws) options.aws_port = *offline.lambda_port;
   if (!ephemeral)
     options.state_dir = state.empty() ? spec->service_dir / ".serverlite" : std::filesystem::path(state);
   // What a run of this state directory that was killed (kill -9) left running ends before this

@@ -133,17 +133,6 @@ struct AppSpec {
   std::vector<FunctionSpec> functions;  // in file order
   std::vector<ResourceSpec> resources;  // in file order
   std::vector<std::string> warnings;    // each "serverless.yml: key.path: problem", no duplicates
-  // serverless-offline's settings (custom.serverless-offline), which `up` uses where its own
-  // options are not given: httpPort → the gateway's port, lambdaPort → the AWS endpoint's port
-  // (Lambda's Invoke API is served there). `prefix` is put before every route's path, and
-  // `noPrependStageInUrl` serves REST routes without the /{stage} in front.
-  std::optional<std::uint16_t> offline_http_port;
-  std::optional<std::uint16_t> offline_lambda_port;
-  std::string url_prefix;   // "" or "/prefix"
-  bool stage_in_url = true;
-  // The path REST (`http`) routes are served under: url_prefix + "/{stage}" (or url_prefix alone
-  // with noPrependStageInUrl). HTTP API routes are served under url_prefix.
-  std::string rest_base_path() const { return url_prefix + (stage_in_url ? "/" + stage : ""); }
   // The whole document after variable resolution, for services that read more of it
   // (resources, custom). Never null after load_app().
   std::shared_ptr<const nlohmann::json> document;
@@ -153,34 +142,25 @@ struct AppSpec {
 };
 
 struct LoadOptions {
-  // The definition, or a directory to find it in (config_files.hpp); empty: the current
-  // directory's serverless.yml, .yaml, .json, .js or .ts.
-  std::filesystem::path config_file;
+  std::filesystem::path config_file = "serverless.yml";
   std::optional<std::string> stage;    // --stage; else provider.stage; else "dev"
   std::optional<std::string> region;   // --region; else provider.region; else "us-east-1"
   std::map<std::string, std::string> options;  // further ${opt:NAME} values
-  std::map<std::string, std::string> params;   // --param NAME=value, for ${param:NAME}
   // Environment lookup for ${env:...}; when empty, the process environment.
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };
 
 // A problem with the app definition. what() is "FILE: KEY.PATH: PROBLEM" (KEY.PATH left out
 // when the problem is with the whole file, e.g. a YAML syntax error, which names line and column).
-// load_app() reports every problem it finds at once: then the error holds them all, what() is
-// their messages one a line, and file(), key_path() and problem() are the first one's.
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string file, std::string key_path, std::string problem);
-  explicit ConfigError(const std::vector<ConfigError>& all);  // all: not empty
   const std::string& file() const { return file_; }
   const std::string& key_path() const { return key_path_; }
   const std::string& problem() const { return problem_; }
-  // Each problem's "FILE: KEY.PATH: PROBLEM", in the order found (one for a single problem).
-  const std::vector<std::string>& messages() const { return messages_; }
 
  private:
   std::string file_, key_path_, problem_;
-  std::vector<std::string> messages_;
 };
 
 // Reads, resolves and validates the app. Throws ConfigError.

@@ -15,9 +15,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/app/app_spec.hpp"
 #include "emulator/app/dotenv.hpp"
 
 namespace serverlite::app {
+
+// One ConfigError holding several problems (load_app reports all it finds): what() is their
+// messages one a line; file(), key_path() are the first's and problem() the first's followed by
+// the other messages. `all` must not be empty.
+ConfigError combine_config_errors(const std::vector<ConfigError>& all);
+
+// Each problem's "FILE: KEY.PATH: PROBLEM" of an error combine_config_errors made (one for any
+// other ConfigError).
+std::vector<std::string> config_error_messages(const ConfigError& error);
 
 // The names tried, in order.
 inline const std::vector<std::string> kConfigNames = {

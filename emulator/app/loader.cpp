@@ -103,8 +103,7 @@ void Builder::build() {
       }
     }
   }
-  if (errors.size() == 1) throw errors.front();
-  if (!errors.empty()) throw ConfigError(errors);
+  if (!errors.empty()) throw combine_config_errors(errors);
 }
 
 [[noreturn]] void Builder::error(const std::string& path, const std::string& problem) const {
@@ -529,8 +528,14 @@ AppSpec load_app(const LoadOptions& options) {
   context.file_label = label;
   context.stage = options.stage;
   context.region = options.region;
-  context.options = options.options;
-  context.params = options.params;
+  // --param NAME=value comes as the option "param:NAME" (no ${opt:} name has a colon).
+  for (const auto& [name, value] : options.options) {
+    if (name.starts_with("param:")) {
+      context.params[name.substr(6)] = value;
+    } else {
+      context.options[name] = value;
+    }
+  }
   context.getenv = lookup;
   context.warnings = &app.warnings;
   // Problems with values and problems with the app's shape are reported together; a shape
@@ -556,18 +561,17 @@ AppSpec load_app(const LoadOptions& options) {
   } catch (const ConfigError& e) {
     if (errors.empty()) throw;
     std::vector<std::string> unresolved;
-    for (const auto& m : errors.front().messages())
+    for (const auto& m : config_error_messages(errors.front()))
       unresolved.push_back(m.substr(0, m.find(": ", label.size() + 2)));
     std::vector<ConfigError> shape;
-    for (const auto& m : e.messages()) {
+    for (const auto& m : config_error_messages(e)) {
       bool consequence = false;
       for (const auto& u : unresolved) consequence = consequence || m.starts_with(u);
       if (!consequence) shape.emplace_back(label, "", m.substr(std::min(m.size(), label.size() + 2)));
     }
     errors.insert(errors.end(), shape.begin(), shape.end());
   }
-  if (errors.size() == 1) throw errors.front();
-  if (!errors.empty()) throw ConfigError(errors);
+  if (!errors.empty()) throw combine_config_errors(errors);
   app.document = std::make_shared<const nlohmann::json>(doc);
   return app;
 }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "emulator/app/lift.hpp"
+#include "emulator/app/offline.hpp"
 #include "emulator/app/yaml_json.hpp"
 
 namespace serverlite::app {
@@ -24,13 +25,14 @@ std::string service_name(const Json& doc) {
 }
 
 // A port from serverless.yml: 1..65535, as a number or digits.
-std::optional<std::uint16_t> port_at(const Json& v, const std::string& label,
+template <class J>
+std::optional<std::uint16_t> port_at(const J& v, const std::string& label,
                                      const std::string& path) {
   long long n = -1;
   if (v.is_number_integer()) {
-    n = v.get<long long>();
+    n = v.template get<long long>();
   } else if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
+    const auto& s = v.template get_ref<const std::string&>();
     if (!s.empty() && s.size() < 6 && s.find_first_not_of("0123456789") == std::string::npos) {
       n = std::stoll(s);
     }
@@ -39,26 +41,46 @@ std::optional<std::uint16_t> port_at(const Json& v, const std::string& label,
   return static_cast<std::uint16_t>(n);
 }
 
-void apply_offline(const Json& doc, AppSpec& app, const std::string& label) {
-  const Json* custom = member(doc, "custom");
-  const Json* offline = custom ? member(*custom, "serverless-offline") : nullptr;
-  if (!offline || !offline->is_object()) return;
+template <class J>
+const J* find(const J& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+template <class J>
+bool lists_plugin(const J& doc, const std::string& name) {
+  const J* plugins = find(doc, "plugins");
+  if (plugins && plugins->is_object()) plugins = find(*plugins, "modules");
+  if (!plugins || !plugins->is_array()) return false;
+  for (const auto& p : *plugins) {
+    if (p.is_string() && p.template get<std::string>() == name) return true;
+  }
+  return false;
+}
+
+template <class J>
+OfflineSettings read_offline(const J& doc, const std::string& label) {
+  OfflineSettings out;
+  if (!lists_plugin(doc, "serverless-offline")) return out;
+  const J* custom = find(doc, "custom");
+  const J* offline = custom ? find(*custom, "serverless-offline") : nullptr;
+  if (!offline || !offline->is_object()) return out;
   const std::string base = "custom.serverless-offline";
-  if (const Json* v = member(*offline, "httpPort")) {
-    app.offline_http_port = port_at(*v, label, base + ".httpPort");
+  if (const J* v = find(*offline, "httpPort")) out.http_port = port_at(*v, label, base + ".httpPort");
+  if (const J* v = find(*offline, "lambdaPort")) {
+    out.lambda_port = port_at(*v, label, base + ".lambdaPort");
   }
-  if (const Json* v = member(*offline, "lambdaPort")) {
-    app.offline_lambda_port = port_at(*v, label, base + ".lambdaPort");
-  }
-  if (const Json* v = member(*offline, "prefix")) {
-    std::string prefix = json_scalar_text(*v);
+  if (const J* v = find(*offline, "prefix"); v && (v->is_string() || v->is_number())) {
+    std::string prefix = v->is_string() ? v->template get<std::string>() : v->dump();
     while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
     while (!prefix.empty() && prefix.front() == '/') prefix.erase(0, 1);
-    app.url_prefix = prefix.empty() ? "" : "/" + prefix;
+    out.url_prefix = prefix.empty() ? "" : "/" + prefix;
   }
-  if (const Json* v = member(*offline, "noPrependStageInUrl"); v && v->is_boolean()) {
-    app.stage_in_url = !v->get<bool>();
+  if (const J* v = find(*offline, "noPrependStageInUrl"); v && v->is_boolean()) {
+    out.stage_in_url = !v->template get<bool>();
   }
+  return out;
 }
 
 Json& ensure_object(Json& parent, const std::string& key) {
@@ -174,6 +196,15 @@ void apply_lift(Json& doc, AppSpec& app, const std::string& label, const std::st
 
 }  // namespace
 
+OfflineSettings offline_settings(const AppSpec& app) {
+  if (!app.document) return {};
+  try {
+    return read_offline(*app.document, app.config_file.filename().string());
+  } catch (const ConfigError&) {
+    return {};  // load_app reported it
+  }
+}
+
 std::vector<std::string> plugin_names(const Json& doc) {
   std::vector<std::string> out;
   const Json* plugins = member(doc, "plugins");
@@ -202,7 +233,7 @@ void apply_plugins(Json& doc, AppSpec& app, const std::string& label, const std:
   for (const auto& name : plugin_names(doc)) {
     if (!seen.insert(name).second) continue;
     if (name == "serverless-offline") {
-      apply_offline(doc, app, label);
+      (void)read_offline(doc, label);  // its problems are found now, not at start-up
     } else if (name == "serverless-dotenv-plugin" || name == "serverless-lift" ||
                kBuilds.contains(name)) {
       // Applied below or by the loader.

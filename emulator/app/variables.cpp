@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/config_files.hpp"
 #include "emulator/app/lift.hpp"
 #include "emulator/app/variable_syntax.hpp"
 #include "emulator/app/yaml_json.hpp"
@@ -102,8 +103,7 @@ class Resolver {
   void run() {
     resolve_deep(doc_, self_, "", "");
     if (!errors_.empty()) {
-      if (errors_.size() == 1) throw errors_.front();
-      throw ConfigError(errors_);
+      throw combine_config_errors(errors_);
     }
   }
 

@@ -55,7 +55,7 @@ struct VariableContext {
 };
 
 // Resolves every variable in `document` in place. Throws ConfigError naming the key path of each
-// value that cannot be resolved (all of them, ConfigError::messages()), e.g. "serverless.yml: provider.environment.TOKEN: cannot resolve
+// value that cannot be resolved (all of them: config_error_messages()), e.g. "serverless.yml: provider.environment.TOKEN: cannot resolve
 // ${env:TOKEN}: environment variable TOKEN is not set and has no default". Circular references
 // (`a: ${self:b}`, `b: ${self:a}`) and unsupported sources (`${ssm:...}`) are errors too.
 void resolve_variables(nlohmann::ordered_json& document, const VariableContext& context);

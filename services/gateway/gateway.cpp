@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/app/offline.hpp"
 #include "emulator/aws/api_error.hpp"
 #include "emulator/http/route_matcher.hpp"
 #include "services/gateway/cors.hpp"
@@ -72,6 +73,7 @@ struct Gateway::Impl {
        GatewayOptions options)
       : io(io),
         app(app),
+        offline(app::offline_settings(app)),
         invoker(invoker),
         options(options),
         rest_api_id(Gateway::api_id(app.service, app::ApiKind::Rest)),
@@ -86,6 +88,7 @@ struct Gateway::Impl {
 
   asio::io_context& io;
   const app::AppSpec& app;
+  app::OfflineSettings offline;  // serverless-offline's prefix and noPrependStageInUrl
   invoker::Invoker& invoker;
   GatewayOptions options;
   std::string rest_api_id, http_api_id;
@@ -139,7 +142,7 @@ bool Gateway::has_http_routes() const { return !impl_->http.empty() || impl_->ht
 
 std::optional<std::string> Gateway::Impl::rest_path(std::string_view path) const {
   if (rest.empty()) return std::nullopt;
-  std::string prefix = app.rest_base_path();  // "/{stage}", or as serverless-offline sets it
+  std::string prefix = offline.rest_base_path(app.stage);  // "/{stage}", or offline's
   if (!path.starts_with(prefix)) return std::nullopt;
   std::string_view rest_of = path.substr(prefix.size());
   if (rest_of.empty()) return "/";
@@ -182,11 +185,11 @@ void Gateway::handle(http::Request request, http::Responder respond) {
   auto rest_path = s.rest_path(path);
   // serverless-offline's `prefix` comes before HTTP API routes too; "" when the path is not
   // under it (no HTTP API route matches).
-  if (!s.app.url_prefix.empty()) {
+  if (!s.offline.url_prefix.empty()) {
     std::string_view p = path;
-    if (p.starts_with(s.app.url_prefix) &&
-        (p.size() == s.app.url_prefix.size() || p[s.app.url_prefix.size()] == '/')) {
-      path = p.size() == s.app.url_prefix.size() ? "/" : std::string(p.substr(s.app.url_prefix.size()));
+    if (p.starts_with(s.offline.url_prefix) &&
+        (p.size() == s.offline.url_prefix.size() || p[s.offline.url_prefix.size()] == '/')) {
+      path = p.size() == s.offline.url_prefix.size() ? "/" : std::string(p.substr(s.offline.url_prefix.size()));
     } else {
       path.clear();
     }

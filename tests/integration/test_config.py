@@ -43,7 +43,7 @@ class Variables(unittest.TestCase):
             # HTTP API routes under /api too.
             env = self.env_of(sl, "/api/env")
             self.assertEqual(self.env_of(sl, "/api/v2/env")["STAGE"], "dev")
-            self.assertEqual(sl.gateway("GET", "/dev/env")[0], 403)  # nothing at the old path
+            self.assertEqual(sl.gateway("GET", "/dev/env")[0], 404)  # nothing at the usual path
             self.assertEqual(env["STAGE"], "dev")
             self.assertEqual(env["TABLE"], "config-vars-dev-items")
             self.assertEqual(env["GREETING"], "hello from .env")
@@ -73,7 +73,9 @@ class Variables(unittest.TestCase):
             env = self.env_of(sl, "/api/env")
             self.assertEqual(env["STAGE"], "prod")
             self.assertEqual(env["GREETING"], "hello from .env.prod")
-            self.assertEqual(env["SHARED"], "not-set")  # .env is not read when .env.prod is
+            # The Framework reads .env.prod alone; serverless-dotenv-plugin reads .env too, after
+            # it, expanding $GREETING with the value .env.prod gave.
+            self.assertEqual(env["SHARED"], "hello from .env.prod!")
             self.assertEqual(env["DOMAIN"], "cli.example.test")
             self.assertEqual(env["DEBUG"], "true")
             self.assertNotIn("using the stage", sl.stderr())

@@ -13,6 +13,7 @@
 #include "emulator/app/app_spec.hpp"
 #include "emulator/app/config_files.hpp"
 #include "emulator/app/dotenv.hpp"
+#include "emulator/app/offline.hpp"
 
 namespace serverlite::app {
 namespace {
@@ -38,7 +39,7 @@ class Dir {
     std::ofstream(dir_ / rel) << text;
   }
   AppSpec load(LoadOptions options = {}) {
-    if (options.config_file.empty()) options.config_file = dir_;
+    options.config_file = dir_;  // found in the directory
     options.getenv = [this](const std::string& name) -> std::optional<std::string> {
       auto it = env.find(name);
       if (it == env.end()) return std::nullopt;
@@ -210,7 +211,7 @@ TEST(AppConfig, StageParametersAndStrToBool) {
   EXPECT_EQ(env_of(dev, "f", "TIER"), "basic");
   LoadOptions prod;
   prod.stage = "prod";
-  prod.params["tier"] = "gold";
+  prod.options["param:tier"] = "gold";  // --param tier=gold
   auto p = d.load(prod);
   EXPECT_EQ(env_of(p, "f", "DOMAIN"), "prod.example.com");
   EXPECT_EQ(env_of(p, "f", "TIER"), "gold");
@@ -270,13 +271,14 @@ TEST(AppConfig, EveryProblemIsReportedAtOnce) {
     d.load();
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
-    ASSERT_EQ(e.messages().size(), 6u) << e.what();
-    EXPECT_CONTAINS(e.messages()[0], "custom.a: cannot resolve ${env:MISSING_A}");
-    EXPECT_CONTAINS(e.messages()[1], "custom.b: cannot resolve ${env:MISSING_B}");
-    EXPECT_CONTAINS(e.messages()[2], "functions.one.handler");
-    EXPECT_CONTAINS(e.messages()[3], "functions.two.timeout");
-    EXPECT_CONTAINS(e.messages()[4], "functions.three.events[0]");
-    EXPECT_CONTAINS(e.messages()[5], "functions.three.events[1]");
+    auto m = config_error_messages(e);
+    ASSERT_EQ(m.size(), 6u) << e.what();
+    EXPECT_CONTAINS(m[0], "custom.a: cannot resolve ${env:MISSING_A}");
+    EXPECT_CONTAINS(m[1], "custom.b: cannot resolve ${env:MISSING_B}");
+    EXPECT_CONTAINS(m[2], "functions.one.handler");
+    EXPECT_CONTAINS(m[3], "functions.two.timeout");
+    EXPECT_CONTAINS(m[4], "functions.three.events[0]");
+    EXPECT_CONTAINS(m[5], "functions.three.events[1]");
     EXPECT_EQ(e.key_path(), "custom.a");
   }
 }
@@ -291,10 +293,14 @@ TEST(AppPlugins, OfflineSettingsAreRead) {
                                 "    lambdaPort: '4002'\n    prefix: /api/\n"
                                 "    noPrependStageInUrl: true\n");
   auto app = d.load();
-  EXPECT_EQ(app.offline_http_port, 4000);
-  EXPECT_EQ(app.offline_lambda_port, 4002);
-  EXPECT_EQ(app.url_prefix, "/api");
-  EXPECT_EQ(app.rest_base_path(), "/api");
+  auto offline = offline_settings(app);
+  EXPECT_EQ(offline.http_port, 4000);
+  EXPECT_EQ(offline.lambda_port, 4002);
+  EXPECT_EQ(offline.url_prefix, "/api");
+  EXPECT_EQ(offline.rest_base_path("dev"), "/api");
+  d.write("serverless.yml", kApp + "plugins: [serverless-offline]\n"
+                                   "custom:\n  serverless-offline:\n    httpPort: 70000\n");
+  EXPECT_CONTAINS(d.error(), "custom.serverless-offline.httpPort: expected a port number");
   EXPECT_TRUE(app.warnings.empty());
 }
 
