@@ -125,6 +125,25 @@ TEST(AppDotenv, ExpansionIsBounded) {
   }
 }
 
+// Inputs made of the characters that matter to the reader (quotes, escapes, $, braces, '#',
+// newlines) end in a result or a ConfigError, never a crash (the sanitizer build checks reads).
+TEST(AppDotenv, ArbitraryInputsAreReadOrRefused) {
+  const std::string alphabet = "AB_=:'\"`\\${}-#\n \texport";
+  std::mt19937 rng(20);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    std::size_t n = rng() % 64;
+    for (std::size_t i = 0; i < n; ++i) text += alphabet[rng() % alphabet.size()];
+    try {
+      for (const auto& [name, value] : parse_dotenv(text, nullptr)) {
+        EXPECT_FALSE(name.empty()) << text;
+        EXPECT_LE(value.size(), kMaxDotenvExpanded) << text;
+      }
+    } catch (const ConfigError&) {
+    }
+  }
+}
+
 TEST(AppConfig, StageDotenvReplacesDefaultAndNeverOverridesEnvironment) {
   Dir d;
   d.write("serverless.yml", kApp +
