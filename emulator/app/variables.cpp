@@ -270,9 +270,35 @@ class Resolver {
     return first;
   }
 
+  // Values only a deployment uses (IAM, VPC, packaging, tracing ...): serverlite says nothing
+  // about how their variables resolved, as it says nothing about those keys.
+  static bool deploy_only(const std::string& path) {
+    static const char* const kProvider[] = {
+        "provider.iam", "provider.iamRoleStatements", "provider.iamManagedPolicies",
+        "provider.role", "provider.vpc", "provider.deploymentBucket", "provider.tracing",
+        "provider.tags", "provider.stackTags", "provider.logs", "provider.kmsKeyArn",
+        "package", "resources.Outputs"};
+    auto under = [&path](std::string_view prefix) {
+      return path.starts_with(prefix) &&
+             (path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[');
+    };
+    for (const char* p : kProvider) {
+      if (under(p)) return true;
+    }
+    if (path.starts_with("functions.")) {
+      auto dot = path.find('.', 10);
+      if (dot == std::string::npos) return false;
+      for (const char* key : {"vpc", "package", "role", "iamRoleStatements", "tags", "tracing"}) {
+        if (under(path.substr(0, dot + 1) + key)) return true;
+      }
+    }
+    return false;
+  }
+
   void warn(const std::string& problem) {
     if (!ctx_.warnings) return;
     std::string path = error_path();
+    if (deploy_only(path)) return;
     std::string message = ctx_.file_label + ": " + (path.empty() ? "" : path + ": ") + problem;
     if (warned_.insert(message).second) ctx_.warnings->push_back(std::move(message));
   }
@@ -298,7 +324,7 @@ class Resolver {
     if (setting == "stage" && ctx_.stage && !ctx_.stage->empty()) value = *ctx_.stage;
     if (setting == "region" && ctx_.region && !ctx_.region->empty()) value = *ctx_.region;
     std::string key = "effective:" + setting;
-    if (!warned_.contains(key)) {
+    if (!warned_.contains(key) && !deploy_only(error_path())) {
       warned_.insert(key);
       warn(v.text + " has no value (no --" + setting + " option and no provider." + setting +
            "): using the " + setting + " " + value);

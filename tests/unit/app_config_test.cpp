@@ -262,12 +262,13 @@ TEST(AppConfig, OptStageWithoutProviderStageTakesTheEffectiveStage) {
                                 "functions:\n  f:\n    handler: handler.main\n    environment:\n"
                                 "      STAGE: ${opt:stage, self:provider.stage}\n"
                                 "      REGION: ${opt:region, self:provider.region}\n"
-                                "      TABLE: t-${opt:stage, self:provider.stage}\n");
+                                "      TABLE: t-${opt:stage, self:provider.stage}\n"
+                                "    iamRoleStatements:\n      - Resource: arn:${opt:stage, 'x'}:${ssm:/a, 'b'}\n");
   auto app = d.load();
   EXPECT_EQ(env_of(app, "f", "STAGE"), "dev");
   EXPECT_EQ(env_of(app, "f", "TABLE"), "t-dev");
   EXPECT_EQ(env_of(app, "f", "REGION"), "us-east-1");
-  ASSERT_EQ(app.warnings.size(), 2u);
+  ASSERT_EQ(app.warnings.size(), 2u);  // none for the deploy-only iamRoleStatements
   EXPECT_CONTAINS(app.warnings[0], "${opt:stage, self:provider.stage} has no value (no --stage "
                                    "option and no provider.stage): using the stage dev");
   LoadOptions o;
