@@ -26,6 +26,8 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/config_files.hpp"
+#include "emulator/app/offline.hpp"
 #include "emulator/emulator.hpp"
 #include "emulator/http/limits.hpp"
 #include "emulator/invoker/leftovers.hpp"
@@ -44,40 +46,52 @@ constexpr int kExitFailure = 1;
 constexpr int kExitConfig = 2;
 
 struct CommonOptions {
-  std::string config = "serverless.yml";
+  std::string config;  // empty: serverless.yml, .yaml, .json, .js or .ts in the current directory
   std::string stage;
   std::string region;
+  std::vector<std::string> params;  // --param NAME=value
 };
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
-  cmd->add_option("-c,--config", o.config, "The app definition")
-      ->capture_default_str()
+  cmd->add_option("-c,--config", o.config,
+                  "The app definition, or its directory (default: serverless.yml, .yaml, .json, "
+                  ".js or .ts in the current directory)")
       ->option_text("FILE");
   cmd->add_option("-s,--stage", o.stage, "Stage (default: provider.stage, else dev)");
   cmd->add_option("-r,--region", o.region, "Region (default: provider.region, else us-east-1)");
+  cmd->add_option("--param", o.params, "A stage parameter for ${param:NAME}, as NAME=value (repeatable)")
+      ->check([](const std::string& v) -> std::string {
+        return v.find('=') == std::string::npos || v.front() == '=' ? "expected NAME=value" : "";
+      });
 }
 
-// Loads the app or exits 2 with the loader's message, which names the file and key.
+// Loads the app or exits 2 with the loader's messages, each naming the file and key.
 std::optional<app::AppSpec> load_or_report(const CommonOptions& o) {
   app::LoadOptions lo;
   lo.config_file = o.config;
   if (!o.stage.empty()) lo.stage = o.stage;
   if (!o.region.empty()) lo.region = o.region;
+  for (const auto& p : o.params) lo.options["param:" + p.substr(0, p.find('='))] = p.substr(p.find('=') + 1);
   try {
     auto spec = app::load_app(lo);
     for (const auto& w : spec.warnings) std::cerr << "serverlite: warning: " << w << "\n";
     return spec;
   } catch (const app::ConfigError& e) {
-    std::cerr << "serverlite: error: " << e.what() << "\n";
+    auto messages = app::config_error_messages(e);
+    for (const auto& m : messages) std::cerr << "serverlite: error: " << m << "\n";
+    if (messages.size() > 1)
+      std::cerr << "serverlite: " << messages.size() << " problems in " << e.file() << "\n";
     return std::nullopt;
   }
 }
 
 void print_routes(const app::AppSpec& spec, const std::string& gateway_url) {
+  auto offline = app::offline_settings(spec);
   for (const auto& fn : spec.functions) {
     for (const auto& r : fn.routes) {
-      std::string path = r.kind == app::ApiKind::Rest ? "/" + spec.stage + r.path
-                                                      : (r.path.empty() ? "/*" : r.path);
+      std::string path = r.kind == app::ApiKind::Rest
+                             ? offline.rest_base_path(spec.stage) + r.path
+                             : offline.url_prefix + (r.path.empty() ? "/*" : r.path);
       std::string method = r.method;
       method.resize(std::max<std::size_t>(method.size(), 7), ' ');
       std::cerr << "  " << method << gateway_url << path << "  → " << fn.key
@@ -121,12 +135,20 @@ void raise_open_files_limit() {
   ::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// Which ports the command line set: serverless-offline's custom settings apply to the others.
+struct PortsGiven {
+  bool gateway = false, aws = false;
+};
+
 int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
-           const std::string& state, const RecordOptions& record) {
+           const std::string& state, const RecordOptions& record, PortsGiven given) {
   auto begin = std::chrono::steady_clock::now();
   raise_open_files_limit();
   auto spec = load_or_report(common);
   if (!spec) return kExitConfig;
+  auto offline = app::offline_settings(*spec);
+  if (offline.http_port && !given.gateway) options.gateway_port = *offline.http_port;
+  if (offline.lambda_port && !given.aws) options.aws_port = *offline.lambda_port;
   if (!ephemeral)
     options.state_dir = state.empty() ? spec->service_dir / ".serverlite" : std::filesystem::path(state);
   // What a run of this state directory that was killed (kill -9) left running ends before this
@@ -625,7 +647,8 @@ static int run_main(int argc, char** argv) {
     }
     if (up.verify_signatures && up.credentials.empty()) up.credentials.emplace_back("test", "test");
     up.durability_full = durability == "full";
-    return run_up(up_common, up, ephemeral, state, record);
+    return run_up(up_common, up, ephemeral, state, record,
+                  {up_cmd->count("--gateway-port") > 0, up_cmd->count("--port") > 0});
   }
   if (invoke_cmd->parsed())
     return ending_app_processes(run_invoke(invoke_common, function, event_path, aws_endpoint));

@@ -5,6 +5,7 @@
 // loader_events.cpp.
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string_view>
@@ -12,7 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/config_files.hpp"
 #include "emulator/app/layers.hpp"
+#include "emulator/app/plugins.hpp"
 #include "emulator/app/loader_internal.hpp"
 #include "emulator/app/variables.hpp"
 #include "emulator/app/yaml_json.hpp"
@@ -32,7 +35,7 @@ const KeySet kTopLevelSilent = {
     "frameworkVersion", "plugins", "package", "custom", "resources", "useDotenv",
     "configValidationMode", "variablesResolutionMode", "deprecationNotificationMode",
     "disabledDeprecations", "app", "org", "console", "dashboard", "outputs", "params",
-    "stages", "licenseKey", "tenant"};
+    "stages", "licenseKey", "tenant", "constructs", "stepFunctions"};
 
 const KeySet kProviderRead = {"runtime", "stage", "region", "environment",
                               "timeout", "memorySize", "httpApi", "layers"};
@@ -68,25 +71,43 @@ const KeySet kHttpApiCorsRead = {"allowedOrigins", "allowedHeaders", "allowedMet
 
 namespace loader_detail {
 
+// Each part is read on its own, so that one run reports every problem (ConfigError holds them
+// all); a part with a problem is left out of the app, which is then not used.
 void Builder::build() {
-  check_keys(doc_, "", kTopLevelRead, kTopLevelSilent);
-  read_service();
-  const Json* provider = member(doc_, "provider");
-  if (provider) expect_mapping(*provider, "provider");
+  std::vector<ConfigError> errors;
+  auto part = [&errors](auto read) {
+    try {
+      read();
+    } catch (const ConfigError& e) {
+      errors.push_back(e);
+    }
+  };
   static const Json kEmpty = Json::object();
-  provider_ = provider && provider->is_object() ? provider : &kEmpty;
-  check_keys(*provider_, "provider", kProviderRead, kProviderSilent);
-
-  app_.stage = setting(options_.stage, "stage", "dev");
-  app_.region = setting(options_.region, "region", "us-east-1");
-  read_http_api_cors();
-  read_resources();
-  layers::read_layers(app_, doc_, label_);
+  provider_ = &kEmpty;
+  check_keys(doc_, "", kTopLevelRead, kTopLevelSilent);
+  part([&] { read_service(); });
+  part([&] {
+    const Json* provider = member(doc_, "provider");
+    if (provider) expect_mapping(*provider, "provider");
+    provider_ = provider && provider->is_object() ? provider : &kEmpty;
+    check_keys(*provider_, "provider", kProviderRead, kProviderSilent);
+  });
+  part([&] { app_.stage = setting(options_.stage, "stage", "dev"); });
+  part([&] { app_.region = setting(options_.region, "region", "us-east-1"); });
+  part([&] { read_http_api_cors(); });
+  part([&] { read_resources(); });
+  part([&] { layers::read_layers(app_, doc_, label_); });
 
   const Json* functions = member(doc_, "functions");
-  if (!functions) return;
-  expect_mapping(*functions, "functions");
-  for (const auto& [key, fn] : functions->items()) read_function(key, fn);
+  if (functions) {
+    part([&] { expect_mapping(*functions, "functions"); });
+    if (functions->is_object()) {
+      for (const auto& [key, fn] : functions->items()) {
+        part([&] { read_function(key, fn, errors); });
+      }
+    }
+  }
+  if (!errors.empty()) throw combine_config_errors(errors);
 }
 
 [[noreturn]] void Builder::error(const std::string& path, const std::string& problem) const {
@@ -278,7 +299,8 @@ void Builder::read_http_api_cors() {
   if ((v = member(*cors, "maxAge"))) c.max_age = int_at(*v, path + ".maxAge", 0, INT32_MAX);
 }
 
-void Builder::read_function(const std::string& key, const Json& fn_json) {
+void Builder::read_function(const std::string& key, const Json& fn_json,
+                            std::vector<ConfigError>& errors) {
   const std::string path = key_path_child("functions", key);
   expect_mapping(fn_json, path);
   check_keys(fn_json, path, kFunctionRead, kFunctionSilent);
@@ -311,7 +333,11 @@ void Builder::read_function(const std::string& key, const Json& fn_json) {
   if ((v = member(fn_json, "events")) && !v->is_null()) {
     if (!v->is_array()) error(path + ".events", "expected a list, got " + describe(*v));
     for (std::size_t i = 0; i < v->size(); ++i) {
-      read_event(fn, (*v)[i], key_path_index(path + ".events", i));
+      try {
+        read_event(fn, (*v)[i], key_path_index(path + ".events", i));
+      } catch (const ConfigError& e) {
+        errors.push_back(e);
+      }
     }
   }
   app_.functions.push_back(std::move(fn));
@@ -415,35 +441,144 @@ void Builder::read_handler(FunctionSpec& fn, const Json& fn_json, const std::str
 
 }  // namespace loader_detail
 
+namespace {
+
+// The stage before variables are resolved, for choosing .env files: --stage, else a
+// provider.stage written as plain text, else dev.
+std::string early_stage(const Json& doc, const LoadOptions& options) {
+  if (options.stage && !options.stage->empty()) return *options.stage;
+  auto provider = doc.find("provider");
+  if (provider != doc.end() && provider->is_object()) {
+    auto stage = provider->find("stage");
+    if (stage != provider->end() && stage->is_string()) {
+      const auto& text = stage->get_ref<const std::string&>();
+      if (!text.empty() && text.find("${") == std::string::npos) return text;
+    }
+  }
+  return "dev";
+}
+
+// custom.dotenv as serverless-dotenv-plugin reads it: path (a file or a list), include, exclude.
+std::vector<std::pair<std::string, std::string>> dotenv_plugin_variables(
+    const Json& doc, const fs::path& service_dir, const std::string& stage,
+    const DotenvLookup& lookup, std::vector<std::string>& loaded) {
+  std::vector<std::string> paths;
+  std::set<std::string> include, exclude;
+  bool has_include = false;
+  auto custom = doc.find("custom");
+  if (custom != doc.end() && custom->is_object()) {
+    auto settings = custom->find("dotenv");
+    if (settings != custom->end() && settings->is_object()) {
+      auto strings = [&](const char* key, auto add) {
+        auto v = settings->find(key);
+        if (v == settings->end()) return false;
+        if (v->is_string()) add(v->template get<std::string>());
+        if (v->is_array()) {
+          for (const auto& one : *v)
+            if (one.is_string()) add(one.template get<std::string>());
+        }
+        return true;
+      };
+      strings("path", [&](std::string p) { paths.push_back(std::move(p)); });
+      has_include = strings("include", [&](std::string n) { include.insert(std::move(n)); });
+      strings("exclude", [&](std::string n) { exclude.insert(std::move(n)); });
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& [name, value] : plugin_dotenv(service_dir, stage, paths, lookup, loaded)) {
+    if (has_include && !include.contains(name)) continue;
+    if (exclude.contains(name)) continue;
+    out.emplace_back(name, value);
+  }
+  return out;
+}
+
+}  // namespace
+
 AppSpec load_app(const LoadOptions& options) {
   AppSpec app;
-  fs::path config = options.config_file;
+  fs::path config = find_config_file(options.config_file);
   std::string label = config.filename().string();
-  std::error_code ec;
-  if (config.is_relative()) config = fs::absolute(config, ec);
-  config = config.lexically_normal();
   app.config_file = config;
   app.service_dir = config.parent_path();
 
-  if (!fs::is_regular_file(config, ec)) {
-    throw ConfigError(label, "", "file not found: " + options.config_file.string());
-  }
-  Json doc = load_yaml_file(config, label);
+  Json doc = read_config_document(config, label);
   if (doc.is_null()) throw ConfigError(label, "", "the file is empty");
   if (!doc.is_object()) {
     throw ConfigError(label, "", "expected a mapping at the top level, got " + describe(doc));
   }
+
+  // ${env:...}: the environment, then the .env files (which never override it).
+  DotenvLookup environment = options.getenv;
+  if (!environment) {
+    environment = [](const std::string& name) -> std::optional<std::string> {
+      const char* v = std::getenv(name.c_str());
+      return v ? std::optional<std::string>(v) : std::nullopt;
+    };
+  }
+  std::string stage = early_stage(doc, options);
+  std::vector<std::string> env_files;
+  auto from_files = framework_dotenv(app.service_dir, stage, environment, env_files);
+  std::vector<std::pair<std::string, std::string>> plugin_vars;
+  if (has_plugin(doc, "serverless-dotenv-plugin")) {
+    plugin_vars = dotenv_plugin_variables(doc, app.service_dir, stage, environment, env_files);
+    for (const auto& [name, value] : plugin_vars) from_files.emplace(name, value);
+  }
+  auto lookup = [&environment, &from_files](const std::string& name) -> std::optional<std::string> {
+    if (auto v = environment(name)) return v;
+    if (auto it = from_files.find(name); it != from_files.end()) return it->second;
+    return std::nullopt;
+  };
 
   VariableContext context;
   context.service_dir = app.service_dir;
   context.file_label = label;
   context.stage = options.stage;
   context.region = options.region;
-  context.options = options.options;
-  context.getenv = options.getenv;
-  resolve_variables(doc, context);
+  // --param NAME=value comes as the option "param:NAME" (no ${opt:} name has a colon).
+  for (const auto& [name, value] : options.options) {
+    if (name.starts_with("param:")) {
+      context.params[name.substr(6)] = value;
+    } else {
+      context.options[name] = value;
+    }
+  }
+  context.getenv = lookup;
+  context.warnings = &app.warnings;
+  // Problems with values and problems with the app's shape are reported together; a shape
+  // problem at (or under) a value that did not resolve is a consequence and left out.
+  std::vector<ConfigError> errors;
+  try {
+    resolve_variables(doc, context);
+  } catch (const ConfigError& e) {
+    errors.push_back(e);
+  }
 
-  Builder(app, doc, label, options).build();
+  std::string resolved_stage = options.stage && !options.stage->empty() ? *options.stage : "";
+  if (resolved_stage.empty()) {
+    auto provider = doc.find("provider");
+    if (provider != doc.end() && provider->is_object() && provider->contains("stage") &&
+        (*provider)["stage"].is_string())
+      resolved_stage = (*provider)["stage"].get<std::string>();
+  }
+  if (resolved_stage.empty()) resolved_stage = "dev";
+  try {
+    apply_plugins(doc, app, label, resolved_stage, plugin_vars);
+    Builder(app, doc, label, options).build();
+  } catch (const ConfigError& e) {
+    if (errors.empty()) throw;
+    std::vector<std::string> unresolved;
+    for (const auto& m : config_error_messages(errors.front()))
+      unresolved.push_back(m.substr(0, m.find(": ", label.size() + 2)));
+    std::vector<ConfigError> shape;
+    for (const auto& m : config_error_messages(e)) {
+      bool consequence = false;
+      for (const auto& u : unresolved) consequence = consequence || m.starts_with(u);
+      if (!consequence) shape.emplace_back(label, "", m.substr(std::min(m.size(), label.size() + 2)));
+    }
+    errors.insert(errors.end(), shape.begin(), shape.end());
+  }
+  if (!errors.empty()) throw combine_config_errors(errors);
   app.document = std::make_shared<const nlohmann::json>(doc);
   return app;
 }

@@ -74,7 +74,8 @@ class Builder {
   static bool is_intrinsic_name(const std::string& key);
   void read_resources();
   void read_http_api_cors();
-  void read_function(const std::string& key, const Json& fn_json);
+  void read_function(const std::string& key, const Json& fn_json,
+                     std::vector<ConfigError>& errors);
   int int_setting(const Json& fn_json, const std::string& path, const std::string& key,
                   long long min, long long max, int fallback) const;
   void read_runtime(FunctionSpec& fn, const Json& fn_json, const std::string& path) const;

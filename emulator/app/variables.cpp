@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/config_files.hpp"
+#include "emulator/app/lift.hpp"
+#include "emulator/app/variable_syntax.hpp"
 #include "emulator/app/yaml_json.hpp"
 
 namespace serverlite::app {
@@ -19,226 +22,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// ---------------------------------------------------------------------------------------------
-// Parsing: a string → the variables in it, each a list of sources tried in order.
-
-struct Variable;
-
-// Text that may itself hold variables (an address or a param), or a quoted literal that may not.
-struct Text {
-  std::string raw;
-  bool quoted = false;
-};
-
-struct Source {
-  enum class Kind { Typed, Literal, Nested };
-  Kind kind = Kind::Typed;
-  std::string type;                  // Typed: "self", "env", "file" ...
-  std::vector<Text> params;          // Typed: file(./x.yml)
-  std::optional<Text> address;       // Typed: after ':'
-  Json literal;                      // Literal
-  std::shared_ptr<Variable> nested;  // Nested: a whole ${...} used as a fallback
-};
-
-struct Variable {
-  std::size_t begin = 0, end = 0;  // [begin, end) in the parsed string
-  std::string text;                // as written, for messages
-  std::vector<Source> sources;
-};
-
-struct SyntaxError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_alnum(char c) { return is_lower(c) || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-
-// Bounds on recursion: variables written inside variables (${self:a.${opt:b}}), and chains of
-// values that refer to further values (a: ${self:b}, b: ${self:c}, ...), each resolved while the
-// one that needs it waits.
-constexpr int kMaxVariableNesting = 32;
-constexpr std::size_t kMaxReferenceChain = 256;
-
-class Parser {
- public:
-  explicit Parser(const std::string& s) : s_(s) {}
-
-  std::vector<Variable> variables() {
-    std::vector<Variable> out;
-    std::size_t pos = 0;
-    while ((pos = s_.find("${", pos)) != std::string::npos) {
-      if (auto v = variable(pos)) {
-        pos = v->end;
-        out.push_back(std::move(*v));
-      } else {
-        pos += 2;  // not ours (CloudFormation's ${AWS::Region}, ...): leave it alone
-      }
-    }
-    return out;
-  }
-
- private:
-  char at(std::size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
-  void skip_spaces(std::size_t& i) const {
-    while (at(i) == ' ') ++i;
-  }
-
-  // Like the Serverless Framework, only `${lowercaseType:` and `${lowercaseType(` start a
-  // variable; anything else after "${" is foreign text.
-  std::optional<Variable> variable(std::size_t start) {
-    std::size_t i = start + 2;
-    if (!is_lower(at(i))) return std::nullopt;
-    std::size_t j = i;
-    while (is_alnum(at(j))) ++j;
-    if (at(j) != ':' && at(j) != '(') return std::nullopt;
-    // Each variable inside another is parsed (and later resolved) one level deeper.
-    if (depth_ >= kMaxVariableNesting)
-      throw SyntaxError("variables nested more than " + std::to_string(kMaxVariableNesting) +
-                        " deep");
-    struct Level {
-      int& depth;
-      explicit Level(int& d) : depth(++d) {}
-      ~Level() { --depth; }
-    } level(depth_);
-
-    Variable v;
-    v.begin = start;
-    for (;;) {
-      skip_spaces(i);
-      v.sources.push_back(source(i));
-      skip_spaces(i);
-      if (at(i) == ',') {
-        ++i;
-        continue;
-      }
-      if (at(i) == '}') break;
-      if (i >= s_.size()) throw SyntaxError("missing closing '}'");
-      throw SyntaxError("unexpected '" + std::string(1, at(i)) + "' at index " + std::to_string(i));
-    }
-    v.end = i + 1;
-    v.text = s_.substr(v.begin, v.end - v.begin);
-    return v;
-  }
-
-  Source source(std::size_t& i) {
-    Source src;
-    if (at(i) == '$' && at(i + 1) == '{') {
-      auto nested = variable(i);
-      if (!nested) throw SyntaxError("invalid variable at index " + std::to_string(i));
-      src.kind = Source::Kind::Nested;
-      i = nested->end;
-      src.nested = std::make_shared<Variable>(std::move(*nested));
-      return src;
-    }
-    if (at(i) == '\'' || at(i) == '"') {
-      src.kind = Source::Kind::Literal;
-      src.literal = quoted(i);
-      return src;
-    }
-    std::size_t start = i;
-    while (is_alnum(at(i)) || at(i) == '.' || at(i) == '-' || at(i) == '+' || at(i) == '_') ++i;
-    std::string token = s_.substr(start, i - start);
-    if ((at(i) == ':' || at(i) == '(') && !token.empty() && is_lower(token[0]) &&
-        token.find_first_of(".-+_") == std::string::npos) {
-      src.type = token;
-      if (at(i) == '(') {
-        ++i;
-        params(i, src.params);
-      }
-      if (at(i) == ':') {
-        ++i;
-        skip_spaces(i);
-        if (at(i) == '\'' || at(i) == '"') {
-          src.address = Text{quoted(i), true};
-        } else {
-          src.address = Text{raw_until(i, ",}"), false};
-        }
-      }
-      return src;
-    }
-    src.kind = Source::Kind::Literal;
-    src.literal = literal(token, start);
-    return src;
-  }
-
-  void params(std::size_t& i, std::vector<Text>& out) {
-    for (;;) {
-      skip_spaces(i);
-      if (at(i) == ')') {
-        ++i;
-        return;
-      }
-      if (at(i) == '\'' || at(i) == '"') {
-        out.push_back(Text{quoted(i), true});
-      } else {
-        out.push_back(Text{raw_until(i, ",)"), false});
-      }
-      skip_spaces(i);
-      if (at(i) == ',') {
-        ++i;
-      } else if (at(i) != ')') {
-        throw SyntaxError("missing ')' after the parameters");
-      }
-    }
-  }
-
-  // Up to the first of `stops` outside nested ${...}, trimmed.
-  std::string raw_until(std::size_t& i, std::string_view stops) {
-    std::size_t start = i;
-    int depth = 0;
-    while (i < s_.size()) {
-      char c = s_[i];
-      if (c == '$' && at(i + 1) == '{') {
-        ++depth;
-        i += 2;
-        continue;
-      }
-      if (depth > 0 && c == '}') {
-        --depth;
-      } else if (depth == 0 && stops.find(c) != std::string_view::npos) {
-        break;
-      }
-      ++i;
-    }
-    if (i >= s_.size()) throw SyntaxError("missing closing '}'");
-    std::string text = s_.substr(start, i - start);
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    return text;
-  }
-
-  std::string quoted(std::size_t& i) {
-    char quote = s_[i++];
-    std::string out;
-    while (i < s_.size() && s_[i] != quote) {
-      if (quote == '"' && s_[i] == '\\' && i + 1 < s_.size()) ++i;
-      out += s_[i++];
-    }
-    if (i >= s_.size()) throw SyntaxError("unterminated quoted string");
-    ++i;
-    return out;
-  }
-
-  Json literal(const std::string& token, std::size_t where) {
-    if (token == "true") return true;
-    if (token == "false") return false;
-    if (token == "null") return nullptr;
-    if (!token.empty()) {
-      char* end = nullptr;
-      double d = std::strtod(token.c_str(), &end);
-      if (end == token.c_str() + token.size()) {
-        if (token.find_first_of(".eE") == std::string::npos) {
-          return static_cast<std::int64_t>(std::strtoll(token.c_str(), nullptr, 10));
-        }
-        return d;
-      }
-    }
-    throw SyntaxError("invalid source or fallback '" + token + "' at index " +
-                      std::to_string(where) + " (quote literal strings)");
-  }
-
-  const std::string& s_;
-  int depth_ = 0;
-};
+using namespace variable_syntax;
 
 // ---------------------------------------------------------------------------------------------
 // Resolution.
@@ -251,7 +35,16 @@ struct SourceError : std::runtime_error {
 struct Outcome {
   std::optional<Json> value;  // nullopt: no value here, try the next source
   std::string reason;         // why there is no value
+  bool unreadable = false;    // a source serverlite cannot read (ssm, s3 ...)
 };
+
+// Sources whose values live in AWS or another service, which serverlite does not reach.
+bool is_remote_source(const std::string& type) {
+  static const std::set<std::string> kRemote = {"ssm",       "s3",    "cf",      "secretsmanager",
+                                                "terraform", "vault", "doppler", "state",
+                                                "aws-ssm",   "kms"};
+  return kRemote.contains(type);
+}
 
 std::string pointer_escape(const std::string& key) {
   std::string out;
@@ -307,7 +100,12 @@ class Resolver {
   Resolver(Json& document, const VariableContext& context)
       : doc_(document), ctx_(context), self_{"self", "", true} {}
 
-  void run() { resolve_deep(doc_, self_, "", ""); }
+  void run() {
+    resolve_deep(doc_, self_, "", "");
+    if (!errors_.empty()) {
+      throw combine_config_errors(errors_);
+    }
+  }
 
  private:
   // One string being resolved: its in-progress key and its label for messages.
@@ -368,8 +166,25 @@ class Resolver {
       throw SourceError("more than " + std::to_string(kMaxReferenceChain) +
                         " values refer one to the next");
     std::string text = node.get<std::string>();
+    if (!stack_.empty()) {
+      resolve_text(node, text, key, label, root.is_main);
+      return;
+    }
+    // A value of the document itself: its problem is noted and the others are still resolved,
+    // so that one run reports them all. The value stays as written.
+    try {
+      resolve_text(node, text, key, label, root.is_main);
+    } catch (const ConfigError& e) {
+      stack_.clear();
+      done_.insert(key);
+      errors_.push_back(e);
+    }
+  }
+
+  void resolve_text(Json& node, const std::string& text, const std::string& key,
+                    const std::string& label, bool is_main) {
     std::vector<Variable> vars;
-    stack_.push_back({key, label, root.is_main});
+    stack_.push_back({key, label, is_main});
     try {
       vars = Parser(text).variables();
     } catch (const SyntaxError& e) {
@@ -420,12 +235,20 @@ class Resolver {
   Json evaluate_required(const Variable& v) {
     Outcome o = evaluate(v);
     if (o.value) return std::move(*o.value);
+    if (auto effective = effective_setting(v)) return *effective;
+    if (o.unreadable) {
+      fail("cannot resolve " + v.text + ": " + o.reason +
+           (v.sources.size() == 1 ? ", and it has no fallback: give one, e.g. " +
+                                        v.text.substr(0, v.text.size() - 1) + ", 'local-value'}"
+                                  : ", and no fallback has a value"));
+    }
     fail("cannot resolve " + v.text + ": " + o.reason +
          (v.sources.size() == 1 ? " and has no default" : ", and no fallback has a value"));
   }
 
   Outcome evaluate(const Variable& v) {
     Outcome first;
+    std::string unreadable;  // the first source skipped because serverlite cannot read it
     for (std::size_t i = 0; i < v.sources.size(); ++i) {
       Outcome o;
       try {
@@ -433,10 +256,80 @@ class Resolver {
       } catch (const SourceError& e) {
         fail("cannot resolve " + v.text + ": " + e.what());
       }
-      if (o.value) return o;
+      if (o.value) {
+        if (!unreadable.empty()) {
+          warn(v.text + ": " + unreadable + "; using the fallback " +
+               (o.value->is_string() ? "'" + o.value->get<std::string>() + "'"
+                                     : o.value->dump()));
+        }
+        return o;
+      }
+      if (o.unreadable && unreadable.empty()) unreadable = o.reason;
       if (i == 0) first = std::move(o);
     }
     return first;
+  }
+
+  // Values only a deployment uses (IAM, VPC, packaging, tracing ...): serverlite says nothing
+  // about how their variables resolved, as it says nothing about those keys.
+  static bool deploy_only(const std::string& path) {
+    static const char* const kProvider[] = {
+        "provider.iam", "provider.iamRoleStatements", "provider.iamManagedPolicies",
+        "provider.role", "provider.vpc", "provider.deploymentBucket", "provider.tracing",
+        "provider.tags", "provider.stackTags", "provider.logs", "provider.kmsKeyArn",
+        "package", "resources.Outputs"};
+    auto under = [&path](std::string_view prefix) {
+      return path.starts_with(prefix) &&
+             (path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[');
+    };
+    for (const char* p : kProvider) {
+      if (under(p)) return true;
+    }
+    if (path.starts_with("functions.")) {
+      auto dot = path.find('.', 10);
+      if (dot == std::string::npos) return false;
+      for (const char* key : {"vpc", "package", "role", "iamRoleStatements", "tags", "tracing"}) {
+        if (under(path.substr(0, dot + 1) + key)) return true;
+      }
+    }
+    return false;
+  }
+
+  void warn(const std::string& problem) {
+    if (!ctx_.warnings) return;
+    std::string path = error_path();
+    if (deploy_only(path)) return;
+    std::string message = ctx_.file_label + ": " + (path.empty() ? "" : path + ": ") + problem;
+    if (warned_.insert(message).second) ctx_.warnings->push_back(std::move(message));
+  }
+
+  // `${opt:stage, self:provider.stage}` with neither: the stage the app runs as (likewise the
+  // region), as `serverless offline` would use, rather than an error. nullopt for other
+  // variables.
+  std::optional<Json> effective_setting(const Variable& v) {
+    std::string setting;
+    if (v.sources.size() < 2) return std::nullopt;  // a bare ${opt:stage} stays an error
+    for (const auto& src : v.sources) {
+      if (src.kind != Source::Kind::Typed || !src.address || src.address->quoted) continue;
+      const std::string& a = src.address->raw;
+      if ((src.type == "opt" && (a == "stage" || a == "region"))) {
+        setting = a;
+      } else if (src.type == "self" && (a == "provider.stage" || a == "provider.region")) {
+        setting = a.substr(9);
+      }
+      if (!setting.empty()) break;
+    }
+    if (setting.empty()) return std::nullopt;
+    std::string value = setting == "stage" ? "dev" : "us-east-1";
+    if (setting == "stage" && ctx_.stage && !ctx_.stage->empty()) value = *ctx_.stage;
+    if (setting == "region" && ctx_.region && !ctx_.region->empty()) value = *ctx_.region;
+    std::string key = "effective:" + setting;
+    if (!warned_.contains(key) && !deploy_only(error_path())) {
+      warned_.insert(key);
+      warn(v.text + " has no value (no --" + setting + " option and no provider." + setting +
+           "): using the " + setting + " " + value);
+    }
+    return Json(value);
   }
 
   // The text of an address or param, with its own variables resolved.
@@ -483,8 +376,17 @@ class Resolver {
       o = aws_source(address);
     } else if (src.type == "file") {
       o = file_source(src, address);
+    } else if (src.type == "param") {
+      o = param_source(address);
+    } else if (src.type == "strToBool") {
+      o = str_to_bool(src);
+    } else if (src.type == "construct") {
+      o = construct_source(address);
+    } else if (is_remote_source(src.type)) {
+      o = {std::nullopt, "serverlite does not read " + src.type + " variables (their values are in AWS)",
+           true};
     } else {
-      throw SourceError("variable source '" + src.type + "' is not supported");
+      o = {std::nullopt, "variable source '" + src.type + "' is not supported", true};
     }
     // A null value counts as no value, so that fallbacks apply (`key: ~` then ${self:key, 1}).
     if (o.value && o.value->is_null()) o.value.reset();
@@ -542,6 +444,78 @@ class Resolver {
   }
 
   std::string stage() { return provider_setting("stage", ctx_.stage, "dev"); }
+
+  // --param first, then the stage's params, then the default ones; the older
+  // `stages.<stage>.params` form is read too.
+  Outcome param_source(const std::string& name) {
+    if (name.empty()) throw SourceError("the param source needs a parameter name");
+    if (auto it = ctx_.params.find(name); it != ctx_.params.end()) return {Json(it->second), ""};
+    std::string current = stage();
+    for (const std::string& where :
+         {"params." + current, std::string("params.default"), "stages." + current + ".params",
+          std::string("stages.default.params")}) {
+      auto section = walk(doc_, self_, where);
+      if (!section || !section->is_object()) continue;
+      auto it = section->find(name);
+      if (it == section->end() || it->is_null()) continue;
+      return {*it, ""};
+    }
+    return {std::nullopt, "parameter " + name + " is set neither by --param nor in params." +
+                              current + " or params.default"};
+  }
+
+  Outcome str_to_bool(const Source& src) {
+    if (src.params.size() != 1) throw SourceError("strToBool() takes one value");
+    std::string text = text_of(src.params[0]);
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    while (!text.empty() && text.front() == ' ') text.erase(0, 1);
+    if (text == "true" || text == "1") return {Json(true), ""};
+    if (text == "false" || text == "0") return {Json(false), ""};
+    throw SourceError("strToBool() expects true, false, 1 or 0, got '" + text + "'");
+  }
+
+  // serverless-lift: ${construct:ID.attribute}.
+  Outcome construct_source(const std::string& address) {
+    auto dot = address.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == address.size()) {
+      throw SourceError("the construct source needs ID.attribute, e.g. ${construct:jobs.queueUrl}");
+    }
+    std::string id = address.substr(0, dot), attribute = address.substr(dot + 1);
+    auto constructs = walk(doc_, self_, "constructs");
+    if (!constructs || !constructs->is_object() || !constructs->contains(id)) {
+      throw SourceError("there is no construct '" + id + "' under constructs");
+    }
+    const Json& def = (*constructs)[id];
+    std::string type = def.is_object() && def.contains("type") && def["type"].is_string()
+                           ? def["type"].get<std::string>()
+                           : "";
+    if (type == "queue") {
+      if (attribute == "queueUrl") return {Json{{"Ref", lift::queue_id(id)}}, ""};
+      if (attribute == "queueArn") {
+        return {Json{{"Fn::GetAtt", Json::array({lift::queue_id(id), "Arn"})}}, ""};
+      }
+      if (attribute == "dlqUrl") return {Json{{"Ref", lift::dlq_id(id)}}, ""};
+      if (attribute == "dlqArn") {
+        return {Json{{"Fn::GetAtt", Json::array({lift::dlq_id(id), "Arn"})}}, ""};
+      }
+      throw SourceError("a queue construct has queueUrl, queueArn, dlqUrl and dlqArn, not '" +
+                        attribute + "'");
+    }
+    if (type == "storage") {
+      auto service = walk(doc_, self_, "service");
+      std::string name = service && service->is_string() ? service->get<std::string>()
+                         : service && service->is_object() && service->contains("name")
+                             ? json_scalar_text((*service)["name"])
+                             : "service";
+      std::string bucket = lift::bucket_name(name, stage(), id);
+      if (attribute == "bucketName") return {Json(bucket), ""};
+      if (attribute == "bucketArn") return {Json("arn:aws:s3:::" + bucket), ""};
+      throw SourceError("a storage construct has bucketName and bucketArn, not '" + attribute +
+                        "'");
+    }
+    throw SourceError("construct '" + id + "' is of type '" + type +
+                      "', which serverlite does not build (queue and storage are)");
+  }
 
   // --stage / --region, else provider.stage / provider.region, else the default; the same rule
   // as load_app() uses, so ${sls:stage} always equals the stage the app runs as.
@@ -636,6 +610,8 @@ class Resolver {
   std::set<std::string> done_;         // strings already replaced by their value
   std::map<std::string, Json> files_;  // by Root::id; std::map keeps references stable
   std::string instance_id_;
+  std::vector<ConfigError> errors_;  // problems of the document's values, reported together
+  std::set<std::string> warned_;
 };
 
 }  // namespace

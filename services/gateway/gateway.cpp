@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "emulator/app/offline.hpp"
 #include "emulator/aws/api_error.hpp"
 #include "emulator/http/route_matcher.hpp"
 #include "services/gateway/cors.hpp"
@@ -72,6 +73,7 @@ struct Gateway::Impl {
        GatewayOptions options)
       : io(io),
         app(app),
+        offline(app::offline_settings(app)),
         invoker(invoker),
         options(options),
         rest_api_id(Gateway::api_id(app.service, app::ApiKind::Rest)),
@@ -86,6 +88,7 @@ struct Gateway::Impl {
 
   asio::io_context& io;
   const app::AppSpec& app;
+  app::OfflineSettings offline;  // serverless-offline's prefix and noPrependStageInUrl
   invoker::Invoker& invoker;
   GatewayOptions options;
   std::string rest_api_id, http_api_id;
@@ -139,7 +142,7 @@ bool Gateway::has_http_routes() const { return !impl_->http.empty() || impl_->ht
 
 std::optional<std::string> Gateway::Impl::rest_path(std::string_view path) const {
   if (rest.empty()) return std::nullopt;
-  std::string prefix = "/" + app.stage;
+  std::string prefix = offline.rest_base_path(app.stage);  // "/{stage}", or offline's
   if (!path.starts_with(prefix)) return std::nullopt;
   std::string_view rest_of = path.substr(prefix.size());
   if (rest_of.empty()) return "/";
@@ -167,7 +170,7 @@ bool Gateway::Impl::preflight(const http::Request& request,
     }
     if (spec) return answer(app::ApiKind::Rest, *spec, methods);
   }
-  if (http_cors) {
+  if (http_cors && !path.empty()) {
     std::vector<std::string> methods;
     for (auto i : http.match_path(path)) methods.push_back(http_routes[i].route->method);
     return answer(app::ApiKind::Http, *http_cors, methods);
@@ -180,6 +183,17 @@ void Gateway::handle(http::Request request, http::Responder respond) {
   std::string path(request.path());
   if (path.empty()) path = "/";
   auto rest_path = s.rest_path(path);
+  // serverless-offline's `prefix` comes before HTTP API routes too; "" when the path is not
+  // under it (no HTTP API route matches).
+  if (!s.offline.url_prefix.empty()) {
+    std::string_view p = path;
+    if (p.starts_with(s.offline.url_prefix) &&
+        (p.size() == s.offline.url_prefix.size() || p[s.offline.url_prefix.size()] == '/')) {
+      path = p.size() == s.offline.url_prefix.size() ? "/" : std::string(p.substr(s.offline.url_prefix.size()));
+    } else {
+      path.clear();
+    }
+  }
   if (s.preflight(request, rest_path, path, respond)) return;
 
   if (rest_path) {
@@ -191,12 +205,12 @@ void Gateway::handle(http::Request request, http::Responder respond) {
     }
   }
   auto m = s.http.match(request.method, path);
-  if (m.status == http::MatchStatus::Found) {
+  if (!path.empty() && m.status == http::MatchStatus::Found) {
     RouteInfo info{m.method, m.path_template, std::move(m.params)};
     return s.dispatch(app::ApiKind::Http, s.http_routes[m.value], std::move(info),
                       std::move(request), {}, std::move(respond));
   }
-  if (s.http_default) {
+  if (s.http_default && !path.empty()) {
     return s.dispatch(app::ApiKind::Http, *s.http_default, RouteInfo{"ANY", "", {}},
                       std::move(request), {}, std::move(respond));
   }

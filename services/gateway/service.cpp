@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/app/offline.hpp"
 #include "emulator/platform/clock.hpp"
 #include "services/gateway/gateway.hpp"
 
@@ -33,12 +34,14 @@ class GatewayService : public platform::Service {
   nlohmann::json describe() const override {
     nlohmann::json list = nlohmann::json::array();
     const auto& app = context_->app();
+    auto offline = app::offline_settings(app);
     for (const auto& fn : app.functions)
       for (const auto& r : fn.routes)
         list.push_back({{"type", "route"},
                         {"api", r.kind == app::ApiKind::Rest ? "rest" : "http"},
                         {"method", r.method},
-                        {"path", r.kind == app::ApiKind::Rest ? "/" + app.stage + r.path : r.path},
+                        {"path", r.kind == app::ApiKind::Rest ? offline.rest_base_path(app.stage) + r.path
+                                                             : offline.url_prefix + r.path},
                         {"function", fn.key}});
     return list;
   }

@@ -1,6 +1,7 @@
 // libFuzzer target for the app's text: serverless.yml (YAML to JSON, then every `${...}`
-// variable resolved: self, env, opt, sls, aws, file with fallbacks), a variable inside a sample
-// document, and Lambda event filter patterns matched against a record. The first byte picks
+// variable resolved: self, env, opt, sls, aws, file, param, strToBool, construct with
+// fallbacks), a variable inside a sample document, Lambda event filter patterns matched against
+// a record, and .env files (with their variable expansion). The first byte picks
 // the parser, the rest is its input. A bad file is a ConfigError, a bad pattern
 // std::invalid_argument (or nlohmann's type error, which the triggers log); nothing may crash,
 // hang or read out of bounds.
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/dotenv.hpp"
 #include "emulator/app/variables.hpp"
 #include "emulator/app/yaml_json.hpp"
 #include "emulator/events/filter_pattern.hpp"
@@ -26,6 +28,7 @@ app::VariableContext context() {
   c.service_dir = std::filesystem::temp_directory_path() / "serverlite-fuzz-empty";
   c.stage = "dev";
   c.options = {{"flag", "on"}};
+  c.params = {{"tier", "gold"}};
   c.getenv = [](const std::string& name) -> std::optional<std::string> {
     if (name == "HOME") return "/home/user";
     return std::nullopt;
@@ -57,13 +60,26 @@ void filter_pattern(std::string_view text) {
   (void)serverlite::events::matches_filter(pattern, record);
 }
 
+void dotenv(const std::string& text) {
+  auto lookup = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "HOME") return "/home/user";
+    return std::nullopt;
+  };
+  std::size_t total = 0;
+  for (const auto& [name, value] : app::parse_dotenv(text, lookup)) {
+    if (name.empty()) __builtin_trap();
+    total += value.size();
+  }
+  if (total > app::kMaxDotenvExpanded) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
       case 0:
         serverless_yml(input);
         break;
@@ -72,6 +88,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case 2:
         filter_pattern(input);
+        break;
+      case 3:
+        dotenv(input);
         break;
     }
   } catch (const app::ConfigError&) {

@@ -342,14 +342,25 @@ TEST(AppVariables, SelfReferenceToOwnParentIsACycle) {
   EXPECT_NE(e.find("circular reference"), std::string::npos) << e;
 }
 
-TEST(AppVariables, UnknownSourceIsNotSupported) {
+TEST(AppVariables, SourcesServerliteCannotReadNeedAFallback) {
   std::string e = resolve_error("provider:\n  environment:\n    K: ${ssm:/path/to/key}\n");
   EXPECT_NE(e.find("serverless.yml: provider.environment.K: cannot resolve ${ssm:/path/to/key}: "
-                   "variable source 'ssm' is not supported"),
+                   "serverlite does not read ssm variables (their values are in AWS), and it has "
+                   "no fallback: give one, e.g. ${ssm:/path/to/key, 'local-value'}"),
             std::string::npos)
       << e;
-  EXPECT_NE(resolve_error("x: ${cf:stack.output}").find("variable source 'cf' is not supported"),
+  EXPECT_NE(resolve_error("x: ${cf:stack.output}").find("serverlite does not read cf variables"),
             std::string::npos);
+  EXPECT_NE(resolve_error("x: ${nosuch:thing}").find("variable source 'nosuch' is not supported"),
+            std::string::npos);
+  std::vector<std::string> warnings;
+  VariableContext c = context();
+  c.warnings = &warnings;
+  Json j = resolve("x: ${nosuch:thing, 'fallback'}\n", c);
+  EXPECT_EQ(j["x"], "fallback");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "serverless.yml: x: ${nosuch:thing, 'fallback'}: variable source 'nosuch' "
+                         "is not supported; using the fallback 'fallback'");
 }
 
 TEST(AppVariables, ForeignDollarBracesAreLeftAlone) {
