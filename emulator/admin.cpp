@@ -6,7 +6,9 @@
 
 #include "emulator/emulator_impl.hpp"
 #include "emulator/fast_json.hpp"
+#include "emulator/function_triggers.hpp"
 #include "emulator/loop_holds.hpp"
+#include "emulator/platform/triggers.hpp"
 #include "emulator/time_format.hpp"
 
 namespace serverlite {
@@ -24,7 +26,7 @@ struct Endpoint {
 constexpr Endpoint kEndpoints[] = {
     {"GET", "/_serverlite/", "this list"},
     {"GET", "/_serverlite/health", "status, version, app, uptime"},
-    {"GET", "/_serverlite/functions", "the functions with their routes and warm workers"},
+    {"GET", "/_serverlite/functions", "the functions with their routes, triggers and warm workers"},
     {"GET", "/_serverlite/resources",
      "every resource of every service with its live figures"},
     {"POST", "/_serverlite/reset",
@@ -122,11 +124,18 @@ void Emulator::Impl::admin(http::Request request, http::Responder respond) {
         routes.push_back({{"api", r.kind == app::ApiKind::Rest ? "rest" : "http"},
                           {"method", r.method},
                           {"path", r.path}});
+      Json triggers = Json::array();
+      auto evaluate = [this](const std::string& json, const std::string& key_path) {
+        return platform::evaluate_arn(*this, json, key_path);
+      };
+      for (const auto& t : function_triggers(app_, fn, triggers_, evaluate))
+        triggers.push_back(to_json(t));
       list.push_back({{"key", fn.key},
                       {"name", fn.name},
                       {"runtime", fn.runtime},
                       {"handler", fn.handler},
                       {"routes", routes},
+                      {"triggers", triggers},
                       {"workers", st.workers},
                       {"busy", st.busy},
                       {"waiting", st.waiting}});

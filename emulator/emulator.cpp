@@ -1,6 +1,8 @@
 #include "emulator/emulator.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <system_error>
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -45,6 +47,20 @@ std::string describe(const http::Request& request) {
   return out;
 }
 
+// Binds a listener; a port that is taken names the option that chooses another.
+void listen_or_explain(http::Server& server, const std::string& host, std::uint16_t port,
+                       std::string_view what, std::string_view option) {
+  try {
+    server.listen(host, port);
+  } catch (const std::system_error& e) {
+    if (e.code().value() != EADDRINUSE) throw;
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + " for " +
+                             std::string(what) + ": the port is in use (by another serverlite?); "
+                             "choose another with " + std::string(option) +
+                             " PORT (0: any free port)");
+  }
+}
+
 }  // namespace
 
 Emulator::Impl::Impl(asio::io_context& io, app::AppSpec& app, UpOptions options,
@@ -62,7 +78,9 @@ Emulator::Impl::Impl(asio::io_context& io, app::AppSpec& app, UpOptions options,
       })),
       gateway_server(io, [this](http::Request r, http::Responder d) {
         screen_gateway(std::move(r), std::move(d));
-      }) {}
+      }) {
+  if (options_.access_log) access_log = std::make_shared<AccessLog>();
+}
 
 Emulator::Impl::~Impl() {
   for (auto& service : services_) service->close();
@@ -81,6 +99,8 @@ invoker::Invoker& Emulator::Impl::invoker(std::string_view origin) {
 // A request from the network to the gateway: refused when its Host names no local listener.
 // (Requests replayed in-process come through serve_gateway directly.)
 void Emulator::Impl::screen_gateway(http::Request request, http::Responder respond) {
+  if (access_log)
+    respond = AccessLog::wrap(access_log, AccessLog::Listener::Gateway, request, std::move(respond));
   if (auto refusal = gateway_guard.check_host(request)) {
     http::log_refusal(*refusal);
     return respond(std::move(refusal->response));
@@ -93,6 +113,8 @@ void Emulator::Impl::screen_gateway(http::Request request, http::Responder respo
 // answered here, and the answers to its requests get CORS headers), and with
 // --verify-signatures when it is not signed by a configured key.
 void Emulator::Impl::screen_aws(http::Request request, http::Responder respond) {
+  if (access_log)
+    respond = AccessLog::wrap(access_log, AccessLog::Listener::Aws, request, std::move(respond));
   auto refusal = aws_guard.check_host(request);
   if (!refusal) refusal = aws_guard.check_origin(request);
   if (refusal) {
@@ -259,10 +281,16 @@ Emulator::Emulator(asio::io_context& io, app::AppSpec& app, UpOptions options,
 
 Emulator::~Emulator() = default;
 
-void Emulator::enable_idle_flush() { impl_->idle_flush = true; }
+void Emulator::enable_idle_flush() {
+  impl_->idle_flush = true;
+  if (impl_->access_log) impl_->access_log->set_batched(true);
+}
 
 bool Emulator::flush_writes() {
   auto& s = *impl_;
+  // The access lines gathered meanwhile go out whenever the loop runs dry; writing them is not
+  // work the loop must poll again for.
+  if (s.access_log) s.access_log->flush();
   if (!s.db_ || !s.db_->group_open()) return false;
   s.flush_group();
   return true;
@@ -275,8 +303,10 @@ bool Emulator::flush_writes() {
 std::vector<std::string> Emulator::start() {
   auto& s = *impl_;
   s.open_store();
-  s.aws_server.listen(s.options_.host, s.options_.aws_port);
-  s.gateway_server.listen(s.options_.host, s.options_.gateway_port);
+  listen_or_explain(s.aws_server, s.options_.host, s.options_.aws_port, "the AWS endpoint",
+                    "--port");
+  listen_or_explain(s.gateway_server, s.options_.host, s.options_.gateway_port, "the gateway",
+                    "--gateway-port");
 
   for (auto& service : s.services_) service->add_resource_types(s.types_, s.app_, aws_url());
   std::vector<std::string> warnings = s.open_services();
@@ -347,6 +377,8 @@ std::string Emulator::gateway_url() const {
 platform::Clock& Emulator::clock() { return *impl_->clock_; }
 
 platform::Delivery& Emulator::delivery() { return impl_->delivery_; }
+
+const std::vector<platform::TriggerInfo>& Emulator::triggers() const { return impl_->triggers_; }
 
 void Emulator::shutdown(std::function<void()> done) {
   auto& s = *impl_;

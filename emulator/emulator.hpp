@@ -76,6 +76,8 @@ class Emulator {
   // to the services that claimed them (valid after start()).
   platform::Clock& clock();
   platform::Delivery& delivery();
+  // The event sources the services started (queues, streams, table streams), in start order.
+  const std::vector<platform::TriggerInfo>& triggers() const;
   // The virtual clock: moves it to `to`, running what falls due in time order and waiting, after
   // each step, for the invocations it started to end; then calls `done` with nothing, or with why
   // it could not (a real clock, a time before now, another advance under way). On the io thread.

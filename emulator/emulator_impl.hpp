@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "emulator/access_log.hpp"
 #include "emulator/app/intrinsics.hpp"
 #include "emulator/aws/router.hpp"
 #include "emulator/aws/sigv4_verify.hpp"
@@ -131,6 +132,8 @@ struct Emulator::Impl : platform::ServiceContext {
   std::unique_ptr<invoker::Pools> pools_;
   std::map<std::string, std::unique_ptr<OriginInvoker>, std::less<>> invokers_;
   Emulator::GatewayObserver gateway_observer;
+  // A line per request from the network (UpOptions::access_log); null when off.
+  std::shared_ptr<AccessLog> access_log;
   bool stopping = false;
 };
 

@@ -29,8 +29,10 @@
 #include "emulator/app/config_files.hpp"
 #include "emulator/app/offline.hpp"
 #include "emulator/emulator.hpp"
+#include "emulator/function_triggers.hpp"
 #include "emulator/http/limits.hpp"
 #include "emulator/invoker/leftovers.hpp"
+#include "emulator/invoke_command.hpp"
 #include "emulator/invoker/pools.hpp"
 #include "emulator/replay/recorder.hpp"
 #include "emulator/replay/runner.hpp"
@@ -82,21 +84,6 @@ std::optional<app::AppSpec> load_or_report(const CommonOptions& o) {
     if (messages.size() > 1)
       std::cerr << "serverlite: " << messages.size() << " problems in " << e.file() << "\n";
     return std::nullopt;
-  }
-}
-
-void print_routes(const app::AppSpec& spec, const std::string& gateway_url) {
-  auto offline = app::offline_settings(spec);
-  for (const auto& fn : spec.functions) {
-    for (const auto& r : fn.routes) {
-      std::string path = r.kind == app::ApiKind::Rest
-                             ? offline.rest_base_path(spec.stage) + r.path
-                             : offline.url_prefix + (r.path.empty() ? "/*" : r.path);
-      std::string method = r.method;
-      method.resize(std::max<std::size_t>(method.size(), 7), ' ');
-      std::cerr << "  " << method << gateway_url << path << "  → " << fn.key
-                << (r.kind == app::ApiKind::Rest ? "  (REST)" : "") << "\n";
-    }
   }
 }
 
@@ -211,7 +198,12 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   };
   children.async_wait(on_child);
 
-  print_routes(*spec, emulator.gateway_url());
+  // One write, so that the listing stays together among handlers' lines.
+  std::cerr << "serverlite: functions, with what runs them:\n" +
+                   function_listing(*spec, emulator.gateway_url(), emulator.triggers(),
+                                    [&](const std::string& json, const std::string& key_path) {
+                                      return emulator.evaluate_arn(json, key_path);
+                                    });
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
   std::printf("serverlite ready aws=%s gateway=%s functions=%zu startup_ms=%.1f\n",
               emulator.aws_url().c_str(), emulator.gateway_url().c_str(),
@@ -228,57 +220,6 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   if (options.state_dir) invoker::remove_run_record(*options.state_dir);
   std::cerr << "serverlite: stopped\n";
   return 0;
-}
-
-// The events `invoke --event` names: a JSON file (one event), a JSON Lines file (one event per
-// non-blank line), a directory (its *.json and *.jsonl files in name order), or - (stdin, JSON
-// or JSON Lines). Throws std::runtime_error naming the file (and line) of what is not JSON.
-std::vector<std::string> read_events(const std::string& path) {
-  auto parse_text = [](const std::string& text, const std::string& name, bool lines) {
-    std::vector<std::string> out;
-    if (!lines || nlohmann::json::accept(text)) {
-      if (!nlohmann::json::accept(text))
-        throw std::runtime_error(name + ": the event is not valid JSON");
-      out.push_back(text);
-      return out;
-    }
-    std::istringstream in(text);
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      if (!nlohmann::json::accept(line))
-        throw std::runtime_error(name + ":" + std::to_string(n) + ": the event is not valid JSON");
-      out.push_back(line);
-    }
-    return out;
-  };
-  auto read_file = [](const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read event file " + file.string());
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-  };
-  if (path == "-") {
-    std::ostringstream buf;
-    buf << std::cin.rdbuf();
-    return parse_text(buf.str(), "stdin", true);
-  }
-  std::filesystem::path p(path);
-  if (!std::filesystem::is_directory(p))
-    return parse_text(read_file(p), path, p.extension() == ".jsonl");
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(p))
-    if (entry.is_regular_file() &&
-        (entry.path().extension() == ".json" || entry.path().extension() == ".jsonl"))
-      files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> out;
-  for (const auto& f : files)
-    for (auto& e : parse_text(read_file(f), f.string(), f.extension() == ".jsonl"))
-      out.push_back(std::move(e));
-  if (out.empty()) throw std::runtime_error(path + ": no *.json or *.jsonl events in it");
-  return out;
 }
 
 int run_replay(const CommonOptions& common, replay::ReplayOptions options,
@@ -298,70 +239,10 @@ int run_replay(const CommonOptions& common, replay::ReplayOptions options,
   }
 }
 
-int run_invoke(const CommonOptions& common, const std::string& function,
-               const std::string& event_path, const std::string& aws_endpoint) {
+int run_invoke(const CommonOptions& common, const InvokeCommandOptions& options) {
   auto spec = load_or_report(common);
   if (!spec) return kExitConfig;
-  const app::FunctionSpec* fn = spec->find_function(function);
-  if (!fn) {
-    std::cerr << "serverlite: error: no function '" << function << "' in " << common.config
-              << " (functions:";
-    for (const auto& f : spec->functions) std::cerr << " " << f.key;
-    std::cerr << ")\n";
-    return kExitConfig;
-  }
-  std::vector<std::string> events;
-  if (event_path.empty()) {
-    events.push_back("{}");
-  } else {
-    try {
-      events = read_events(event_path);
-    } catch (const std::runtime_error& e) {
-      std::cerr << "serverlite: error: " << e.what() << "\n";
-      return kExitConfig;
-    }
-  }
-
-  try {
-    for (const auto& w : prepare_app(*spec, aws_endpoint))
-      std::cerr << "serverlite: warning: " << w << "\n";
-  } catch (const app::ConfigError& e) {
-    std::cerr << "serverlite: error: " << e.what() << "\n";
-    return kExitConfig;
-  }
-
-  boost::asio::io_context io(1);
-  invoker::InvokerOptions options;
-  options.aws_endpoint_url = aws_endpoint;
-  invoker::Pools pools(io, *spec, options);
-  // The events in order, one result per line; the exit status fails if any invocation did.
-  int exit_code = 0;
-  std::size_t next = 0;
-  std::function<void()> invoke_next = [&] {
-    if (next == events.size()) {
-      pools.shutdown(std::chrono::milliseconds(0), [&] { io.stop(); });
-      return;
-    }
-    invoker::InvokeRequest req;
-    req.function = fn->key;
-    req.payload = std::move(events[next++]);
-    pools.invoke(std::move(req), [&](invoker::InvokeResult result) {
-      std::fwrite(result.payload.data(), 1, result.payload.size(), stdout);
-      std::fputc('\n', stdout);
-      std::fflush(stdout);
-      if (result.status != invoker::InvokeStatus::Ok) exit_code = kExitFailure;
-      invoke_next();
-    });
-  };
-  invoke_next();
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (!ec) pools.shutdown(std::chrono::milliseconds(0), [&] { io.stop(); });
-  });
-  io.run();
-  io.restart();
-  io.poll();
-  return exit_code;
+  return run_invoke_command(*spec, options);
 }
 
 // `generate-event SOURCE [--OPTION VALUE ...]`: one subcommand per source, one flag per option,
@@ -598,17 +479,25 @@ static int run_main(int argc, char** argv) {
                          "Run on this state directory (default: a fresh, in-memory state)");
 
   CommonOptions invoke_common;
-  std::string function, event_path, aws_endpoint = "http://127.0.0.1:4566";
+  InvokeCommandOptions invoke;
+  std::string invoke_state;
   auto* invoke_cmd = cli.add_subcommand(
-      "invoke", "Run one invocation; the result goes to stdout, logs to stderr");
+      "invoke",
+      "Run one invocation per event, with the app's services running in this process; the "
+      "result goes to stdout, logs to stderr");
   add_common(invoke_cmd, invoke_common);
-  invoke_cmd->add_option("function", function, "Function key or deployed name")->required();
-  invoke_cmd->add_option("-e,--event", event_path,
+  invoke_cmd->add_option("function", invoke.function, "Function key or deployed name")
+      ->required();
+  invoke_cmd->add_option("-e,--event", invoke.event_path,
                          "Event JSON file, JSON Lines file, directory of them, or - for stdin "
                          "(default: {}); one result per line");
-  invoke_cmd->add_option("--aws-endpoint", aws_endpoint,
-                         "AWS_ENDPOINT_URL given to the handler")
-      ->capture_default_str();
+  auto* invoke_state_opt = invoke_cmd->add_option(
+      "--state", invoke_state,
+      "State directory of the services (default: in memory); not one a running up holds");
+  invoke_cmd->add_option("--aws-endpoint", invoke.aws_endpoint,
+                         "Start no services: give the handler this AWS_ENDPOINT_URL instead "
+                         "(e.g. http://127.0.0.1:4566, a running serverlite up)")
+      ->excludes(invoke_state_opt);
 
   GenerateEventCommand generate_event;
   generate_event.add_to(cli);
@@ -616,6 +505,28 @@ static int run_main(int argc, char** argv) {
   cli.add_subcommand("version", "Print the version")->callback([] {
     std::cout << "serverlite " << SERVERLITE_VERSION << "\n";
   });
+
+  // Output: one access line per gateway request and AWS API call, unless --quiet; a first word
+  // that names no subcommand is said to be unknown (rather than that one is required).
+  bool quiet = false;
+  for (auto* cmd : {up_cmd, invoke_cmd})
+    cmd->add_flag("-q,--quiet", quiet,
+                  "No access line per gateway request and AWS API call on stderr (by default "
+                  "each prints one: method and path or operation, status, milliseconds)");
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string name = argv[1];
+    std::string names;
+    bool known = false;
+    for (const auto* sub : cli.get_subcommands([](CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->get_name() == name;
+    }
+    if (!known) {
+      std::cerr << "serverlite: error: unknown subcommand '" << name << "'; the subcommands are "
+                << names << " (serverlite --help describes them)\n";
+      return kExitConfig;
+    }
+  }
 
   try {
     cli.parse(argc, argv);
@@ -647,11 +558,15 @@ static int run_main(int argc, char** argv) {
     }
     if (up.verify_signatures && up.credentials.empty()) up.credentials.emplace_back("test", "test");
     up.durability_full = durability == "full";
+    up.access_log = !quiet;
     return run_up(up_common, up, ephemeral, state, record,
                   {up_cmd->count("--gateway-port") > 0, up_cmd->count("--port") > 0});
   }
-  if (invoke_cmd->parsed())
-    return ending_app_processes(run_invoke(invoke_common, function, event_path, aws_endpoint));
+  if (invoke_cmd->parsed()) {
+    if (!invoke_state.empty()) invoke.state_dir = invoke_state;
+    invoke.quiet = quiet;
+    return ending_app_processes(run_invoke(invoke_common, invoke));
+  }
   if (generate_event.command->parsed()) return generate_event.run();
   if (replay_cmd->parsed())
     return ending_app_processes(run_replay(replay_common, replay_options, replay_inputs,

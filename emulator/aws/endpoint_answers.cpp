@@ -10,6 +10,8 @@
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/cbor.hpp"
 #include "emulator/aws/json_protocol.hpp"
+#include "emulator/aws/query_protocol.hpp"
+#include "emulator/aws/xml_writer.hpp"
 #include "emulator/http/base64.hpp"
 
 namespace serverlite::aws {
@@ -225,6 +227,99 @@ bool kinesis_body_readable(const http::Request& request) {
   if (type == kKinesisJson) return json_object(request.body);
   if (type == kCborContentType) return cbor_object(request.body);
   return false;
+}
+
+namespace {
+
+struct KnownService {
+  std::string_view signing_name;
+  std::string_view display;
+};
+
+// The services apps call most, by signing name; others are named by their signing name.
+constexpr KnownService kKnownServices[] = {
+    {"s3", "S3"},
+    {"sns", "SNS"},
+    {"events", "EventBridge"},
+    {"states", "Step Functions"},
+    {"secretsmanager", "Secrets Manager"},
+    {"ssm", "Systems Manager (SSM)"},
+    {"sts", "STS"},
+    {"iam", "IAM"},
+    {"logs", "CloudWatch Logs"},
+    {"monitoring", "CloudWatch"},
+    {"ses", "SES"},
+    {"cognito-idp", "Cognito User Pools"},
+    {"kms", "KMS"},
+    {"firehose", "Kinesis Data Firehose"},
+    {"cloudformation", "CloudFormation"},
+    {"execute-api", "API Gateway's management API"},
+    {"apigateway", "API Gateway's management API"},
+    {"scheduler", "EventBridge Scheduler"},
+    {"appsync", "AppSync"},
+    {"athena", "Athena"},
+    {"ec2", "EC2"},
+    {"rds-data", "RDS Data API"},
+};
+
+constexpr std::string_view kEmulated =
+    "serverlite emulates DynamoDB (with its streams), Kinesis, SQS and Lambda on this endpoint, "
+    "and API Gateway on the gateway listener";
+
+}  // namespace
+
+bool emulated_signing_name(std::string_view name) {
+  return name == "dynamodb" || name == "kinesis" || name == "sqs" || name == "lambda";
+}
+
+std::string service_display_name(std::string_view name) {
+  for (const auto& known : kKnownServices)
+    if (known.signing_name == name) return std::string(known.display);
+  return std::string(name);
+}
+
+http::Response unserved_service(const http::Request& request, std::string_view signing_name,
+                                std::string_view action) {
+  std::string_view target = request.header("X-Amz-Target").value_or("");
+  std::string service;
+  if (!signing_name.empty())
+    service = service_display_name(signing_name) + " (signing name '" +
+              std::string(signing_name.substr(0, 64)) + "')";
+  else
+    service = "the service of X-Amz-Target '" + std::string(target.substr(0, 128)) + "'";
+  std::string operation;
+  if (!action.empty()) operation = std::string(action.substr(0, 128));
+  else if (auto dot = target.find('.'); dot != std::string_view::npos)
+    operation = std::string(target.substr(dot + 1, 128));
+  else
+    operation = request.method + " " + std::string(request.path().substr(0, 256));
+  ApiError error(501, "NotImplemented",
+                 "serverlite does not emulate " + service + ", so it cannot serve " + operation +
+                     ". " + std::string(kEmulated) + ".");
+  if (!action.empty()) return render_query_error(error, "");
+  if (!target.empty()) {
+    std::string type(media_type(request));
+    if (type != "application/x-amz-json-1.0") type = "application/x-amz-json-1.1";
+    return render_json_error(error, "", type);
+  }
+  if (signing_name == "s3") {
+    // S3's error document: <Error><Code/><Message/><RequestId/></Error>.
+    std::string id = new_request_id();
+    XmlWriter xml;
+    xml.declaration()
+        .open("Error")
+        .element("Code", error.code)
+        .element("Message", error.message())
+        .element("RequestId", id)
+        .close();
+    http::Response res;
+    res.status = error.http_status;
+    res.add_header("Content-Type", "application/xml");
+    res.add_header("x-amz-request-id", id);
+    res.body = std::move(xml).str();
+    return res;
+  }
+  return render_rest_json_error(error);
 }
 
 }  // namespace serverlite::aws

@@ -53,4 +53,19 @@ http::Response kinesis_unrouted(const http::Request& request);
 // authentication's: a body, in JSON 1.1 or CBOR, that is an object.
 bool kinesis_body_readable(const http::Request& request);
 
+// ---- Services serverlite does not emulate -----------------------------------------------------
+
+// Whether `signing_name` (a credential scope's service: "dynamodb", "sqs") names a service
+// serverlite emulates.
+bool emulated_signing_name(std::string_view signing_name);
+// A person's name for a service by its signing name: "sns" -> "SNS", "s3" -> "S3", "states" ->
+// "Step Functions"; an unknown one as it is.
+std::string service_display_name(std::string_view signing_name);
+// 501 NotImplemented saying that serverlite does not emulate the service (by `signing_name`, or
+// by the X-Amz-Target's prefix when the request is not signed), in the protocol the client
+// reads: the query protocol's XML for an Action, S3's XML for "s3", AWS JSON for an
+// X-Amz-Target, REST JSON otherwise. 501, which SDKs do not retry.
+http::Response unserved_service(const http::Request& request, std::string_view signing_name,
+                                std::string_view action = {});
+
 }  // namespace serverlite::aws

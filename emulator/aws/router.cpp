@@ -99,11 +99,14 @@ void Router::handle_target(const Route& route, http::Request request, http::Resp
 
 // A request no service claims: DynamoDB's answer, or Kinesis's when the credential scope names
 // Kinesis (the two share this endpoint, and only the scope tells which one a caller meant).
-// Other services' scopes keep a plain 404 naming what serverlite does not serve.
+// Other services' scopes get an answer saying that serverlite does not emulate them.
 void Router::handle_unrouted(http::Request request, http::Responder respond) const {
   std::string service = scope_service(request);
   if (service == "kinesis") return respond(kinesis_unrouted(request));
   if (service.empty() || service == "dynamodb") return respond(dynamodb_unrouted(request, region_));
+  // A service serverlite does not emulate at all says so, in the protocol its client reads.
+  if (!emulated_signing_name(service) && !query_by_service_.contains(service))
+    return respond(unserved_service(request, service));
   if (auto target = request.header("X-Amz-Target"))
     return respond(render_json_error(
         ApiError(400, "UnknownOperationException",
@@ -153,12 +156,17 @@ void Router::handle(http::Request request, http::Responder respond, bool check_a
         return respond(render_auth_error(request, *failure));
     // The credential scope names the service the client meant (SQS clients sign for "sqs"), which
     // settles actions that several query services share; the action table serves unsigned ones.
-    if (auto credential = sigv4_credential(request)) {
+    auto credential = sigv4_credential(request);
+    if (credential) {
       if (auto it = query_by_service_.find(credential->service); it != query_by_service_.end())
         return it->second(std::move(request), respond);
     }
     if (auto it = query_service_by_action_.find(*action); it != query_service_by_action_.end())
       return query_by_service_.find(it->second)->second(std::move(request), respond);
+    // Signed for a service serverlite does not emulate (SNS, STS ...): say so, rather than that
+    // the action is mistyped.
+    if (credential && !emulated_signing_name(credential->service))
+      return respond(unserved_service(request, credential->service, *action));
     // The query protocol's common error for an unknown action, with its documented message.
     return respond(render_query_error(
         ApiError(400, "InvalidAction",

@@ -6,7 +6,8 @@
 //    in the SigV4 credential scope when it registered for the query protocol, else the service
 //    that registered the action name.
 // A request none of these claims is answered as DynamoDB's endpoint would (or Kinesis's, when its
-// credential scope names "kinesis"): see endpoint_answers.hpp.
+// credential scope names "kinesis"; a scope naming a service serverlite does not emulate gets an
+// answer saying so): see endpoint_answers.hpp.
 // Requests from the network must carry a well-formed SigV4 Authorization header or presigned
 // query, as on AWS (auth_form.hpp); serverlite's own paths are exempt. Each JSON service checks
 // it where AWS does: after the checks that do not depend on the caller (the operation's name, a

@@ -52,6 +52,9 @@ struct UpOptions {
   std::vector<std::pair<std::string, std::string>> credentials;
   // `--durability full`: SQLite synchronous=FULL (commits survive power loss) instead of NORMAL.
   bool durability_full = false;
+  // One line on stderr per request from the network, to the gateway and the AWS endpoint
+  // (emulator/access_log.hpp); `up` turns it on unless `--quiet`.
+  bool access_log = false;
 };
 
 }  // namespace serverlite

@@ -1,5 +1,8 @@
 #include "services/functions/service.hpp"
 
+#include <chrono>
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "emulator/aws/router.hpp"
@@ -8,6 +11,8 @@
 #include "emulator/platform/triggers.hpp"
 #include "services/functions/api.hpp"
 #include "services/functions/catalog.hpp"
+#include "services/functions/mappings.hpp"
+#include "emulator/platform/clock.hpp"
 
 namespace serverlite::functions {
 
@@ -23,6 +28,11 @@ class FunctionsService : public platform::Service {
     if (!api_) {
       api_ = std::make_unique<LambdaApi>(context.app(), context.invoker("lambda"));
       catalog_ = std::make_unique<Catalog>(context.app());
+      double now = std::chrono::duration<double>(context.clock().now().time_since_epoch()).count();
+      mappings_ = std::make_unique<EventSourceMappings>(
+          *catalog_, [this] { return mapping_sources(); },
+          [this](const app::FunctionSpec& fn) { return platform::function_arn(*context_, fn); },
+          context.app().region, std::floor(now * 1000) / 1000);
     }
     return {};
   }
@@ -32,6 +42,37 @@ class FunctionsService : public platform::Service {
                                [this](http::Request r, http::Responder d) {
                                  api_->handle(std::move(r), d);
                                });
+    routes.aws.add_path_prefix(std::string(EventSourceMappings::kPathPrefix),
+                               [this](http::Request r, http::Responder d) {
+                                 mappings_->handle(std::move(r), std::move(d));
+                               });
+  }
+
+  // serverless.yml's sqs and stream events, with their sources' ARNs as the running app sees
+  // them; an event whose ARN cannot be evaluated is left out (start-up reported it).
+  std::vector<MappingSource> mapping_sources() const {
+    std::vector<MappingSource> out;
+    auto& context = *context_;
+    auto arn_of = [&](const std::string& json, const std::string& key_path) -> std::string {
+      try {
+        return platform::evaluate_arn(context, json, key_path);
+      } catch (const std::exception&) {
+        return {};
+      }
+    };
+    for (const auto& fn : context.app().functions) {
+      for (const auto& ev : fn.queue_events)
+        if (auto arn = arn_of(ev.arn_json, ev.key_path + ".arn"); !arn.empty())
+          out.push_back({&fn, &ev, nullptr, std::move(arn)});
+      for (const auto& ev : fn.stream_events)
+        if (auto arn = arn_of(ev.arn_json, ev.key_path + ".arn"); !arn.empty())
+          out.push_back({&fn, nullptr, &ev, std::move(arn),
+                         ev.on_failure_arn_json.empty()
+                             ? std::string()
+                             : arn_of(ev.on_failure_arn_json,
+                                      ev.key_path + ".destinations.onFailure")});
+    }
+    return out;
   }
 
   // A message to a function's ARN is an asynchronous invocation with the message as its event,
@@ -89,6 +130,7 @@ class FunctionsService : public platform::Service {
   platform::ServiceContext* context_ = nullptr;
   std::unique_ptr<LambdaApi> api_;
   std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<EventSourceMappings> mappings_;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 """The command line: version, help, config errors, `serverlite invoke` (one event, or many from
-a JSON Lines file or a directory) and `serverlite generate-event`."""
+a JSON Lines file or a directory; the app's services in process, or an endpoint given) and
+`serverlite generate-event`."""
 import base64
 import json
 import os
@@ -253,7 +254,12 @@ class Invoke(unittest.TestCase):
                   f: {handler: handler.main}
                 resources:
                   Resources:
-                    Items: {Type: "AWS::DynamoDB::Table"}
+                    Items:
+                      Type: "AWS::DynamoDB::Table"
+                      Properties:
+                        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+                        KeySchema: [{AttributeName: id, KeyType: HASH}]
+                        BillingMode: PAY_PER_REQUEST
                     Alerts: {Type: "AWS::SNS::Topic"}
             """, {"handler.py": "import os\ndef main(e, c):\n"
                                 "    return {k: os.environ.get(k) for k in ('WHERE', 'TABLE', "
@@ -265,6 +271,24 @@ class Invoke(unittest.TestCase):
                          {"WHERE": "us-east-1/cfn-dev", "TABLE": "cfn-dev-Items", "TOPIC": None})
         self.assertIn("resources.Resources.Alerts: AWS::SNS::Topic is not supported yet", r.stderr)
         self.assertIn("so TOPIC is not set", r.stderr)
+
+    def test_services_run_in_process_unless_an_endpoint_is_given(self):
+        # By default the handler's AWS_ENDPOINT_URL names services this invoke started.
+        r = run_cli("invoke", "-c", app_path("demo"), "env")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        url = json.loads(r.stdout)["AWS_ENDPOINT_URL"]
+        self.assertRegex(url, r"^http://127\.0\.0\.1:\d+$")
+        self.assertIn(f"the app's services run in this process (in memory) at {url}", r.stderr)
+        # --aws-endpoint: nothing is started, the handler gets that URL.
+        r = run_cli("invoke", "-c", app_path("demo"), "env", "--aws-endpoint",
+                    "http://127.0.0.1:4566")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["AWS_ENDPOINT_URL"], "http://127.0.0.1:4566")
+        self.assertNotIn("services run in this process", r.stderr)
+        # The two exclude each other.
+        r = run_cli("invoke", "-c", app_path("demo"), "env", "--aws-endpoint", "http://x",
+                    "--state", "/tmp/x")
+        self.assertEqual(r.returncode, 2)
 
     def test_unknown_function_and_bad_event(self):
         r = run_cli("invoke", "-c", app_path("demo"), "nope")

@@ -178,6 +178,52 @@ TEST(AwsRouter, UnknownQueryActionIsInvalidActionInXml) {
   EXPECT_NE(res.body.find("<Type>Sender</Type>"), std::string::npos);
 }
 
+// A call signed for a service serverlite does not emulate is answered 501 NotImplemented naming
+// the service, in the protocol its client reads.
+TEST(AwsRouter, UnservedServicesSaySoInTheirClientsProtocol) {
+  QueryRouter q;
+  http::Response res;
+  auto answer = [&](http::Request r) {
+    q.hit.clear();
+    q.router.handle(std::move(r), [&](http::Response got) { res = std::move(got); });
+    EXPECT_TRUE(q.hit.empty());
+    return res;
+  };
+  // Query protocol (SNS through the CLI): XML with the action named.
+  answer(form("Action=ListTopics&Version=2010-03-31", {signed_for("sts")}));
+  EXPECT_EQ(res.status, 501);
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "text/xml");
+  EXPECT_NE(res.body.find("<Code>NotImplemented</Code>"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("does not emulate STS (signing name 'sts'), so it cannot serve "
+                          "ListTopics"),
+            std::string::npos)
+      << res.body;
+  // S3: its own error document.
+  answer(make("GET", "/my-bucket?list-type=2", {signed_for("s3")}));
+  EXPECT_EQ(res.status, 501);
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "application/xml");
+  EXPECT_NE(res.body.find("<Error><Code>NotImplemented</Code><Message>serverlite does not "
+                          "emulate S3"),
+            std::string::npos)
+      << res.body;
+  EXPECT_NE(res.body.find("cannot serve GET /my-bucket."), std::string::npos) << res.body;
+  // AWS JSON (EventBridge): __type and message.
+  auto events = make("POST", "/", {{"X-Amz-Target", "AWSEvents.PutEvents"}, signed_for("events")});
+  events.headers.push_back({"Content-Type", "application/x-amz-json-1.1"});
+  events.body = "{}";
+  answer(events);
+  EXPECT_EQ(res.status, 501);
+  auto body = nlohmann::json::parse(res.body);
+  EXPECT_EQ(body["__type"], "NotImplemented");
+  EXPECT_NE(body["message"].get<std::string>().find("EventBridge (signing name 'events'), so it "
+                                                    "cannot serve PutEvents"),
+            std::string::npos);
+  // REST JSON for the other services' paths.
+  answer(make("GET", "/v1/apis", {signed_for("appsync")}));
+  EXPECT_EQ(res.status, 501);
+  EXPECT_EQ(res.header("X-Amzn-ErrorType").value_or(""), "NotImplemented");
+}
+
 TEST(ApiErrorRendering, RestJsonCarriesTheCodeInAHeader) {
   auto res = render_rest_json_error(ApiError(404, "ResourceNotFoundException", "Function not found: x"));
   EXPECT_EQ(res.status, 404);
