@@ -34,6 +34,7 @@
 #include "emulator/replay/runner.hpp"
 #include "emulator/samples/samples.hpp"
 #include "emulator/time_format.hpp"
+#include "emulator/watcher.hpp"
 
 namespace {
 
@@ -85,6 +86,9 @@ void print_routes(const app::AppSpec& spec, const std::string& gateway_url) {
     }
   }
 }
+
+// main()'s arguments, for `up` to start again in place when the app's definition changes.
+std::vector<std::string> command_line;
 
 struct RecordOptions {
   std::string file;                 // --record: empty when not recording
@@ -189,6 +193,29 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   };
   children.async_wait(on_child);
 
+  // Hot reload (--no-watch: off): see emulator/watcher.hpp. A changed definition restarts
+  // serverlite in place once it has stopped (below), on its state on disk.
+  std::unique_ptr<AppWatch> watch;
+  bool reload = false;
+  const std::string aws_url = emulator.aws_url(), gateway_url = emulator.gateway_url();
+  if (options.watch) {
+    std::string no_reload = !options.state_dir ? "as its state is in memory (--ephemeral)"
+                            : !record.file.empty() ? "as it is recording (--record)"
+                                                   : "";
+    auto restart = [&] {
+      if (stopping) return;
+      reload = stopping = true;
+      emulator.shutdown([&] {
+        signals.cancel();
+        io.stop();
+      });
+    };
+    watch = std::make_unique<AppWatch>(io, emulator, *spec, options.state_dir,
+                                       [&common] { return load_or_report(common); }, restart,
+                                       no_reload);
+    watch->start();
+  }
+
   print_routes(*spec, emulator.gateway_url());
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
   std::printf("serverlite ready aws=%s gateway=%s functions=%zu startup_ms=%.1f\n",
@@ -204,6 +231,11 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   // Nothing the app started outlives serverlite, in its process group or not.
   invoker::end_processes(invoker::run_marker(), true);
   if (options.state_dir) invoker::remove_run_record(*options.state_dir);
+  if (reload) {
+    watch.reset();
+    restart_in_place(command_line, aws_url, gateway_url);  // returns only when it failed
+    return kExitFailure;
+  }
   std::cerr << "serverlite: stopped\n";
   return 0;
 }
@@ -412,6 +444,7 @@ int ending_app_processes(int code) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client or handler that goes away must not end serverlite
+  command_line.assign(argv, argv + argc);
   serverlite::invoker::adopt_orphans();
 
   CLI::App cli{
@@ -435,6 +468,9 @@ int main(int argc, char** argv) {
   auto* state_opt = up_cmd->add_option(
       "--state", state, "State directory (default: .serverlite beside the config)");
   up_cmd->add_flag("--ephemeral", ephemeral, "Keep all state in memory")->excludes(state_opt);
+  up_cmd->add_flag("!--no-watch", up.watch,
+                   "Do not watch the service directory (by default a function's warm workers "
+                   "are replaced when its code changes)");
   up_cmd->add_option("--gateway-timeout", gateway_timeout_s,
                      "Seconds before the gateway answers 504 (API Gateway: 29)")
       ->capture_default_str()

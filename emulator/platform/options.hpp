@@ -52,6 +52,9 @@ struct UpOptions {
   std::vector<std::pair<std::string, std::string>> credentials;
   // `--durability full`: SQLite synchronous=FULL (commits survive power loss) instead of NORMAL.
   bool durability_full = false;
+  // `up`: the service directory is watched; a function's warm workers are replaced when its code
+  // changes, and a change to serverless.yml is reported (`--no-watch`: off). See invoker/watch.hpp.
+  bool watch = true;
 };
 
 }  // namespace serverlite
