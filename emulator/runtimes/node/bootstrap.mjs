@@ -156,13 +156,24 @@ const [apiHost, apiPort] = (() => {
 const MAX_HEAD = 64 * 1024;
 let apiSocket = null;
 let pending = null;  // { resolve, reject } of the request in flight
-let received = Buffer.alloc(0);
+// What has arrived, in pieces joined only when the response may be whole (an event may be
+// megabytes): `need` is the length of the response once its head has been read.
+let chunks = [];
+let total = 0;
+let need = -1;
 let queue = Promise.resolve();
+
+function received() {
+  if (chunks.length > 1) chunks = [Buffer.concat(chunks, total)];
+  return chunks.length ? chunks[0] : Buffer.alloc(0);
+}
 
 function dropSocket(err) {
   const socket = apiSocket;
   apiSocket = null;
-  received = Buffer.alloc(0);
+  chunks = [];
+  total = 0;
+  need = -1;
   if (socket) socket.destroy();
   if (pending) {
     const { reject } = pending;
@@ -173,12 +184,13 @@ function dropSocket(err) {
 
 // A whole response in `received`: { status, headers, body }, or null while more is to come.
 function takeResponse() {
-  const end = received.indexOf("\r\n\r\n");
+  const buffer = received();
+  const end = buffer.indexOf("\r\n\r\n");
   if (end < 0) {
-    if (received.length > MAX_HEAD) throw new Error("the Runtime API's answer has too long a head");
+    if (buffer.length > MAX_HEAD) throw new Error("the Runtime API's answer has too long a head");
     return null;
   }
-  const lines = received.subarray(0, end).toString("latin1").split("\r\n");
+  const lines = buffer.subarray(0, end).toString("latin1").split("\r\n");
   const status = /^HTTP\/1\.\d (\d{3})/.exec(lines[0]);
   if (!status) throw new Error(`the Runtime API answered ${JSON.stringify(lines[0].slice(0, 100))}`);
   const headers = {};
@@ -187,9 +199,13 @@ function takeResponse() {
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   const length = Number(headers["content-length"] || 0);
-  if (received.length < end + 4 + length) return null;
-  const body = received.subarray(end + 4, end + 4 + length).toString("utf8");
-  received = received.subarray(end + 4 + length);
+  need = end + 4 + length;
+  if (buffer.length < need) return null;
+  const body = buffer.subarray(end + 4, need).toString("utf8");
+  const rest = buffer.subarray(need);
+  chunks = rest.length ? [rest] : [];
+  total = rest.length;
+  need = -1;
   return { status: Number(status[1]), headers, body };
 }
 
@@ -197,8 +213,9 @@ function connect() {
   if (apiSocket) return apiSocket;
   const socket = net.connect({ host: apiHost, port: apiPort, noDelay: true });
   socket.on("data", (chunk) => {
-    received = received.length ? Buffer.concat([received, chunk]) : chunk;
-    if (!pending) return;
+    chunks.push(chunk);
+    total += chunk.length;
+    if (!pending || (need >= 0 && total < need)) return;
     let res;
     try {
       res = takeResponse();

@@ -168,7 +168,7 @@ class RuntimeApi:
         self._host = host or "127.0.0.1"
         self._port = int(port)
         self._sock = None
-        self._buffer = b""
+        self._buffer = bytearray()  # appended to in place: an event may be megabytes
         self._user_agent = "serverlite-runtime/python/%d.%d.%d" % sys.version_info[:3]
 
     def _connection(self):
@@ -177,14 +177,14 @@ class RuntimeApi:
             # Small request/response pairs on the hot path: do not let Nagle delay them.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock = sock
-            self._buffer = b""
+            self._buffer = bytearray()
         return self._sock
 
     def _close(self):
         if self._sock is not None:
             self._sock.close()
         self._sock = None
-        self._buffer = b""
+        self._buffer = bytearray()
 
     def _fill(self, sock):
         chunk = sock.recv(65536)
@@ -207,8 +207,9 @@ class RuntimeApi:
             if len(self._buffer) > self._MAX_HEAD:
                 raise ApiError("the Runtime API's answer has too long a head")
             self._fill(sock)
-        raw, _, self._buffer = self._buffer.partition(b"\r\n\r\n")
-        lines = raw.decode("latin-1").split("\r\n")
+        end = self._buffer.index(b"\r\n\r\n")
+        lines = self._buffer[:end].decode("latin-1").split("\r\n")
+        del self._buffer[:end + 4]
         parts = lines[0].split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
             raise ApiError("the Runtime API answered %r" % lines[0][:100])
@@ -220,7 +221,8 @@ class RuntimeApi:
         length = int(fields.get("content-length", "0") or 0)
         while len(self._buffer) < length:
             self._fill(sock)
-        data, self._buffer = self._buffer[:length], self._buffer[length:]
+        data = bytes(self._buffer[:length])
+        del self._buffer[:length]
         if fields.get("connection", "").lower() == "close":
             self._close()
         return _Response(int(parts[1]), fields), data
