@@ -2,9 +2,10 @@
 
 reload     writes bench/results/reload.json: a warm Python and a warm Node.js function behind the
            gateway; their handler file is rewritten (to a temporary, renamed over it, as editors
-           save) with a new version string, and the gateway polled without pause until the new
-           version answers: the time from the rename to that answer (median, p90, worst of
-           --samples). Target: under 100 ms.
+           save) with a new version string, and the gateway polled every 2 ms (a tighter loop
+           would take the CPU the new worker starts on) until the new version answers: the time
+           from the rename to that answer (median, p90, worst of --samples), and beside it the
+           new workers' Init Duration, which is most of it. Target: under 100 ms.
 coldstart  writes bench/results/coldstart.json: an app of --samples functions per runtime with
            the smallest handler, each invoked once through the gateway (so each is a cold start),
            and Lambda's Init Duration from each REPORT line (median, min, max), beside the bare
@@ -98,6 +99,7 @@ def bench_reload(binary, args, up_class, results_dir):
                         n += 1
                         if client.get_json(route)["version"] == version:
                             break
+                        time.sleep(0.002)
                         if time.perf_counter() - begin > 10:
                             raise SystemExit(f"{name}: version {version} never answered\n" +
                                              "\n".join(up.read_log()[-20:]))
@@ -105,16 +107,25 @@ def bench_reload(binary, args, up_class, results_dir):
                     polls.append(n)
                 results[name] = _summary(times)
                 results[name]["old_answers_median"] = statistics.median(polls) - 1
+            log = up.read_log()
         finally:
             up.stop()
+        for name, key in (("python", "py"), ("node", "node")):
+            inits = [float(m.group(1)) for m in
+                     (re.match(rf"\[{key}\] REPORT .*Init Duration: ([\d.]+) ms", l) for l in log)
+                     if m]
+            if len(inits) > 1:  # the first is the warm-up's
+                results[name]["init_duration_median_ms"] = round(statistics.median(inits[1:]), 2)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     _write(results_dir, "reload.json", results)
-    print("code change -> new code answering (ms)   median     p90     max   target")
+    print("code change -> new code answering (ms)   median     p90     max   target   "
+          "(new worker's Init Duration, median)")
     for name in ("python", "node"):
         r = results[name]
         print(f"  {name:<38} {r['median_ms']:7.1f} {r['p90_ms']:7.1f} {r['max_ms']:7.1f}"
-              f"   < 100 {'met' if r['p90_ms'] < 100 else 'MISSED'}")
+              f"   < 100 {'met' if r['p90_ms'] < 100 else 'MISSED'}"
+              f"   ({r.get('init_duration_median_ms', float('nan')):.1f})")
     return results
 
 
