@@ -468,7 +468,8 @@ int main(int argc, char** argv) {
   auto* state_opt = up_cmd->add_option(
       "--state", state, "State directory (default: .serverlite beside the config)");
   up_cmd->add_flag("--ephemeral", ephemeral, "Keep all state in memory")->excludes(state_opt);
-  up_cmd->add_flag("!--no-watch", up.watch,
+  bool no_watch = false;
+  up_cmd->add_flag("--no-watch", no_watch,
                    "Do not watch the service directory (by default a function's warm workers "
                    "are replaced when its code changes)");
   up_cmd->add_option("--gateway-timeout", gateway_timeout_s,
@@ -661,6 +662,7 @@ int main(int argc, char** argv) {
     }
     if (up.verify_signatures && up.credentials.empty()) up.credentials.emplace_back("test", "test");
     up.durability_full = durability == "full";
+    up.watch = !no_watch;
     return run_up(up_common, up, ephemeral, state, record);
   }
   if (invoke_cmd->parsed())
