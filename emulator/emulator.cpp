@@ -374,6 +374,10 @@ std::string Emulator::gateway_url() const {
   return url_of(impl_->options_.host, impl_->gateway_server.port());
 }
 
+int Emulator::replace_workers(const std::vector<std::string>& function_keys) {
+  return impl_->pools_ ? impl_->pools_->replace_workers(function_keys) : 0;
+}
+
 platform::Clock& Emulator::clock() { return *impl_->clock_; }
 
 platform::Delivery& Emulator::delivery() { return impl_->delivery_; }

@@ -87,6 +87,10 @@ class Emulator {
   // stay. Returns warnings. On the io thread.
   std::vector<std::string> reset();
 
+  // The code of these functions changed: their warm workers are replaced (invoker::Pools::
+  // replace_workers). Returns how many were. On the io thread.
+  int replace_workers(const std::vector<std::string>& function_keys);
+
   // Stops accepting, lets running invocations finish (up to the grace period), stops the
   // workers, closes connections; then calls `done`.
   void shutdown(std::function<void()> done);

@@ -38,6 +38,7 @@
 #include "emulator/replay/runner.hpp"
 #include "emulator/samples/samples.hpp"
 #include "emulator/time_format.hpp"
+#include "emulator/watcher.hpp"
 
 namespace {
 
@@ -86,6 +87,9 @@ std::optional<app::AppSpec> load_or_report(const CommonOptions& o) {
     return std::nullopt;
   }
 }
+
+// main()'s arguments, for `up` to start again in place when the app's definition changes.
+std::vector<std::string> command_line;
 
 struct RecordOptions {
   std::string file;                 // --record: empty when not recording
@@ -198,6 +202,29 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   };
   children.async_wait(on_child);
 
+  // Hot reload (--no-watch: off): see emulator/watcher.hpp. A changed definition restarts
+  // serverlite in place once it has stopped (below), on its state on disk.
+  std::unique_ptr<AppWatch> watch;
+  bool reload = false;
+  const std::string aws_url = emulator.aws_url(), gateway_url = emulator.gateway_url();
+  if (options.watch) {
+    std::string no_reload = !options.state_dir ? "as its state is in memory (--ephemeral)"
+                            : !record.file.empty() ? "as it is recording (--record)"
+                                                   : "";
+    auto restart = [&] {
+      if (stopping) return;
+      reload = stopping = true;
+      emulator.shutdown([&] {
+        signals.cancel();
+        io.stop();
+      });
+    };
+    watch = std::make_unique<AppWatch>(io, emulator, *spec, options.state_dir,
+                                       [&common] { return load_or_report(common); }, restart,
+                                       no_reload);
+    watch->start();
+  }
+
   // One write, so that the listing stays together among handlers' lines.
   std::cerr << "serverlite: functions, with what runs them:\n" +
                    function_listing(*spec, emulator.gateway_url(), emulator.triggers(),
@@ -218,6 +245,11 @@ int run_up(const CommonOptions& common, UpOptions options, bool ephemeral,
   // Nothing the app started outlives serverlite, in its process group or not.
   invoker::end_processes(invoker::run_marker(), true);
   if (options.state_dir) invoker::remove_run_record(*options.state_dir);
+  if (reload) {
+    watch.reset();
+    restart_in_place(command_line, aws_url, gateway_url);  // returns only when it failed
+    return kExitFailure;
+  }
   std::cerr << "serverlite: stopped\n";
   return 0;
 }
@@ -315,6 +347,7 @@ int ending_app_processes(int code) {
 
 static int run_main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client or handler that goes away must not end serverlite
+  command_line.assign(argv, argv + argc);
   serverlite::invoker::adopt_orphans();
 
   CLI::App cli{
@@ -338,6 +371,10 @@ static int run_main(int argc, char** argv) {
   auto* state_opt = up_cmd->add_option(
       "--state", state, "State directory (default: .serverlite beside the config)");
   up_cmd->add_flag("--ephemeral", ephemeral, "Keep all state in memory")->excludes(state_opt);
+  bool no_watch = false;
+  up_cmd->add_flag("--no-watch", no_watch,
+                   "Do not watch the service directory (by default a function's warm workers "
+                   "are replaced when its code changes)");
   up_cmd->add_option("--gateway-timeout", gateway_timeout_s,
                      "Seconds before the gateway answers 504 (API Gateway: 29)")
       ->capture_default_str()
@@ -559,6 +596,7 @@ static int run_main(int argc, char** argv) {
     if (up.verify_signatures && up.credentials.empty()) up.credentials.emplace_back("test", "test");
     up.durability_full = durability == "full";
     up.access_log = !quiet;
+    up.watch = !no_watch;
     return run_up(up_common, up, ephemeral, state, record,
                   {up_cmd->count("--gateway-port") > 0, up_cmd->count("--port") > 0});
   }

@@ -35,6 +35,8 @@ struct PoolContext {
   build::TsBuilder ts_builder{io};  // TypeScript handlers (emulator/build)
   std::set<std::string, std::less<>> logged_once;
   std::map<std::string, std::filesystem::path, std::less<>> executables;  // name → path, cached
+  // Interpreters on PATH that are version managers' shims, being resolved (probe_interpreter).
+  std::map<std::string, std::unique_ptr<InterpreterProbe>, std::less<>> probes;
   bool shutting_down = false;
   int live_workers = 0;                    // spawned and not yet reaped
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -46,8 +48,12 @@ struct PoolContext {
   void log_once(std::string_view function_key, const std::string& line) {
     if (logged_once.insert(std::string(function_key) + "\n" + line).second) log(function_key, line);
   }
-  // An executable on PATH, or empty.
+  // An executable on PATH, or empty; for an interpreter behind a version manager's shim, the
+  // interpreter (see probe_interpreter).
   std::filesystem::path find_executable(const std::string& name);
+  // Starts finding the interpreter behind `name` on PATH when that is a shim, so that workers
+  // start it directly; find_executable() takes the answer.
+  void probe_interpreter(const std::string& name);
   void worker_reaped();
 };
 
@@ -69,6 +75,11 @@ class FunctionPool {
   void on_dead(Worker& worker);
   void fail_waiting(InvokeStatus status);
   void kill_all();
+  // The function's code changed: idle workers stop now, busy ones once their invocation ends
+  // (it finishes on the old code); invocations from now on go to new workers. With `prewarm`
+  // and a worker that was warm, one new worker starts at once, ahead of the next invocation.
+  // Returns how many workers were replaced.
+  int replace_workers(bool prewarm);
   Pools::FunctionStats stats() const;
 
   // The handler's environment, without AWS_LAMBDA_RUNTIME_API.
@@ -89,6 +100,9 @@ class FunctionPool {
   int live_workers() const;
   int running() const;  // invocations held by a worker (started or about to be)
   bool may_grow(int live) const;
+  bool retired(const Worker& worker) const;
+  // Can take an invocation now: idle, holding none, and not replaced.
+  bool takes_work(const Worker& worker) const;
   // Growth: while the oldest waiting invocation has waited scale_up_after, one more worker.
   void schedule_growth();
   std::chrono::steady_clock::time_point growth_due() const;  // with someone waiting
@@ -97,6 +111,7 @@ class FunctionPool {
   PoolContext& context_;
   const app::FunctionSpec& fn_;
   std::vector<std::shared_ptr<Worker>> workers_;
+  std::vector<const Worker*> retired_;  // replaced: they finish what they hold, then stop
   std::deque<Invocation> waiting_;
   int waiting_sync_ = 0;  // the synchronous ones among waiting_
   int limit_;             // the local limit, lowered to reservedConcurrency

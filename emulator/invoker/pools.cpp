@@ -32,23 +32,56 @@ void PoolContext::log(std::string_view function_key, std::string_view line) cons
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, out.data(), out.size());
 }
 
-std::filesystem::path PoolContext::find_executable(const std::string& name) {
-  if (auto it = executables.find(name); it != executables.end()) return it->second;
-  std::filesystem::path found;
+namespace {
+
+std::filesystem::path on_path(const std::string& name) {
   if (const char* path = std::getenv("PATH")) {
     std::string_view rest = path;
     while (!rest.empty()) {
       auto colon = rest.find(':');
       std::filesystem::path candidate = std::filesystem::path(rest.substr(0, colon)) / name;
-      if (::access(candidate.c_str(), X_OK) == 0) {
-        found = candidate;
-        break;
-      }
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
       rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
     }
   }
-  executables.emplace(name, found);
-  return found;
+  return {};
+}
+
+void say(const std::string& line) {
+  std::string out = "serverlite: " + line + "\n";
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, out.data(), out.size());
+}
+
+}  // namespace
+
+void PoolContext::probe_interpreter(const std::string& name) {
+  if (executables.contains(name) || probes.contains(name)) return;
+  auto found = on_path(name);
+  if (found.empty() || !is_version_manager_shim(found)) {
+    executables.emplace(name, found);
+    return;
+  }
+  probes.emplace(name, std::make_unique<InterpreterProbe>(found, name, app.service_dir));
+}
+
+std::filesystem::path PoolContext::find_executable(const std::string& name) {
+  if (auto it = executables.find(name); it != executables.end()) return it->second;
+  probe_interpreter(name);
+  if (auto it = executables.find(name); it != executables.end()) return it->second;
+  auto shim = on_path(name);
+  auto probe = probes.find(name);
+  auto real = probe->second->result();
+  probes.erase(probe);
+  if (real.empty()) {
+    say(name + " on PATH is a version manager's shim (" + shim.string() +
+        ") whose interpreter could not be found out: workers start through it (slower)");
+    real = shim;
+  } else {
+    say(name + " on PATH is a version manager's shim (" + shim.string() + "): workers start " +
+        real.string() + " directly");
+  }
+  executables.emplace(name, real);
+  return real;
 }
 
 void PoolContext::worker_reaped() {
@@ -182,7 +215,7 @@ std::optional<const char*> FunctionPool::throttle_reason(bool sync) const {
   if (waiting_.size() < context_.options.max_waiting) return std::nullopt;
   // The line is full: only an invocation that would not join it is taken.
   for (auto& w : workers_)
-    if (w->state() == Worker::State::Idle && !w->has_invocation()) return std::nullopt;
+    if (takes_work(*w)) return std::nullopt;
   if (live_workers() < limit_) return std::nullopt;
   return kThrottleQueueFull;
 }
@@ -195,7 +228,7 @@ void FunctionPool::submit(Invocation invocation) {
     return invocation.done(std::move(r));
   }
   for (auto& w : workers_) {
-    if (w->state() == Worker::State::Idle && !w->has_invocation()) return w->assign(std::move(invocation));
+    if (takes_work(*w)) return w->assign(std::move(invocation));
   }
   int live = live_workers();
   if (live < limit_) {
@@ -363,6 +396,11 @@ void FunctionPool::on_finished(double duration_ms) {
 }
 
 void FunctionPool::on_idle(Worker& worker) {
+  if (retired(worker)) {
+    // Replaced while it ran: its invocation is over, the new code takes the next.
+    if (worker.state() == Worker::State::Idle && !worker.has_invocation()) worker.kill();
+    return;
+  }
   if (waiting_.empty() || worker.state() != Worker::State::Idle || worker.has_invocation()) return;
   auto next = take_next();
   end_episode_if_drained();
@@ -372,6 +410,7 @@ void FunctionPool::on_idle(Worker& worker) {
 }
 
 void FunctionPool::on_dead(Worker& worker) {
+  std::erase(retired_, &worker);
   std::erase_if(workers_, [&](const auto& w) { return w.get() == &worker; });
   if (waiting_.empty() || context_.shutting_down) return;
   if (live_workers() < limit_) {
@@ -392,6 +431,41 @@ void FunctionPool::fail_waiting(InvokeStatus status) {
     r.request_id = inv.id;
     inv.done(std::move(r));
   }
+}
+
+bool FunctionPool::retired(const Worker& worker) const {
+  return std::find(retired_.begin(), retired_.end(), &worker) != retired_.end();
+}
+
+bool FunctionPool::takes_work(const Worker& worker) const {
+  return worker.state() == Worker::State::Idle && !worker.has_invocation() && !retired(worker);
+}
+
+int FunctionPool::replace_workers(bool prewarm) {
+  int replaced = 0;
+  bool was_warm = false;
+  for (auto& w : workers_) {
+    if (w->state() == Worker::State::Dead || retired(*w)) continue;
+    ++replaced;
+    was_warm = was_warm || w->state() != Worker::State::Starting;
+    if (w->has_invocation()) {
+      // It finishes on the code it has loaded (on_idle stops it afterwards). One still starting
+      // may load either: its invocation was taken before the change, as on Lambda during an
+      // update.
+      retired_.push_back(w.get());
+    } else {
+      w->kill();  // on_dead removes it
+    }
+  }
+  if (prewarm && was_warm && !context_.shutting_down && limit_ > 0 && live_workers() < limit_) {
+    auto worker = std::make_shared<Worker>(context_, *this, fn_);
+    workers_.push_back(worker);
+    if (auto failure = worker->start()) {
+      std::erase(workers_, worker);
+      context_.log(fn_.key, "cannot start worker: " + *failure);
+    }
+  }
+  return replaced;
 }
 
 void FunctionPool::kill_all() {
@@ -439,8 +513,12 @@ void FunctionPool::check_interpreter_version(std::string_view user_agent) {
 
 Pools::Pools(asio::io_context& io, const app::AppSpec& app, InvokerOptions options)
     : context_(std::make_unique<PoolContext>(io, app, std::move(options))) {
-  for (const auto& fn : app.functions)
+  for (const auto& fn : app.functions) {
     pools_.emplace(fn.key, std::make_unique<FunctionPool>(*context_, fn));
+    // Resolved while the rest starts up: the first worker needs it.
+    if (fn.family == app::RuntimeFamily::Python) context_->probe_interpreter("python3");
+    if (fn.family == app::RuntimeFamily::Node) context_->probe_interpreter("node");
+  }
 }
 
 Pools::~Pools() {
@@ -518,6 +596,13 @@ void Pools::shutdown(std::chrono::milliseconds grace, std::function<void()> done
     });
   };
   (*poll)();
+}
+
+int Pools::replace_workers(const std::vector<std::string>& function_keys, bool prewarm) {
+  int replaced = 0;
+  for (const auto& key : function_keys)
+    if (auto it = pools_.find(key); it != pools_.end()) replaced += it->second->replace_workers(prewarm);
+  return replaced;
 }
 
 Pools::FunctionStats Pools::stats(const std::string& function_key) const {

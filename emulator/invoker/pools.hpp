@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "emulator/app/app_spec.hpp"
 #include "emulator/invoker/invoker.hpp"
@@ -64,6 +65,10 @@ class Pools : public Invoker {
   // Stops taking work: queued invocations fail with ShuttingDown, running ones get up to `grace`
   // to finish, then every worker's process group is killed. `done` runs once all have exited.
   void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  // The code of these functions (keys) changed: see FunctionPool::replace_workers. Unknown keys
+  // are ignored. Returns how many workers were replaced.
+  int replace_workers(const std::vector<std::string>& function_keys, bool prewarm = true);
 
   struct FunctionStats {
     int workers = 0;

@@ -55,6 +55,9 @@ struct UpOptions {
   // One line on stderr per request from the network, to the gateway and the AWS endpoint
   // (emulator/access_log.hpp); `up` turns it on unless `--quiet`.
   bool access_log = false;
+  // `up`: the service directory is watched; a function's warm workers are replaced when its code
+  // changes, and a change to serverless.yml is reported (`--no-watch`: off). See invoker/watch.hpp.
+  bool watch = true;
 };
 
 }  // namespace serverlite

@@ -17,9 +17,11 @@
 // - console.* lines get Lambda's prefix: "<ISO time>\t<request id>\t<LEVEL>\t<message>".
 // - Announces itself with User-Agent "serverlite-runtime/node/<version>".
 
+// Only what the first invocation needs is loaded: node:http (its agent, parser and client) is
+// replaced by the few lines over node:net below, which Node has loaded at start anyway.
 import fs from "node:fs";
-import http from "node:http";
 import { createRequire } from "node:module";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import util from "node:util";
@@ -148,33 +150,117 @@ const [apiHost, apiPort] = (() => {
   const colon = address.lastIndexOf(":");
   return [address.slice(0, colon) || "127.0.0.1", Number(address.slice(colon + 1))];
 })();
-// One socket, kept open between requests: this is the hot path.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// One socket, kept open between requests (this is the hot path), and one request at a time on
+// it. Between requests it is unref'd, as an idle keep-alive socket of node:http's agent is, so
+// that it does not keep the event loop alive (callbackWaitsForEmptyEventLoop).
+const MAX_HEAD = 64 * 1024;
+let apiSocket = null;
+let pending = null;  // { resolve, reject } of the request in flight
+// What has arrived, in pieces joined only when the response may be whole (an event may be
+// megabytes): `need` is the length of the response once its head has been read.
+let chunks = [];
+let total = 0;
+let need = -1;
+let queue = Promise.resolve();
 
-function request(method, urlPath, body, headers = {}, retried = false) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: apiHost, port: apiPort, method, path: API_PREFIX + urlPath, agent,
-      headers: { "User-Agent": USER_AGENT, ...headers,
-                 ...(body !== undefined ? { "Content-Length": Buffer.byteLength(body) } : {}) },
-    }, (res) => {
-      const chunks = [];
-      res.on("data", (chunk) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers,
-                                    body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    req.on("socket", (socket) => socket.setNoDelay(true));
-    req.on("error", (err) => {
-      // The server may have closed the idle keep-alive socket; try once on a fresh one.
-      if (req.reusedSocket && !retried && err.code === "ECONNRESET") {
-        request(method, urlPath, body, headers, true).then(resolve, reject);
-      } else {
-        reject(err);
-      }
-    });
-    req.end(body);
+function received() {
+  if (chunks.length > 1) chunks = [Buffer.concat(chunks, total)];
+  return chunks.length ? chunks[0] : Buffer.alloc(0);
+}
+
+function dropSocket(err) {
+  const socket = apiSocket;
+  apiSocket = null;
+  chunks = [];
+  total = 0;
+  need = -1;
+  if (socket) socket.destroy();
+  if (pending) {
+    const { reject } = pending;
+    pending = null;
+    reject(err);
+  }
+}
+
+// A whole response in `received`: { status, headers, body }, or null while more is to come.
+function takeResponse() {
+  const buffer = received();
+  const end = buffer.indexOf("\r\n\r\n");
+  if (end < 0) {
+    if (buffer.length > MAX_HEAD) throw new Error("the Runtime API's answer has too long a head");
+    return null;
+  }
+  const lines = buffer.subarray(0, end).toString("latin1").split("\r\n");
+  const status = /^HTTP\/1\.\d (\d{3})/.exec(lines[0]);
+  if (!status) throw new Error(`the Runtime API answered ${JSON.stringify(lines[0].slice(0, 100))}`);
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers["content-length"] || 0);
+  need = end + 4 + length;
+  if (buffer.length < need) return null;
+  const body = buffer.subarray(end + 4, need).toString("utf8");
+  const rest = buffer.subarray(need);
+  chunks = rest.length ? [rest] : [];
+  total = rest.length;
+  need = -1;
+  return { status: Number(status[1]), headers, body };
+}
+
+function connect() {
+  if (apiSocket) return apiSocket;
+  const socket = net.connect({ host: apiHost, port: apiPort, noDelay: true });
+  socket.on("data", (chunk) => {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (!pending || (need >= 0 && total < need)) return;
+    let res;
+    try {
+      res = takeResponse();
+    } catch (err) {
+      return dropSocket(err);
+    }
+    if (!res) return;
+    const { resolve } = pending;
+    pending = null;
+    socket.unref();
+    if ((res.headers.connection || "").toLowerCase() === "close") dropSocket();
+    resolve(res);
   });
+  const fail = (err) => { if (apiSocket === socket) dropSocket(err || new Error("the Runtime API closed the connection")); };
+  socket.on("error", fail);
+  socket.on("close", () => fail());
+  apiSocket = socket;
+  return socket;
+}
+
+function send(method, urlPath, body, headers) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(body, "utf8");
+    let head = `${method} ${API_PREFIX}${urlPath} HTTP/1.1\r\nHost: ${apiHost}:${apiPort}\r\n`;
+    for (const [name, value] of Object.entries({ "User-Agent": USER_AGENT, ...headers }))
+      head += `${name}: ${value}\r\n`;
+    if (payload !== undefined || method === "POST") head += `Content-Length: ${payload ? payload.length : 0}\r\n`;
+    const reused = apiSocket !== null;
+    const socket = connect();
+    pending = { resolve, reject: (err) => { err.reusedSocket = reused; reject(err); } };
+    socket.ref();
+    socket.write(payload ? Buffer.concat([Buffer.from(head + "\r\n", "latin1"), payload])
+                         : head + "\r\n");
+  });
+}
+
+function request(method, urlPath, body, headers = {}) {
+  const run = () => send(method, urlPath, body, headers).catch((err) => {
+    // The server may have closed the idle keep-alive socket; try once on a fresh one.
+    if (err.reusedSocket) return send(method, urlPath, body, headers);
+    throw err;
+  });
+  const result = queue.then(run, run);
+  queue = result.catch(() => {});
+  return result;
 }
 
 async function nextInvocation() {

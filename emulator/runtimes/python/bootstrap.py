@@ -14,19 +14,17 @@ Contract (the emulator's side is emulator/invoker/worker.cpp):
   when the interpreter does not match the declared runtime.
 """
 
-import base64
-import decimal
-import http.client
+# Only what the first invocation needs is imported here: a cold start pays for every module.
+# http.client (with email and ssl behind it) is replaced by the few lines of HTTP below; base64,
+# decimal and traceback are imported where they are used.
 import importlib
 import io
 import json
 import logging
 import os
-import platform
 import socket
 import sys
 import time
-import traceback
 
 _API_PREFIX = "/2018-06-01/runtime"
 _ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -58,6 +56,8 @@ def make_error(message, error_type, stack_trace, request_id=""):
 
 def error_from_exception(exc, request_id=""):
     """The error document for an exception raised by user code, without our own frames."""
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     for i, frame in enumerate(frames):
         if frame.filename != _THIS_FILE:
@@ -143,39 +143,100 @@ class Invocation:
                  "client_context", "cognito_identity")
 
 
+class ApiError(Exception):
+    """The Runtime API's connection failed or answered something that is not HTTP/1.1."""
+
+
+class _Response:
+    __slots__ = ("status", "headers")
+
+    def __init__(self, status, headers):
+        self.status = status
+        self.headers = headers  # lower-case name -> value
+
+    def getheader(self, name, default=None):
+        return self.headers.get(name.lower(), default)
+
+
 class RuntimeApi:
     """One persistent HTTP/1.1 connection to the Runtime API; used from the main thread only."""
+
+    _MAX_HEAD = 64 * 1024
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
         self._host = host or "127.0.0.1"
         self._port = int(port)
-        self._conn = None
-        self._user_agent = "serverlite-runtime/python/" + platform.python_version()
+        self._sock = None
+        self._buffer = bytearray()  # appended to in place: an event may be megabytes
+        self._user_agent = "serverlite-runtime/python/%d.%d.%d" % sys.version_info[:3]
 
     def _connection(self):
-        if self._conn is None:
-            conn = http.client.HTTPConnection(self._host, self._port)
-            conn.connect()
+        if self._sock is None:
+            sock = socket.create_connection((self._host, self._port))
             # Small request/response pairs on the hot path: do not let Nagle delay them.
-            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._conn = conn
-        return self._conn
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._sock = sock
+            self._buffer = bytearray()
+        return self._sock
+
+    def _close(self):
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
+        self._buffer = bytearray()
+
+    def _fill(self, sock):
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ApiError("the Runtime API closed the connection")
+        self._buffer += chunk
+
+    def _exchange(self, method, path, body, headers):
+        sock = self._connection()
+        head = ["%s %s%s HTTP/1.1" % (method, _API_PREFIX, path), "Host: %s:%d" % (self._host, self._port)]
+        for name, value in headers.items():
+            head.append("%s: %s" % (name, value))
+        if body is not None or method == "POST":
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            body = body or b""
+            head.append("Content-Length: %d" % len(body))
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
+        while b"\r\n\r\n" not in self._buffer:
+            if len(self._buffer) > self._MAX_HEAD:
+                raise ApiError("the Runtime API's answer has too long a head")
+            self._fill(sock)
+        end = self._buffer.index(b"\r\n\r\n")
+        lines = self._buffer[:end].decode("latin-1").split("\r\n")
+        del self._buffer[:end + 4]
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise ApiError("the Runtime API answered %r" % lines[0][:100])
+        fields = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if sep:
+                fields[name.strip().lower()] = value.strip()
+        length = int(fields.get("content-length", "0") or 0)
+        while len(self._buffer) < length:
+            self._fill(sock)
+        data = bytes(self._buffer[:length])
+        del self._buffer[:length]
+        if fields.get("connection", "").lower() == "close":
+            self._close()
+        return _Response(int(parts[1]), fields), data
 
     def _request(self, method, path, body=None, headers=None):
         all_headers = {"User-Agent": self._user_agent}
         if headers:
             all_headers.update(headers)
         for attempt in (1, 2):
-            conn = self._connection()
             try:
-                conn.request(method, _API_PREFIX + path, body=body, headers=all_headers)
-                response = conn.getresponse()
-                return response, response.read()
-            except (OSError, http.client.HTTPException):
+                return self._exchange(method, path, body, all_headers)
+            except (OSError, ApiError, ValueError):
                 # The server may have closed an idle keep-alive connection; reconnect once.
-                conn.close()
-                self._conn = None
+                self._close()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -273,6 +334,8 @@ def _parse_json_header(value, what):
         return json.loads(value)
     except ValueError as first:
         try:
+            import base64
+
             return json.loads(base64.b64decode(value, validate=True))
         except (ValueError, TypeError):
             raise Fault("Runtime.LambdaContextUnmarshalError",
@@ -359,7 +422,8 @@ def load_handler(spec, task_root):
 
 def _json_default(value):
     # Lambda's marshaller writes Decimal values (DynamoDB's numbers) as JSON numbers.
-    if isinstance(value, decimal.Decimal):
+    decimal = sys.modules.get("decimal")  # a Decimal exists only once its module was imported
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
 
@@ -430,14 +494,14 @@ def main():
         log_error(error)
         try:
             api.post_init_error(error)
-        except (OSError, http.client.HTTPException):
+        except (OSError, ApiError, ValueError):
             pass
         return 1
 
     while True:
         try:
             handle(api, handler, api.next(), streams)
-        except (OSError, http.client.HTTPException, RuntimeError):
+        except (OSError, ApiError, ValueError, RuntimeError):
             return 1  # the emulator has gone away: there is nobody left to serve
 
 
