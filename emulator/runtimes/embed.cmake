@@ -2,8 +2,9 @@
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(body "// Generated from emulator/runtimes by embed.cmake. Do not edit.\n#include \"emulator/runtimes/embedded.hpp\"\n\nnamespace serverlite::runtimes {\n\nconst std::vector<EmbeddedFile>& embedded_files() {\n  static const std::vector<EmbeddedFile> files = {\n")
 foreach(input ${INPUTS})
-  # Named by its path under emulator/runtimes ("python/bootstrap.py", "sdk/node-v3/package.json").
-  string(REGEX REPLACE "^.*/emulator/runtimes/" "" name "${input}")
+  # Named by its path under emulator/runtimes ("python/bootstrap.py", "sdk/node-v3/package.json")
+  # or emulator/build ("esbuild/package.json").
+  string(REGEX REPLACE "^.*/emulator/(runtimes|build)/" "" name "${input}")
   file(READ ${input} content HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${content}")
   # Split the literal every 4000 bytes to stay far below any compiler limit.
