@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "emulator/aws/api_error.hpp"
+#include "emulator/build/build_output.hpp"
 #include "emulator/invoker/function_pool.hpp"
 #include "emulator/invoker/lambda_log.hpp"
 #include "emulator/invoker/runtime_files.hpp"
@@ -113,14 +114,9 @@ std::string execution_env(const app::FunctionSpec& fn) {
   return "AWS_Lambda_" + fn.runtime;
 }
 
-// Where the SDK each runtime includes is installed once (see runtimes/node/sdk.cjs).
-std::string sdk_cache_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/serverlite/sdk";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.cache/serverlite/sdk";
-  return (std::filesystem::temp_directory_path() / "serverlite-sdk").string();
-}
+// Where the SDK each runtime includes is installed once (see runtimes/node/sdk.cjs): in
+// serverlite's cache directory, beside esbuild and the TypeScript builds.
+std::string sdk_cache_dir() { return (build::cache_dir() / "sdk").string(); }
 
 // The environment Lambda's runtime gives a handler beyond its variables: the AWS SDK it
 // includes, resolvable (a Node preload, the SDK's lockfiles); SDKs that ignore AWS_ENDPOINT_URL

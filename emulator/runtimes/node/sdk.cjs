@@ -3,7 +3,8 @@
 // sdk/node-v2). The directory is named after the lockfile's hash, so a new lockfile installs
 // anew and never mixes with an older one:
 //
-//   $SERVERLITE_SDK_CACHE (else $XDG_CACHE_HOME/serverlite/sdk, else ~/.cache/serverlite/sdk)
+//   $SERVERLITE_SDK_CACHE (else $SERVERLITE_CACHE_DIR/sdk, $XDG_CACHE_HOME/serverlite/sdk,
+//   ~/.cache/serverlite/sdk)
 //     node-v3-<hash>/package.json, package-lock.json, node_modules/
 //
 // Used by preload.cjs inside handlers, and as a command:
@@ -21,6 +22,7 @@ const NAMES = {
 
 function cacheRoot() {
   if (process.env.SERVERLITE_SDK_CACHE) return process.env.SERVERLITE_SDK_CACHE;
+  if (process.env.SERVERLITE_CACHE_DIR) return path.join(process.env.SERVERLITE_CACHE_DIR, "sdk");
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
   return path.join(base, "serverlite", "sdk");
 }
