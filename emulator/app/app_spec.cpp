@@ -1,4 +1,5 @@
 #include "emulator/app/app_spec.hpp"
+#include "emulator/app/config_files.hpp"
 
 namespace serverlite::app {
 namespace {
@@ -31,6 +32,29 @@ const FunctionSpec* AppSpec::find_function(std::string_view key_or_name) const {
 
 std::string function_arn(const AppSpec& app, const FunctionSpec& fn) {
   return "arn:aws:lambda:" + app.region + ":" + std::string(kAccountId) + ":function:" + fn.name;
+}
+
+// Declared in config_files.hpp; defined beside ConfigError, which every reader of serverless.yml
+// (and the parsers' fuzz targets) links.
+ConfigError combine_config_errors(const std::vector<ConfigError>& all) {
+  const ConfigError& first = all.at(0);
+  if (all.size() == 1) return first;
+  std::string problem = first.problem();
+  for (std::size_t i = 1; i < all.size(); ++i) problem += "\n" + std::string(all[i].what());
+  return ConfigError(first.file(), first.key_path(), problem);
+}
+
+std::vector<std::string> config_error_messages(const ConfigError& error) {
+  std::vector<std::string> out;
+  std::string text = error.what();
+  std::size_t start = 0;
+  for (;;) {
+    auto end = text.find('\n', start);
+    out.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace serverlite::app

@@ -224,27 +224,6 @@ std::string read_text(const fs::path& file, const std::string& label) {
 
 }  // namespace
 
-ConfigError combine_config_errors(const std::vector<ConfigError>& all) {
-  const ConfigError& first = all.at(0);
-  if (all.size() == 1) return first;
-  std::string problem = first.problem();
-  for (std::size_t i = 1; i < all.size(); ++i) problem += "\n" + std::string(all[i].what());
-  return ConfigError(first.file(), first.key_path(), problem);
-}
-
-std::vector<std::string> config_error_messages(const ConfigError& error) {
-  std::vector<std::string> out;
-  std::string text = error.what();
-  std::size_t start = 0;
-  for (;;) {
-    auto end = text.find('\n', start);
-    out.push_back(text.substr(start, end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 fs::path find_config_file(const fs::path& given) {
   std::error_code ec;
   fs::path p = given.empty() ? fs::current_path(ec) : given;
