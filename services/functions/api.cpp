@@ -5,6 +5,7 @@
 #include "emulator/aws/api_error.hpp"
 #include "emulator/aws/json_protocol.hpp"
 #include "emulator/http/base64.hpp"
+#include "services/functions/mappings.hpp"
 
 namespace serverlite::functions {
 
@@ -15,12 +16,6 @@ namespace {
 // Lambda's limit on a synchronous request payload (the async limit is 256 KiB).
 constexpr std::size_t kMaxSyncPayload = 6291456;
 constexpr std::size_t kMaxAsyncPayload = 262144;
-
-std::string query_param(const http::Request& req, std::string_view name) {
-  for (auto& [k, v] : http::parse_query(req.query()))
-    if (k == name) return v;
-  return {};
-}
 
 }  // namespace
 
@@ -170,20 +165,7 @@ void LambdaApi::invoke(Call& call) {
 
 void LambdaApi::list_functions(Call& call) {
   const auto& fns = catalog_.app().functions;
-  std::size_t start = 0, max_items = 50;
-  if (auto marker = query_param(call.request, "Marker"); !marker.empty()) {
-    auto [p, ec] = std::from_chars(marker.data(), marker.data() + marker.size(), start);
-    if (ec != std::errc{} || p != marker.data() + marker.size() || start > fns.size())
-      throw ApiError(400, "InvalidParameterValueException", "Invalid marker: " + marker);
-  }
-  if (auto max = query_param(call.request, "MaxItems"); !max.empty()) {
-    auto [p, ec] = std::from_chars(max.data(), max.data() + max.size(), max_items);
-    if (ec != std::errc{} || p != max.data() + max.size() || max_items < 1 || max_items > 10000)
-      throw ApiError(400, "ValidationException",
-                     "1 validation error detected: Value '" + max +
-                         "' at 'maxItems' failed to satisfy constraint: Member must have value "
-                         "less than or equal to 10000");
-  }
+  auto [start, max_items] = list_page(call.request, 50, fns.size());
   nlohmann::json list = nlohmann::json::array();
   std::size_t end = std::min(fns.size(), start + max_items);
   for (std::size_t i = start; i < end; ++i) list.push_back(catalog_.configuration(fns[i]));

@@ -12,12 +12,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::string query_param(const http::Request& req, std::string_view name) {
-  for (auto& [k, v] : http::parse_query(req.query()))
-    if (k == name) return v;
-  return {};
-}
-
 const char* starting_position(app::StreamEventSpec::Start start) {
   switch (start) {
     case app::StreamEventSpec::Start::TrimHorizon: return "TRIM_HORIZON";
@@ -147,20 +141,7 @@ void EventSourceMappings::handle(http::Request request, http::Responder respond)
       else no_function = true;
     }
     std::string only_arn = query_param(request, "EventSourceArn");
-    std::size_t start = 0, max_items = 100;
-    if (auto marker = query_param(request, "Marker"); !marker.empty()) {
-      auto [p, ec] = std::from_chars(marker.data(), marker.data() + marker.size(), start);
-      if (ec != std::errc{} || p != marker.data() + marker.size())
-        throw ApiError(400, "InvalidParameterValueException", "Invalid marker: " + marker);
-    }
-    if (auto max = query_param(request, "MaxItems"); !max.empty()) {
-      auto [p, ec] = std::from_chars(max.data(), max.data() + max.size(), max_items);
-      if (ec != std::errc{} || p != max.data() + max.size() || max_items < 1 || max_items > 10000)
-        throw ApiError(400, "ValidationException",
-                       "1 validation error detected: Value '" + max +
-                           "' at 'maxItems' failed to satisfy constraint: Member must have value "
-                           "less than or equal to 10000");
-    }
+    auto [start, max_items] = list_page(request, 100);
     std::vector<const MappingSource*> matching;
     for (const auto& source : sources) {
       if (no_function || (only_function && source.function != only_function)) continue;
@@ -179,6 +160,32 @@ void EventSourceMappings::handle(http::Request request, http::Responder respond)
   } catch (const ApiError& e) {
     respond(aws::render_rest_json_error(e));
   }
+}
+
+std::string query_param(const http::Request& req, std::string_view name) {
+  for (auto& [k, v] : http::parse_query(req.query()))
+    if (k == name) return v;
+  return {};
+}
+
+ListPage list_page(const http::Request& req, std::size_t default_max,
+                   std::optional<std::size_t> count) {
+  ListPage page{0, default_max};
+  if (auto marker = query_param(req, "Marker"); !marker.empty()) {
+    auto [p, ec] = std::from_chars(marker.data(), marker.data() + marker.size(), page.start);
+    if (ec != std::errc{} || p != marker.data() + marker.size() || (count && page.start > *count))
+      throw ApiError(400, "InvalidParameterValueException", "Invalid marker: " + marker);
+  }
+  if (auto max = query_param(req, "MaxItems"); !max.empty()) {
+    auto [p, ec] = std::from_chars(max.data(), max.data() + max.size(), page.max_items);
+    if (ec != std::errc{} || p != max.data() + max.size() || page.max_items < 1 ||
+        page.max_items > 10000)
+      throw ApiError(400, "ValidationException",
+                     "1 validation error detected: Value '" + max +
+                         "' at 'maxItems' failed to satisfy constraint: Member must have value "
+                         "less than or equal to 10000");
+  }
+  return page;
 }
 
 }  // namespace serverlite::functions

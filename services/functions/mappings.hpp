@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,5 +55,16 @@ class EventSourceMappings {
   std::string region_;
   double last_modified_;
 };
+
+// A query parameter of a Lambda API request, or empty.
+std::string query_param(const http::Request& req, std::string_view name);
+
+// Marker and MaxItems of a Lambda API list (MaxItems 1 to 10,000, else `default_max`), checked
+// with Lambda's errors; a Marker past `count`, when given, is invalid.
+struct ListPage {
+  std::size_t start = 0, max_items = 0;
+};
+ListPage list_page(const http::Request& req, std::size_t default_max,
+                   std::optional<std::size_t> count = std::nullopt);
 
 }  // namespace serverlite::functions
