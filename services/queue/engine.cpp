@@ -14,93 +14,64 @@ constexpr int kSchemaVersion = 2;
 
 // ---- error names ------------------------------------------------------------------------------
 
-std::string_view error_code_name(ErrorCode code) {
+namespace {
+
+// Each code's name in the query protocol (the Code of the XML error) and its __type in the JSON
+// protocol, which SQS names apart.
+struct ErrorNames {
+  std::string_view query, json;
+};
+
+ErrorNames error_names(ErrorCode code) {
   switch (code) {
     case ErrorCode::NonExistentQueue:
-      return "AWS.SimpleQueueService.NonExistentQueue";
+      return {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"};
     case ErrorCode::QueueAlreadyExists:
-      return "QueueAlreadyExists";
+      return {"QueueAlreadyExists", "QueueNameExists"};
     case ErrorCode::InvalidParameterValue:
-      return "InvalidParameterValue";
+      return {"InvalidParameterValue", "InvalidParameterValue"};
     case ErrorCode::InvalidAttributeName:
-      return "InvalidAttributeName";
+      return {"InvalidAttributeName", "InvalidAttributeName"};
     case ErrorCode::InvalidAttributeValue:
-      return "InvalidAttributeValue";
+      return {"InvalidAttributeValue", "InvalidAttributeValue"};
     case ErrorCode::MissingParameter:
-      return "MissingParameter";
+      return {"MissingParameter", "MissingParameter"};
     case ErrorCode::InvalidMessageContents:
-      return "InvalidMessageContents";
+      return {"InvalidMessageContents", "InvalidMessageContents"};
     case ErrorCode::ReceiptHandleIsInvalid:
-      return "ReceiptHandleIsInvalid";
+      return {"ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid"};
     case ErrorCode::MessageNotInflight:
-      return "AWS.SimpleQueueService.MessageNotInflight";
+      return {"AWS.SimpleQueueService.MessageNotInflight", "MessageNotInflight"};
     case ErrorCode::BatchEntryIdsNotDistinct:
-      return "AWS.SimpleQueueService.BatchEntryIdsNotDistinct";
+      return {"AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "BatchEntryIdsNotDistinct"};
     case ErrorCode::TooManyEntriesInBatchRequest:
-      return "AWS.SimpleQueueService.TooManyEntriesInBatchRequest";
+      return {"AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+              "TooManyEntriesInBatchRequest"};
     case ErrorCode::EmptyBatchRequest:
-      return "AWS.SimpleQueueService.EmptyBatchRequest";
+      return {"AWS.SimpleQueueService.EmptyBatchRequest", "EmptyBatchRequest"};
     case ErrorCode::InvalidBatchEntryId:
-      return "AWS.SimpleQueueService.InvalidBatchEntryId";
+      return {"AWS.SimpleQueueService.InvalidBatchEntryId", "InvalidBatchEntryId"};
     case ErrorCode::BatchRequestTooLong:
-      return "AWS.SimpleQueueService.BatchRequestTooLong";
+      return {"AWS.SimpleQueueService.BatchRequestTooLong", "BatchRequestTooLong"};
     case ErrorCode::PurgeQueueInProgress:
-      return "AWS.SimpleQueueService.PurgeQueueInProgress";
+      return {"AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"};
     case ErrorCode::QueueDeletedRecently:
-      return "AWS.SimpleQueueService.QueueDeletedRecently";
+      return {"AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently"};
     case ErrorCode::OverLimit:
-      return "OverLimit";
+      return {"OverLimit", "OverLimit"};
     case ErrorCode::ResourceNotFound:
-      return "ResourceNotFoundException";
+      return {"ResourceNotFoundException", "ResourceNotFoundException"};
     case ErrorCode::UnsupportedOperation:
-      return "AWS.SimpleQueueService.UnsupportedOperation";
+      return {"AWS.SimpleQueueService.UnsupportedOperation", "UnsupportedOperation"};
   }
-  return "InternalFailure";  // unreachable: the switch covers every code
+  return {"InternalFailure", "InternalFailure"};  // unreachable: the switch covers every code
 }
 
-std::string_view json_error_type(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::NonExistentQueue:
-      return "QueueDoesNotExist";
-    case ErrorCode::QueueAlreadyExists:
-      return "QueueNameExists";
-    case ErrorCode::InvalidParameterValue:
-      return "InvalidParameterValue";
-    case ErrorCode::InvalidAttributeName:
-      return "InvalidAttributeName";
-    case ErrorCode::InvalidAttributeValue:
-      return "InvalidAttributeValue";
-    case ErrorCode::MissingParameter:
-      return "MissingParameter";
-    case ErrorCode::InvalidMessageContents:
-      return "InvalidMessageContents";
-    case ErrorCode::ReceiptHandleIsInvalid:
-      return "ReceiptHandleIsInvalid";
-    case ErrorCode::MessageNotInflight:
-      return "MessageNotInflight";
-    case ErrorCode::BatchEntryIdsNotDistinct:
-      return "BatchEntryIdsNotDistinct";
-    case ErrorCode::TooManyEntriesInBatchRequest:
-      return "TooManyEntriesInBatchRequest";
-    case ErrorCode::EmptyBatchRequest:
-      return "EmptyBatchRequest";
-    case ErrorCode::InvalidBatchEntryId:
-      return "InvalidBatchEntryId";
-    case ErrorCode::BatchRequestTooLong:
-      return "BatchRequestTooLong";
-    case ErrorCode::PurgeQueueInProgress:
-      return "PurgeQueueInProgress";
-    case ErrorCode::QueueDeletedRecently:
-      return "QueueDeletedRecently";
-    case ErrorCode::OverLimit:
-      return "OverLimit";
-    case ErrorCode::ResourceNotFound:
-      return "ResourceNotFoundException";
-    case ErrorCode::UnsupportedOperation:
-      return "UnsupportedOperation";
-  }
-  return "InternalFailure";
-}
+}  // namespace
+
+std::string_view error_code_name(ErrorCode code) { return error_names(code).query; }
+
+std::string_view json_error_type(ErrorCode code) { return error_names(code).json; }
 
 // ---- construction -----------------------------------------------------------------------------
 
