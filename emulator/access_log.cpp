@@ -131,7 +131,7 @@ std::string_view AccessLog::error_code(const http::Response& response) {
 }
 
 void AccessLog::add(Listener listener, std::string_view what, int status, std::string_view error,
-                    std::chrono::steady_clock::duration took) {
+                    std::chrono::steady_clock::duration took, std::string_view served_by) {
   buffer_ += listener == Listener::Gateway ? "[gateway] " : "[aws] ";
   buffer_ += what;
   char number[32];
@@ -150,6 +150,10 @@ void AccessLog::add(Listener listener, std::string_view what, int status, std::s
     buffer_ += ' ';
     buffer_ += error.substr(0, 100);
   }
+  if (!served_by.empty()) {
+    buffer_ += " -> ";
+    buffer_ += served_by.substr(0, 100);
+  }
   buffer_ += '\n';
   if (!batched_ || buffer_.size() >= kFlushAt) flush();
 }
@@ -161,7 +165,7 @@ http::Responder AccessLog::wrap(std::shared_ptr<AccessLog> log, Listener listene
           respond = std::move(respond)](http::Response response) {
     log->add(listener, summary.view(), response.status,
              listener == Listener::Aws ? error_code(response) : std::string_view{},
-             std::chrono::steady_clock::now() - start);
+             std::chrono::steady_clock::now() - start, response.served_by);
     respond(std::move(response));
   };
 }

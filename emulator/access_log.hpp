@@ -2,7 +2,7 @@
 // in (the gateway or the AWS endpoint), what it asked for (method and path, or the AWS operation),
 // the status and how long it took until its answer was released:
 //
-//   [gateway] GET /dev/items 200 12.4 ms
+//   [gateway] GET /dev/items 200 12.4 ms -> listItems
 //   [aws] DynamoDB.PutItem 200 0.6 ms
 //   [aws] SQS.SendMessage 400 0.3 ms AWS.SimpleQueueService.NonExistentQueue
 //
@@ -53,9 +53,9 @@ class AccessLog {
   // JSON body or `<Code>` of an XML one (looked for in the body's first 1 KiB); "" otherwise.
   static std::string_view error_code(const http::Response& response);
 
-  // Appends one line.
+  // Appends one line; `served_by` (the function a gateway route ran) ends it after "->".
   void add(Listener listener, std::string_view what, int status, std::string_view error,
-           std::chrono::steady_clock::duration took);
+           std::chrono::steady_clock::duration took, std::string_view served_by = {});
 
   // `respond` wrapped so that calling it logs the request's line first.
   static http::Responder wrap(std::shared_ptr<AccessLog> log, Listener listener,

@@ -39,6 +39,8 @@ struct Response {
   int status = 200;
   std::vector<Header> headers;
   std::string body;
+  // Never sent: what served the request, for its access line (the function a gateway route ran).
+  std::string served_by;
 
   Response& set_header(std::string name, std::string value);  // replaces any of that name
   Response& add_header(std::string name, std::string value);  // appends (Set-Cookie ...)

@@ -53,6 +53,7 @@ struct Pending {
     timer.cancel();
     add_request_ids(response, kind, request_id, extended_request_id);
     apply_cors(response, kind, cors, request);
+    response.served_by = function;
     auto r = std::move(respond);
     r(std::move(response));
   }
@@ -63,6 +64,7 @@ struct Pending {
   http::Request request;  // without its body: CORS needs the Origin header
   app::CorsSpec cors;
   std::string request_id, extended_request_id;
+  std::string function;  // its key in serverless.yml
   bool done = false;
 };
 
@@ -229,6 +231,7 @@ void Gateway::Impl::dispatch(app::ApiKind kind, const RouteRef& ref, RouteInfo i
   pending->request_id = aws::new_request_id();
   pending->extended_request_id = new_extended_request_id();
   pending->cors = ref.route->cors;
+  pending->function = ref.function->key;
   if (kind == app::ApiKind::Http && http_cors) pending->cors = *http_cors;
 
   std::string payload;

@@ -37,7 +37,14 @@ class AccessLines(ServerTestCase):
         status, _, _ = self.sl.gateway("GET", "/dev/items")
         self.assertEqual(status, 200)
         self.assertTrue(self.sl.wait_for_log(
-            lambda l: re.fullmatch(r"\[gateway\] GET /dev/items 200 \d+\.\d+ ms", l)))
+            lambda l: re.fullmatch(r"\[gateway\] GET /dev/items 200 \d+\.\d+ ms -> items", l)),
+            self.sl.stderr())
+        # No route: nothing served it.
+        status, _, _ = self.sl.gateway("GET", "/dev/nowhere")
+        self.assertEqual(status, 403)
+        self.assertTrue(self.sl.wait_for_log(
+            lambda l: re.fullmatch(r"\[gateway\] GET /dev/nowhere 403 \d+\.\d+ ms", l)),
+            self.sl.stderr())
 
     def test_a_query_protocol_call_is_named_by_its_service_and_action(self):
         r = self.sl.aws_cli("sqs", "list-queues")

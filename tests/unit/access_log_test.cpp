@@ -127,6 +127,16 @@ TEST(AccessLog, WritesOneLinePerRequestAtOnceOrWhenFlushed) {
     EXPECT_EQ(answered, 201);
     log->flush();
     EXPECT_TRUE(drain(fds[0]).starts_with("[gateway] PUT /b 201 "));
+    // What served it (the function a gateway route ran) ends the line.
+    auto routed = AccessLog::wrap(log, AccessLog::Listener::Gateway, make("GET", "/c"),
+                                  [](http::Response) {});
+    http::Response served;
+    served.served_by = "listItems";
+    routed(std::move(served));
+    log->flush();
+    std::string line = drain(fds[0]);
+    EXPECT_TRUE(line.starts_with("[gateway] GET /c 200 ")) << line;
+    EXPECT_TRUE(line.ends_with(" ms -> listItems\n")) << line;
     log->add(AccessLog::Listener::Aws, "X", 200, "", {});
   }  // what is left is written when the log goes
   EXPECT_EQ(drain(fds[0]), "[aws] X 200 0.00 ms\n");
