@@ -332,8 +332,10 @@ std::vector<std::string> Emulator::start() {
   for (auto& service : s.services_)
     for (auto& work : service->periodic_work())
       s.periodic_.push_back(
-          s.clock_->every(work.interval, [&s, run = work.run, name = std::string(work.name)] {
+          s.clock_->every(work.interval, [&s, run = work.run, name = std::string(work.name),
+                                          bulk = work.bulk] {
             if (s.stopping) return;
+            if (bulk && s.db_ && s.db_->checkpoint_under_way()) return;
             HoldMeter meter(HoldMeter::Detail::Full);
             run();
             meter.finish(name);

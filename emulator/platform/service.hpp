@@ -68,6 +68,9 @@ struct PeriodicWork {
   std::string name;  // for logs
   std::chrono::milliseconds interval;
   std::function<void()> run;
+  // Bulk writing (a slice of a large deletion, of expiry): skipped while a WAL checkpoint is
+  // under way (store::Database::checkpoint_under_way), so that the WAL can restart after it.
+  bool bulk = false;
 };
 
 // What the platform gives every service. Owned by the Emulator; valid from open() to close().

@@ -53,6 +53,7 @@ int Checkpointer::on_commit(void* self_ptr, sqlite3* db, const char* schema, int
     {
       std::lock_guard lock(self->mutex_);
       self->wanted_ = true;
+      self->under_way_.store(true, std::memory_order_release);
     }
     self->wake_.notify_one();
   }
@@ -74,6 +75,7 @@ void Checkpointer::run() {
     int rc = sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc == SQLITE_OK) background_.fetch_add(1, std::memory_order_relaxed);
     lock.lock();
+    if (!wanted_) under_way_.store(false, std::memory_order_release);
   }
 }
 

@@ -37,6 +37,10 @@ class Checkpointer {
   Checkpointer& operator=(const Checkpointer&) = delete;
 
   CheckpointCounts counts() const;
+  // From the commit that asks for a background checkpoint until that checkpoint is over. Bulk
+  // background writing waits meanwhile: the WAL restarts only when a write transaction begins
+  // with all of it copied, which a writer committing every few milliseconds keeps from happening.
+  bool under_way() const { return under_way_.load(std::memory_order_acquire); }
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
@@ -49,6 +53,7 @@ class Checkpointer {
   std::condition_variable wake_;
   bool wanted_ = false, stopping_ = false;
   std::atomic<std::int64_t> background_{0}, inline_{0};
+  std::atomic<bool> under_way_{false};
   std::thread thread_;
 };
 

@@ -236,6 +236,8 @@ CheckpointCounts Database::checkpoints() const {
   return checkpointer_ ? checkpointer_->counts() : CheckpointCounts{};
 }
 
+bool Database::checkpoint_under_way() const { return checkpointer_ && checkpointer_->under_way(); }
+
 int Database::changes() const { return sqlite3_changes(db_); }
 
 int Database::schema_version(std::string_view component) {

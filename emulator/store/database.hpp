@@ -103,6 +103,8 @@ class Database {
   Durability durability();
   // The checkpoints run so far (none in memory).
   CheckpointCounts checkpoints() const;
+  // Whether a background checkpoint is asked for or running (Checkpointer::under_way).
+  bool checkpoint_under_way() const;
 
  private:
   void begin();

@@ -108,19 +108,22 @@ class QueueService : public platform::Service {
          [this] {
            if (!engine_ || !engine_->cleanup_pending()) return;
            cleanup_sizer_.run([this](std::size_t rows) { return engine_->cleanup_slice(rows); });
-         }},
+         },
+         /*bulk=*/true},
         // Message move tasks (dead-letter queue redrive), a bounded slice at a time.
         {"sqs message moves", 100ms,
          [this] {
            if (!engine_ || !engine_->moves_pending()) return;
            move_sizer_.run([this](std::size_t rows) { return engine_->move_slice(rows); });
-         }},
+         },
+         /*bulk=*/true},
         // Messages past their retention period (a receive deletes a few too).
         {"sqs retention", 100ms,
          [this] {
            if (!engine_) return;
            retention_sizer_.run([this](std::size_t n) { return engine_->expire_messages(n) == n; });
-         }},
+         },
+         /*bulk=*/true},
     };
   }
 

@@ -100,9 +100,11 @@ class StreamService : public platform::Service {
 
   // Records past retention are dropped once a minute (reads never return them anyway).
   std::vector<platform::PeriodicWork> periodic_work() override {
-    return {{"kinesis retention", std::chrono::seconds(60), [this] {
+    return {{"kinesis retention", std::chrono::seconds(60),
+             [this] {
                if (engine_) engine_->trim_expired();
-             }}};
+             },
+             /*bulk=*/true}};
   }
 
   nlohmann::json describe() const override {

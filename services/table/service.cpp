@@ -104,13 +104,15 @@ class TableService : public platform::Service {
          [this] {
            if (!engine_) return;
            ttl_sizer_.run([this](std::size_t n) { return engine_->expire_items(n) == n; });
-         }},
+         },
+         /*bulk=*/true},
         // The rows of large deleted tables, between requests.
         {"dynamodb table deletion", std::chrono::milliseconds(5),
          [this] {
            if (!engine_ || !engine_->deletions_pending()) return;
            delete_sizer_.run([this](std::size_t rows) { return engine_->delete_slice(rows); });
-         }},
+         },
+         /*bulk=*/true},
         // CREATING, UPDATING and DELETING tables whose time has passed (lookups settle them
         // too; this ends a deletion nobody looks at).
         {"dynamodb table states", std::chrono::milliseconds(50),
@@ -120,7 +122,8 @@ class TableService : public platform::Service {
         {"dynamodb streams retention", std::chrono::seconds(60),
          [this] {
            if (engine_) engine_->stream_log().trim();
-         }},
+         },
+         /*bulk=*/true},
     };
   }
 

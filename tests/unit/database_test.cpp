@@ -175,6 +175,35 @@ TEST(Database, ASecondOpenOfTheSameStateIsRefusedUntilTheFirstCloses) {
   EXPECT_EQ(numbers(again), (std::vector<std::int64_t>{7}));
 }
 
+// A writer that, like serverlite's bulk background work, commits only while no checkpoint is
+// under way lets every checkpoint copy the whole WAL, so that the WAL restarts: it stays bounded
+// and the committing thread never has to checkpoint it itself.
+TEST(Database, WritesThatWaitForTheCheckpointLetTheWalRestart) {
+  TempState state;
+  Database db(state.file(), Durability::Normal, /*checkpoint_pages=*/16);
+  db.exec("CREATE TABLE t (n INTEGER, pad TEXT)");
+  auto insert = db.prepare("INSERT INTO t VALUES (?, ?)");
+  std::string pad(3000, 'x');  // about one page per commit
+  int waited = 0;
+  for (int i = 0; i < 1000; ++i) {
+    while (db.checkpoint_under_way()) {
+      ++waited;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    db.transaction([&] {
+      insert->bind(1, std::int64_t{i}).bind_text(2, pad);
+      insert->step();
+      insert->reset();
+    });
+  }
+  EXPECT_GT(waited, 0);  // the flag was up: a checkpoint was asked for
+  EXPECT_GT(db.checkpoints().background, 0);
+  EXPECT_EQ(db.checkpoints().inline_, 0);
+  // Without restarts, the WAL would hold every commit: 1,000 pages, 4 MB.
+  auto wal = std::filesystem::file_size(state.dir / "state.db-wal");
+  EXPECT_LT(wal, 1024u * 1024) << "WAL of " << wal << " bytes";
+}
+
 // Commits past the threshold are checkpointed by the background thread, the WAL restarts instead
 // of growing with every commit, and every committed row is there after a reopen.
 TEST(Database, TheWalIsCheckpointedInTheBackgroundAndStaysBounded) {
