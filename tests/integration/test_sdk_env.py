@@ -10,6 +10,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -211,6 +212,34 @@ http.get({ host: "127.0.0.1", port: process.env.PORT, path: "/local" }, done("lo
 """
 
 
+HTTP2_SCRIPT = r"""
+const http2 = require("http2");
+const server = http2.createServer();
+server.on("stream", (stream, headers) => {
+  stream.respond({ ":status": 200 });
+  stream.end(headers[":authority"] + " " + headers[":path"]);
+});
+server.listen(Number(process.env.PORT), "127.0.0.1", () => {
+  const session = http2.connect("https://kinesis.us-east-1.amazonaws.com");
+  const req = session.request({ ":path": "/h2" });
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (d) => { body += d; });
+  req.on("end", () => { console.log("h2", body); session.close(); server.close(); });
+  req.end();
+});
+"""
+
+HTTP2_REFUSED_SCRIPT = r"""
+try {
+  require("node:http2").connect("https://kinesis.us-east-1.amazonaws.com");
+  console.log("connected");
+} catch (e) {
+  console.log(e.message);
+}
+"""
+
+
 class PreloadGuard(unittest.TestCase):
     """The Node preload on its own, against a recording server standing in for serverlite: every
     form of http(s).request/get for an AWS host arrives there, over plain HTTP, with its Host;
@@ -266,6 +295,32 @@ class PreloadGuard(unittest.TestCase):
         r = self.run_node()
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("refused a request for the AWS host s3.amazonaws.com", r.stderr)
+
+    def test_an_http2_session_for_an_aws_host_opens_on_the_endpoint(self):
+        port = None
+        for _ in range(3):  # the free port found may be taken before node listens on it
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            full = {"PATH": os.environ["PATH"], "PORT": str(port),
+                    "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+            r = subprocess.run(["node", "--require", self.preload, "-e", HTTP2_SCRIPT], env=full,
+                               capture_output=True, text=True, timeout=60)
+            if "EADDRINUSE" not in r.stderr:
+                break
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The local h2c server got the request: its :authority is the endpoint's.
+        self.assertEqual(r.stdout.strip(), f"h2 127.0.0.1:{port} /h2")
+        self.assertIn("a request for the AWS host kinesis.us-east-1.amazonaws.com was sent to "
+                      "serverlite", r.stderr)
+
+    def test_an_http2_session_for_an_aws_host_without_an_endpoint_fails_at_once(self):
+        r = subprocess.run(["node", "--require", self.preload, "-e", HTTP2_REFUSED_SCRIPT],
+                           env={"PATH": os.environ["PATH"]}, capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("refused a request for the AWS host kinesis.us-east-1.amazonaws.com",
+                      r.stdout)
 
 
 SITE_SCRIPT = r"""

@@ -12,7 +12,7 @@
 //    QueueUrl: they keep to serverlite's endpoint instead. Below the SDKs, any http/https request
 //    for an AWS host (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws) that still comes (an SDK
 //    version these patches do not know, another client) is sent to serverlite, with a line in
-//    the log. Such a redirected request carries serverlite's Host, so up --verify-signatures
+//    the log; so is an http2 session for one. Such a redirected request carries serverlite's Host, so up --verify-signatures
 //    rejects it (its signature names the AWS host) rather than it leaving the machine.
 "use strict";
 
@@ -203,6 +203,38 @@ function guardHttps(https) {
 }
 Module.syncBuiltinESMExports();
 
+// node:http2, which SDK v3 uses for its event streams (Kinesis SubscribeToShard, ...): a session
+// for an AWS host is opened on serverlite's endpoint instead, in cleartext (prior knowledge).
+let http2Guarded = false;
+function guardHttp2(http2) {
+  if (http2Guarded) return;
+  http2Guarded = true;
+  const connect = http2.connect;
+  http2.connect = function (authority, options, listener) {
+    let host;
+    try {
+      host = (typeof authority === "string" ? new URL(authority) : authority).hostname;
+    } catch {
+      return connect.apply(this, arguments);  // let the original report a malformed authority
+    }
+    if (!isAwsHost(host)) return connect.apply(this, arguments);
+    noteRedirect(host);
+    if (typeof options === "function") {
+      listener = options;
+      options = undefined;
+    }
+    const out = { ...(options || {}) };
+    for (const key of ["createConnection", "servername", "ca", "cert", "key", "pfx",
+                       "rejectUnauthorized", "checkServerIdentity", "lookup", "ALPNProtocols"])
+      delete out[key];
+    const target = redirected({ hostname: host, headers: {} });
+    const origin = `http://${target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname}` +
+                   `:${target.port}`;
+    return listener ? connect.call(this, origin, out, listener) : connect.call(this, origin, out);
+  };
+  Module.syncBuiltinESMExports();
+}
+
 // The v2 SDK: serverlite as the default endpoint of every client, and SQS calls kept there.
 const patchedV2 = new WeakSet();
 function patchV2(AWS) {
@@ -247,6 +279,7 @@ Module._load = function (request, parent, isMain) {
   const exports = load.apply(this, arguments);
   if (typeof request !== "string") return exports;
   if (!httpsGuarded && (request === "https" || request === "node:https")) guardHttps(exports);
+  if (!http2Guarded && (request === "http2" || request === "node:http2")) guardHttp2(exports);
   if (request === "@aws-sdk/middleware-sdk-sqs") patchV3Sqs(exports);
   let global;
   if (request === "aws-sdk" || request.startsWith("aws-sdk/")) {
