@@ -356,5 +356,49 @@ class PythonSite(unittest.TestCase):
             "resource": "http://127.0.0.1:5"})
 
 
+    def test_connections_to_aws_hosts_are_refused_below_every_client(self):
+        site = os.path.join(ROOT, "emulator", "runtimes", "python", "site")
+        env = {"PATH": os.environ["PATH"], "PYTHONPATH": site, "AWS_DEFAULT_REGION": "us-east-1",
+               "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
+               "AWS_ENDPOINT_URL": "http://127.0.0.1:4"}
+        for python in ("/usr/bin/python3", "python3"):
+            r = subprocess.run([python, "-c", GUARD_PY_SCRIPT], env=env, capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.splitlines(), [
+                "getaddrinfo refused 111",
+                "urllib refused",
+                "botocore EndpointConnectionError",
+                "local resolves True"], r.stderr)
+            for host in ("s3.amazonaws.com", "sts.cn-north-1.amazonaws.com.cn",
+                         "dynamodb.us-east-1.amazonaws.com"):
+                self.assertIn(f"refused a connection to the AWS host {host}", r.stderr)
+
+
+GUARD_PY_SCRIPT = r"""
+import socket, urllib.request, urllib.error
+import botocore.config, botocore.exceptions, botocore.session
+try:
+    socket.getaddrinfo("s3.amazonaws.com", 443)
+    print("getaddrinfo resolved")
+except ConnectionRefusedError as e:
+    print("getaddrinfo refused", e.errno)
+try:
+    urllib.request.urlopen("https://sts.cn-north-1.amazonaws.com.cn/", timeout=5)
+    print("urllib connected")
+except urllib.error.URLError as e:
+    print("urllib refused" if "refused a connection" in str(e.reason) else "urllib " + str(e))
+client = botocore.session.get_session().create_client(
+    "dynamodb", endpoint_url="https://dynamodb.us-east-1.amazonaws.com",
+    config=botocore.config.Config(retries={"max_attempts": 1}))
+try:
+    client.list_tables()
+    print("botocore answered")
+except botocore.exceptions.EndpointConnectionError:
+    print("botocore EndpointConnectionError")
+print("local resolves", len(socket.getaddrinfo("127.0.0.1", 80)) > 0)
+"""
+
+
 if __name__ == "__main__":
     unittest.main()

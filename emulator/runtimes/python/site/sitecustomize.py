@@ -8,6 +8,10 @@ it only watches for two imports.
   id in upper case, spaces as underscores) if set, else AWS_ENDPOINT_URL. Newer botocore reads
   the same variables itself, so both agree. boto3 sends SQS calls to the client's endpoint, not
   to the host of a QueueUrl, so a hard-coded real QueueUrl stays on serverlite too.
+- socket: below every client (botocore with an explicit AWS endpoint, urllib, requests, asyncio),
+  a name lookup for an AWS host (*.amazonaws.com, *.amazonaws.com.cn, *.api.aws) fails at once
+  with ECONNREFUSED and a line in the log, so that a handler never reaches real AWS. Its TLS could
+  not be answered by serverlite, so the connection is refused rather than redirected.
 - boto3: Lambda's Python runtimes include it. This interpreter's own boto3 is used (the app's
   packages first, as sys.path orders them); where it has none, the import error names the
   interpreter and the command that installs it.
@@ -56,12 +60,51 @@ def _patch_session(module):
     session_class.create_client = serverlite_create_client
 
 
+_AWS_HOST = None  # the pattern, compiled on first use (re is loaded by then: socket imports it)
+_refused_hosts = set()
+
+
+def _is_aws_host(host):
+    global _AWS_HOST
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    if _AWS_HOST is None:
+        import re
+        _AWS_HOST = re.compile(r"(^|\.)(amazonaws\.com(\.cn)?|api\.aws)\.?$", re.IGNORECASE)
+    return _AWS_HOST.search(host) is not None
+
+
+def _guard_socket(module):
+    getaddrinfo = getattr(module, "getaddrinfo", None)
+    if getaddrinfo is None or getattr(getaddrinfo, "_serverlite", False):
+        return
+
+    def serverlite_getaddrinfo(host, *args, **kwargs):
+        if _is_aws_host(host):
+            name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+            if name not in _refused_hosts:
+                _refused_hosts.add(name)
+                sys.stderr.write("serverlite: refused a connection to the AWS host %s: a handler "
+                                 "must not reach real AWS (serverlite is at %s)\n"
+                                 % (name, os.environ.get("AWS_ENDPOINT_URL") or "no endpoint"))
+            import errno
+            raise ConnectionRefusedError(
+                errno.ECONNREFUSED, "serverlite: refused a connection to the AWS host %s" % name)
+        return getaddrinfo(host, *args, **kwargs)
+
+    serverlite_getaddrinfo._serverlite = True
+    serverlite_getaddrinfo.__doc__ = getaddrinfo.__doc__
+    module.getaddrinfo = serverlite_getaddrinfo
+
+
 class _Watcher:
     """Finds nothing itself: asks the other finders, and wraps the loader of the modules it
     watches so that they are patched right after they run."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname not in ("botocore.session", "boto3"):
+        if fullname not in ("botocore.session", "boto3", "socket"):
             return None
         spec = None
         for finder in sys.meta_path:
@@ -79,7 +122,7 @@ class _Watcher:
                     "`%s -m pip install boto3`; or put it in the app's own packages."
                     % (sys.executable, sys.executable), name="boto3")
             return None
-        if fullname == "botocore.session" and spec.loader is not None and hasattr(
+        if fullname in ("botocore.session", "socket") and spec.loader is not None and hasattr(
                 spec.loader, "exec_module"):
             spec.loader = _PatchingLoader(spec.loader)
         return spec
@@ -94,7 +137,10 @@ class _PatchingLoader:
 
     def exec_module(self, module):
         self._inner.exec_module(module)
-        _patch_session(module)
+        if module.__name__ == "socket":
+            _guard_socket(module)
+        else:
+            _patch_session(module)
 
     def __getattr__(self, name):
         return getattr(self._inner, name)
@@ -103,6 +149,8 @@ class _PatchingLoader:
 def _install():
     if "botocore.session" in sys.modules:
         _patch_session(sys.modules["botocore.session"])
+    if "socket" in sys.modules:
+        _guard_socket(sys.modules["socket"])
     sys.meta_path.insert(0, _Watcher())
 
 
