@@ -409,6 +409,14 @@ void FunctionPool::on_dead(Worker& worker) {
   std::erase(retired_, &worker);
   std::erase_if(workers_, [&](const auto& w) { return w.get() == &worker; });
   if (waiting_.empty() || context_.shutting_down) return;
+  // A worker starting without an invocation (one replacing this one after a code change, say)
+  // takes the oldest waiting at its first poll: no second cold start for it (see grow()).
+  for (auto& w : workers_) {
+    if (w->state() == Worker::State::Starting && !w->has_invocation()) {
+      if (may_grow(live_workers())) schedule_growth();
+      return;
+    }
+  }
   if (live_workers() < limit_) {
     auto next = take_next();
     end_episode_if_drained();
