@@ -58,6 +58,7 @@ void AppWatch::start() {
     say("warning: " + *failure + "; code changes need a restart");
     return;
   }
+  emulator_.keep_standbys(true);
   say("watching " + running_.service_dir.string() + " (" +
       std::to_string(watcher_.watched_dirs()) +
       " directories) for code changes; --no-watch turns this off");

@@ -38,6 +38,7 @@ struct PoolContext {
   // Interpreters on PATH that are version managers' shims, being resolved (probe_interpreter).
   std::map<std::string, std::unique_ptr<InterpreterProbe>, std::less<>> probes;
   bool shutting_down = false;
+  bool keep_standbys = false;  // the app is watched: see standby.hpp
   int live_workers = 0;                    // spawned and not yet reaped
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::function<void()> on_all_exited;     // set by Pools::shutdown
@@ -80,6 +81,9 @@ class FunctionPool {
   // and a worker that was warm, one new worker starts at once, ahead of the next invocation.
   // Returns how many workers were replaced.
   int replace_workers(bool prewarm);
+  // Standbys (standby.hpp). A standby that exited tells its pool through on_dead().
+  void drop_standby();
+  int standby_pid() const;  // 0: none
   Pools::FunctionStats stats() const;
 
   // The handler's environment, without AWS_LAMBDA_RUNTIME_API.
@@ -107,6 +111,12 @@ class FunctionPool {
   void schedule_growth();
   std::chrono::steady_clock::time_point growth_due() const;  // with someone waiting
   void grow();
+  // Starts a standby when standby.hpp's conditions hold; asked when a worker goes idle.
+  void maybe_start_standby();
+  // The standby becomes a (starting) worker; false when there is none alive.
+  bool release_standby();
+  // `worker` is the standby, which exited: forgotten.
+  bool standby_ended(Worker& worker);
 
   PoolContext& context_;
   const app::FunctionSpec& fn_;
@@ -129,6 +139,8 @@ class FunctionPool {
   double recent_duration_ms_ = 0;  // moving average of the handler's duration
   std::vector<std::string> environment_;
   bool version_checked_ = false;
+  std::shared_ptr<Worker> standby_;  // not in workers_: no worker for concurrency
+  int standby_failures_ = 0;         // standbys in a row that exited before their release
 };
 
 }  // namespace serverlite::invoker

@@ -397,15 +397,21 @@ void FunctionPool::on_idle(Worker& worker) {
     if (worker.state() == Worker::State::Idle && !worker.has_invocation()) worker.kill();
     return;
   }
-  if (waiting_.empty() || worker.state() != Worker::State::Idle || worker.has_invocation()) return;
-  auto next = take_next();
-  end_episode_if_drained();
-  if (!next) return;
-  worker.assign(std::move(*next));
-  if (!waiting_.empty() && may_grow(live_workers())) schedule_growth();
+  auto free = [&] { return worker.state() == Worker::State::Idle && !worker.has_invocation(); };
+  if (!waiting_.empty() && free()) {
+    auto next = take_next();
+    end_episode_if_drained();
+    if (next) {
+      worker.assign(std::move(*next));
+      if (!waiting_.empty() && may_grow(live_workers())) schedule_growth();
+    }
+  }
+  // Nothing waits for it: a moment to start the function's standby, if it has none.
+  if (free()) maybe_start_standby();
 }
 
 void FunctionPool::on_dead(Worker& worker) {
+  if (standby_ended(worker)) return;
   std::erase(retired_, &worker);
   std::erase_if(workers_, [&](const auto& w) { return w.get() == &worker; });
   if (waiting_.empty() || context_.shutting_down) return;
@@ -461,7 +467,10 @@ int FunctionPool::replace_workers(bool prewarm) {
       w->kill();  // on_dead removes it
     }
   }
-  if (prewarm && was_warm && !context_.shutting_down && limit_ > 0 && live_workers() < limit_) {
+  if (prewarm && (was_warm || standby_) && !context_.shutting_down && limit_ > 0 &&
+      live_workers() < limit_) {
+    // The standby, already started, imports the new code; else a new process.
+    if (release_standby()) return replaced;
     auto worker = std::make_shared<Worker>(context_, *this, fn_);
     workers_.push_back(worker);
     if (auto failure = worker->start()) {
@@ -474,6 +483,7 @@ int FunctionPool::replace_workers(bool prewarm) {
 
 void FunctionPool::kill_all() {
   for (auto& w : workers_) w->kill();
+  drop_standby();
 }
 
 Pools::FunctionStats FunctionPool::stats() const {
@@ -607,6 +617,17 @@ int Pools::replace_workers(const std::vector<std::string>& function_keys, bool p
   for (const auto& key : function_keys)
     if (auto it = pools_.find(key); it != pools_.end()) replaced += it->second->replace_workers(prewarm);
   return replaced;
+}
+
+void Pools::keep_standbys(bool on) {
+  context_->keep_standbys = on;
+  if (!on)
+    for (auto& [_, pool] : pools_) pool->drop_standby();
+}
+
+int Pools::standby_pid(const std::string& function_key) const {
+  auto it = pools_.find(function_key);
+  return it == pools_.end() ? 0 : it->second->standby_pid();
 }
 
 Pools::FunctionStats Pools::stats(const std::string& function_key) const {
