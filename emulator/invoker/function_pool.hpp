@@ -81,9 +81,9 @@ class FunctionPool {
   // and a worker that was warm, one new worker starts at once, ahead of the next invocation.
   // Returns how many workers were replaced.
   int replace_workers(bool prewarm);
-  // Standbys (standby.hpp). A standby that exited tells its pool through on_dead().
+  // Stops the standby (standby.hpp), if any. A standby that exited tells its pool through
+  // on_dead().
   void drop_standby();
-  int standby_pid() const;  // 0: none
   Pools::FunctionStats stats() const;
 
   // The handler's environment, without AWS_LAMBDA_RUNTIME_API.
@@ -113,8 +113,8 @@ class FunctionPool {
   void grow();
   // Starts a standby when standby.hpp's conditions hold; asked when a worker goes idle.
   void maybe_start_standby();
-  // The standby becomes a (starting) worker; false when there is none alive.
-  bool release_standby();
+  // The standby becomes a (starting) worker, returned; nullptr when there is none alive.
+  std::shared_ptr<Worker> release_standby();
   // `worker` is the standby, which exited: forgotten.
   bool standby_ended(Worker& worker);
 
@@ -141,6 +141,7 @@ class FunctionPool {
   bool version_checked_ = false;
   std::shared_ptr<Worker> standby_;  // not in workers_: no worker for concurrency
   int standby_failures_ = 0;         // standbys in a row that exited before their release
+  bool standby_due_ = false;         // the next worker started is the standby (replace_workers)
 };
 
 }  // namespace serverlite::invoker

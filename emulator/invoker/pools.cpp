@@ -366,6 +366,12 @@ void FunctionPool::grow() {
 }
 
 std::shared_ptr<Worker> FunctionPool::spawn(Invocation& fails) {
+  // The code changed while the limit was reached (by workers finishing on the old code): the
+  // first new worker after that is the standby.
+  if (standby_due_) {
+    standby_due_ = false;
+    if (auto standby = release_standby()) return standby;
+  }
   auto worker = std::make_shared<Worker>(context_, *this, fn_);
   workers_.push_back(worker);
   auto failure = worker->start();
@@ -453,6 +459,7 @@ bool FunctionPool::takes_work(const Worker& worker) const {
 
 int FunctionPool::replace_workers(bool prewarm) {
   int replaced = 0;
+  standby_failures_ = 0;  // standbys that failed may have failed for the code that changed
   bool was_warm = false;
   for (auto& w : workers_) {
     if (w->state() == Worker::State::Dead || retired(*w)) continue;
@@ -467,10 +474,16 @@ int FunctionPool::replace_workers(bool prewarm) {
       w->kill();  // on_dead removes it
     }
   }
-  if (prewarm && (was_warm || standby_) && !context_.shutting_down && limit_ > 0 &&
-      live_workers() < limit_) {
-    // The standby, already started, imports the new code; else a new process.
-    if (release_standby()) return replaced;
+  if (!prewarm || context_.shutting_down || limit_ <= 0) return replaced;
+  // The standby, already started, imports the new code; with the limit reached, it is the next
+  // worker the pool starts (spawn).
+  standby_due_ = false;
+  if (live_workers() >= limit_) {
+    standby_due_ = standby_ != nullptr;
+    return replaced;
+  }
+  if (release_standby()) return replaced;
+  if (was_warm) {  // else a new process, ahead of the next invocation
     auto worker = std::make_shared<Worker>(context_, *this, fn_);
     workers_.push_back(worker);
     if (auto failure = worker->start()) {
@@ -623,11 +636,6 @@ void Pools::keep_standbys(bool on) {
   context_->keep_standbys = on;
   if (!on)
     for (auto& [_, pool] : pools_) pool->drop_standby();
-}
-
-int Pools::standby_pid(const std::string& function_key) const {
-  auto it = pools_.find(function_key);
-  return it == pools_.end() ? 0 : it->second->standby_pid();
 }
 
 Pools::FunctionStats Pools::stats(const std::string& function_key) const {

@@ -73,7 +73,6 @@ class Pools : public Invoker {
   // While the app is watched, each function that has run keeps one standby process for its next
   // code change (see standby.hpp). Off: standbys are stopped.
   void keep_standbys(bool on);
-  int standby_pid(const std::string& function_key) const;  // 0: none
 
   struct FunctionStats {
     int workers = 0;

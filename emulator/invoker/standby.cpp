@@ -100,14 +100,13 @@ void FunctionPool::maybe_start_standby() {
   standby_ = std::move(worker);
 }
 
-bool FunctionPool::release_standby() {
-  if (!standby_ || standby_->state() == Worker::State::Dead) return false;
+std::shared_ptr<Worker> FunctionPool::release_standby() {
+  if (!standby_ || standby_->state() == Worker::State::Dead) return nullptr;
   auto worker = std::move(standby_);
   standby_.reset();
-  standby_failures_ = 0;
   workers_.push_back(worker);
   worker->release();
-  return true;
+  return worker;
 }
 
 bool FunctionPool::standby_ended(Worker& worker) {
@@ -120,7 +119,5 @@ bool FunctionPool::standby_ended(Worker& worker) {
 void FunctionPool::drop_standby() {
   if (standby_) standby_->kill();  // standby_ended() forgets it once it has exited
 }
-
-int FunctionPool::standby_pid() const { return standby_ ? standby_->pid() : 0; }
 
 }  // namespace serverlite::invoker

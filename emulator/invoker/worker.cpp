@@ -365,8 +365,6 @@ double Worker::running_ms() const {
   return current_ && delivered_ ? ms_since(started_at_) : 0.0;
 }
 
-int Worker::pid() const { return impl_ && !impl_->reaped ? impl_->pid : 0; }
-
 void Worker::kill() {
   if (impl_ && impl_->process && !impl_->reaped) ::kill(-impl_->pid, SIGKILL);
   state_ = State::Dead;

@@ -57,7 +57,6 @@ class Worker : public std::enable_shared_from_this<Worker> {
   // Init Duration counts from here.
   void release();
   bool standby() const { return standby_ && !released_; }
-  int pid() const;
 
   State state() const { return state_; }
   bool has_invocation() const { return current_.has_value(); }

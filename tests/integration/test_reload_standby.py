@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
 import unittest
 
@@ -31,6 +32,11 @@ functions:
     handler: src/handler.main
     events:
       - httpApi: 'GET /py'
+  slow:
+    runtime: python3.11
+    handler: src/slow.main
+    events:
+      - httpApi: 'GET /slow'
 """
 
 # Top-level code runs when the handler is imported: in a standby, only after its release.
@@ -52,6 +58,14 @@ def main(event, context):
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_LAMBDA_RUNTIME_API",
                                                             "_X_AMZN_TRACE_ID")}
     return {"version": %r, "pid": os.getpid(), "argv": sys.argv[1:], "env": env}
+"""
+
+SLOW = """\
+import os, time
+
+def main(event, context):
+    time.sleep(float((event.get("queryStringParameters") or {}).get("s", "0")))
+    return {"version": %r, "pid": os.getpid()}
 """
 
 
@@ -83,6 +97,22 @@ def alive(pid):
     return stat[stat.rindex(")") + 2:].split()[0] != "Z"
 
 
+def cpu_ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def parked(pid, quiet=0.2):
+    before = cpu_ticks(pid)
+    time.sleep(quiet)
+    return before is not None and cpu_ticks(pid) == before
+
+
 def standbys(sl, client):
     """The pids of the standby processes of the runtime client named `client`."""
     return sorted(pid for pid, cmd in children(sl.proc.pid).items()
@@ -105,6 +135,7 @@ class StandbyApp(unittest.TestCase):
             f.write(APP_YML)
         write(self.path("web", "handler.mjs"), NODE % ("n1", "n1"))
         write(self.path("src", "handler.py"), PY % ("p1", "p1"))
+        write(self.path("src", "slow.py"), SLOW % "s1")
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
@@ -124,10 +155,11 @@ class StandbyApp(unittest.TestCase):
         self.fail(f"{route} never answered {version}\n" + sl.stderr())
 
     def wait_for_standby(self, sl, client, other_than=(), timeout=10):
+        """A standby started and waiting (its CPU time no longer grows)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = [p for p in standbys(sl, client) if p not in other_than]
-            if found:
+            if found and parked(found[0]):
                 return found[0]
             time.sleep(0.02)
         self.fail(f"no standby of {client} started\n" + sl.stderr())
@@ -180,6 +212,22 @@ class Standby(StandbyApp):
             self.check_change_served_by_standby(
                 sl, "py", "/py", "bootstrap.py",
                 (("src", "handler.py"), PY), ["p2", "p3"])
+
+    def test_at_the_limit_the_standby_is_the_next_worker_started(self):
+        # One worker at most, busy at the change: the invocation after it waits for that worker
+        # to finish (on the old code), then runs in the standby.
+        with Serverlite(self.path("serverless.yml"), "--function-concurrency", "1") as sl:
+            self.get(sl, "/slow")
+            standby = self.wait_for_standby(sl, "bootstrap.py")
+            answers = {}
+            t = threading.Thread(target=lambda: answers.update(old=self.get(sl, "/slow?s=1.5")))
+            t.start()
+            time.sleep(0.5)
+            write(self.path("src", "slow.py"), SLOW % "s2")
+            self.assertTrue(sl.wait_for_log(lambda l: "src/slow.py changed" in l), sl.stderr())
+            self.assertEqual(self.get(sl, "/slow"), {"version": "s2", "pid": standby})
+            t.join(10)
+            self.assertEqual(answers["old"]["version"], "s1")
 
     def test_only_functions_that_ran_get_a_standby(self):
         with Serverlite(self.path("serverless.yml")) as sl:
