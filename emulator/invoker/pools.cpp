@@ -14,6 +14,7 @@
 #include "emulator/invoker/function_pool.hpp"
 #include "emulator/invoker/lambda_log.hpp"
 #include "emulator/invoker/runtime_files.hpp"
+#include "emulator/invoker/standby.hpp"
 
 namespace serverlite::invoker {
 
@@ -163,7 +164,8 @@ FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
       limit_(std::max(0, fn.reserved_concurrency
                              ? std::min(*fn.reserved_concurrency, context.options.max_concurrency)
                              : context.options.max_concurrency)),
-      grow_timer_(context.io) {
+      grow_timer_(context.io),
+      standby_timer_(context.io) {
   const auto& app = context.app;
   std::map<std::string, std::string> env = {
       {"AWS_LAMBDA_FUNCTION_NAME", fn.name},
@@ -412,8 +414,8 @@ void FunctionPool::on_idle(Worker& worker) {
       if (!waiting_.empty() && may_grow(live_workers())) schedule_growth();
     }
   }
-  // Nothing waits for it: a moment to start the function's standby, if it has none.
-  if (free()) maybe_start_standby();
+  // Nothing waits for it: soon a moment to start the function's standby, if it has none.
+  if (free()) schedule_standby(kStandbyDelay);
 }
 
 void FunctionPool::on_dead(Worker& worker) {
@@ -546,6 +548,9 @@ Pools::Pools(asio::io_context& io, const app::AppSpec& app, InvokerOptions optio
     if (fn.family == app::RuntimeFamily::Python) context_->probe_interpreter("python3");
     if (fn.family == app::RuntimeFamily::Node) context_->probe_interpreter("node");
   }
+  context_->starting_anywhere = [this] {
+    return std::any_of(pools_.begin(), pools_.end(), [](auto& p) { return p.second->starting(); });
+  };
 }
 
 Pools::~Pools() {

@@ -72,6 +72,11 @@ void Worker::wake() {
   respond(http::Response::json(200, R"({"status":"released"})"));
 }
 
+bool Worker::booting() const {
+  return standby() && state_ != State::Dead && !parked_standby_ &&
+         std::chrono::steady_clock::now() - spawned_at_ < context_.options.init_timeout;
+}
+
 void Worker::on_standby_request(http::Responder respond) {
   if (state_ == State::Dead) return;  // being killed; never answer
   if (!standby_ || awake_) return respond(http::Response::json(200, R"({"status":"released"})"));
@@ -80,18 +85,37 @@ void Worker::on_standby_request(http::Responder respond) {
 
 // ---- FunctionPool -----------------------------------------------------------------------------
 
+void FunctionPool::schedule_standby(std::chrono::milliseconds after) {
+  if (standby_scheduled_ || standby_ || !context_.keep_standbys) return;
+  standby_scheduled_ = true;
+  standby_timer_.expires_after(after);
+  standby_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: the pool may be gone
+    standby_scheduled_ = false;
+    maybe_start_standby();
+  });
+}
+
+bool FunctionPool::starting() const {
+  return (standby_ && standby_->booting()) ||
+         std::any_of(workers_.begin(), workers_.end(),
+                     [](const auto& w) { return w->state() == Worker::State::Starting; });
+}
+
 void FunctionPool::maybe_start_standby() {
   StandbyConditions c;
   c.enabled = context_.keep_standbys;
   c.shutting_down = context_.shutting_down;
   c.runtime_supported = fn_.family != app::RuntimeFamily::Provided;
   c.has_standby = standby_ != nullptr;
-  c.worker_starting = std::any_of(workers_.begin(), workers_.end(), [](const auto& w) {
-    return w->state() == Worker::State::Starting;
-  });
+  c.process_starting = context_.starting_anywhere ? context_.starting_anywhere() : starting();
   c.failures = standby_failures_;
   c.limit = limit_;
-  if (!should_start_standby(c)) return;
+  switch (standby_decision(c)) {
+    case StandbyDecision::None: return;
+    case StandbyDecision::Later: return schedule_standby(kStandbyRetry);
+    case StandbyDecision::Start: break;
+  }
   auto worker = std::make_shared<Worker>(context_, *this, fn_);
   if (worker->start_standby()) {
     ++standby_failures_;  // the workers' own start reports why, at the next cold start

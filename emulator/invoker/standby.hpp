@@ -11,6 +11,8 @@
 // environment is the one a new worker gets. Worker and FunctionPool implement it (standby.cpp).
 #pragma once
 
+#include <chrono>
+
 namespace serverlite::invoker {
 
 // After this many standbys of a function in a row exited before their release, the function
@@ -18,20 +20,32 @@ namespace serverlite::invoker {
 // restart one at every invocation).
 inline constexpr int kMaxStandbyFailures = 3;
 
+// A standby starts this long after the function's worker went idle with nothing waiting, and only
+// while no runtime process of the app is starting (a worker, or another standby): it must not
+// take the CPU from a cold start an invocation waits for (the next one of a burst comes sooner).
+// When one is starting, the pool looks again after kStandbyRetry.
+inline constexpr std::chrono::milliseconds kStandbyDelay{20};
+inline constexpr std::chrono::milliseconds kStandbyRetry{50};
+
 struct StandbyConditions {
   bool enabled = false;           // the app is watched
   bool shutting_down = false;
   bool runtime_supported = false; // serverlite's own runtime client (Node.js, Python)
   bool has_standby = false;
-  bool worker_starting = false;   // one of the function's workers is starting: not now
+  bool process_starting = false;  // a worker or standby of the app is starting: later
   int failures = 0;               // standbys that exited before their release, in a row
   int limit = 0;                  // the function's concurrency limit
 };
 
-// Whether the pool starts a standby now (it is asked whenever one of its workers goes idle).
-inline bool should_start_standby(const StandbyConditions& c) {
-  return c.enabled && !c.shutting_down && c.runtime_supported && !c.has_standby &&
-         !c.worker_starting && c.failures < kMaxStandbyFailures && c.limit > 0;
+enum class StandbyDecision { Start, Later, None };
+
+// Whether the pool starts a standby now, looks again later, or keeps none (it is asked when one
+// of its workers has gone idle).
+inline StandbyDecision standby_decision(const StandbyConditions& c) {
+  if (!c.enabled || c.shutting_down || !c.runtime_supported || c.has_standby ||
+      c.failures >= kMaxStandbyFailures || c.limit <= 0)
+    return StandbyDecision::None;
+  return c.process_starting ? StandbyDecision::Later : StandbyDecision::Start;
 }
 
 }  // namespace serverlite::invoker

@@ -57,6 +57,8 @@ class Worker : public std::enable_shared_from_this<Worker> {
   // Init Duration counts from here.
   void release();
   bool standby() const { return standby_ && !released_; }
+  // A standby that has not begun to wait for its release yet (for at most the init timeout).
+  bool booting() const;
 
   State state() const { return state_; }
   bool has_invocation() const { return current_.has_value(); }
