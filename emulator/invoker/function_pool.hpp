@@ -40,6 +40,8 @@ struct PoolContext {
   bool shutting_down = false;
   bool keep_standbys = false;  // the app is watched: see standby.hpp
   std::function<bool()> starting_anywhere;  // a runtime process of the app is starting
+  // When a worker last began or ended its start (standby.hpp).
+  std::chrono::steady_clock::time_point last_start_activity{};
   int live_workers = 0;                    // spawned and not yet reaped
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::function<void()> on_all_exited;     // set by Pools::shutdown

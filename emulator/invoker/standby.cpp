@@ -64,7 +64,9 @@ void Worker::after_release_build(const build::BuildResult& result,
 
 void Worker::wake() {
   awake_ = true;
-  spawned_at_ = std::chrono::steady_clock::now();  // the standby's wait is not init: Init Duration counts from here
+  // The standby's wait is not init: Init Duration counts from here.
+  spawned_at_ = std::chrono::steady_clock::now();
+  context_.last_start_activity = spawned_at_;
   arm_init_timeout();
   if (!parked_standby_) return;  // not asked yet: answered when it asks
   auto respond = std::move(*parked_standby_);
@@ -108,7 +110,9 @@ void FunctionPool::maybe_start_standby() {
   c.shutting_down = context_.shutting_down;
   c.runtime_supported = fn_.family != app::RuntimeFamily::Provided;
   c.has_standby = standby_ != nullptr;
-  c.process_starting = context_.starting_anywhere ? context_.starting_anywhere() : starting();
+  c.process_starting =
+      (context_.starting_anywhere ? context_.starting_anywhere() : starting()) ||
+      std::chrono::steady_clock::now() - context_.last_start_activity < kStandbyDelay;
   c.failures = standby_failures_;
   c.limit = limit_;
   switch (standby_decision(c)) {

@@ -21,18 +21,19 @@ namespace serverlite::invoker {
 inline constexpr int kMaxStandbyFailures = 3;
 
 // A standby starts this long after the function's worker went idle with nothing waiting, and only
-// while no runtime process of the app is starting (a worker, or another standby): it must not
-// take the CPU from a cold start an invocation waits for (the next one of a burst comes sooner).
-// When one is starting, the pool looks again after kStandbyRetry.
+// while no runtime process of the app is starting (a worker, or another standby) nor began or
+// ended its start within as long: it must not take the CPU from a cold start an invocation
+// waits for (in a burst of them, the next comes sooner). Else the pool looks again after
+// kStandbyRetry.
 inline constexpr std::chrono::milliseconds kStandbyDelay{20};
-inline constexpr std::chrono::milliseconds kStandbyRetry{50};
+inline constexpr std::chrono::milliseconds kStandbyRetry{20};
 
 struct StandbyConditions {
   bool enabled = false;           // the app is watched
   bool shutting_down = false;
   bool runtime_supported = false; // serverlite's own runtime client (Node.js, Python)
   bool has_standby = false;
-  bool process_starting = false;  // a worker or standby of the app is starting: later
+  bool process_starting = false;  // a worker or standby of the app is starting, or was: later
   int failures = 0;               // standbys that exited before their release, in a row
   int limit = 0;                  // the function's concurrency limit
 };

@@ -316,6 +316,7 @@ std::optional<std::string> Worker::launch(const std::vector<std::string>& extra_
                            bp::process_environment(env), WorkerProcessSetup{});
     impl_->pid = impl_->process->id();
     note_worker(impl_->pid);
+    if (!standby_) context_.last_start_activity = Clock::now();
   } catch (const std::exception& e) {
     state_ = State::Dead;
     impl_->api.stop();
@@ -399,6 +400,7 @@ void Worker::on_runtime_request(http::Request req, http::Responder respond) {
     if (state_ == State::Starting) {
       impl_->init.cancel();
       init_duration_ms_ = ms_since(spawned_at_);
+      context_.last_start_activity = Clock::now();
       if (auto ua = req.header("User-Agent")) pool_.check_interpreter_version(*ua);
       state_ = current_ ? State::Busy : State::Idle;
     }

@@ -252,8 +252,9 @@ class Standby(StandbyApp):
             self.get(sl, "/node")
             standby = self.wait_for_standby(sl, "bootstrap.mjs")
             os.kill(standby, signal.SIGKILL)
-            self.assertTrue(sl.wait_for_log(lambda l: l.startswith("[node] standby process exited")),
-                            sl.stderr())
+            self.assertTrue(
+                sl.wait_for_log(lambda l: l.startswith("[node] standby process exited")),
+                sl.stderr())
             write(self.path("web", "handler.mjs"), NODE % ("n2", "n2"))
             body = self.wait_for_version(sl, "/node", "n2")
             self.assertNotEqual(body["pid"], standby)
