@@ -380,6 +380,10 @@ int Emulator::replace_workers(const std::vector<std::string>& function_keys) {
   return impl_->pools_ ? impl_->pools_->replace_workers(function_keys) : 0;
 }
 
+void Emulator::keep_standbys(bool on) {
+  if (impl_->pools_) impl_->pools_->keep_standbys(on);
+}
+
 platform::Clock& Emulator::clock() { return *impl_->clock_; }
 
 platform::Delivery& Emulator::delivery() { return impl_->delivery_; }

@@ -90,6 +90,9 @@ class Emulator {
   // The code of these functions changed: their warm workers are replaced (invoker::Pools::
   // replace_workers). Returns how many were. On the io thread.
   int replace_workers(const std::vector<std::string>& function_keys);
+  // While the app is watched: each function that has run keeps a standby process, which the
+  // next change of its code releases (invoker/standby.hpp). On the io thread.
+  void keep_standbys(bool on);
 
   // Stops accepting, lets running invocations finish (up to the grace period), stops the
   // workers, closes connections; then calls `done`.

@@ -58,9 +58,11 @@ void AppWatch::start() {
     say("warning: " + *failure + "; code changes need a restart");
     return;
   }
+  emulator_.keep_standbys(true);
   say("watching " + running_.service_dir.string() + " (" +
       std::to_string(watcher_.watched_dirs()) +
-      " directories) for code changes; --no-watch turns this off");
+      " directories) for code changes (each function that has run keeps a process started "
+      "ahead for its next change); --no-watch turns this off");
 }
 
 void AppWatch::on_change(const invoker::WatchChanges& changes) {

@@ -5,7 +5,9 @@ reload     writes bench/results/reload.json: a warm Python and a warm Node.js fu
            save) with a new version string, and the gateway polled every 2 ms (a tighter loop
            would take the CPU the new worker starts on) until the new version answers: the time
            from the rename to that answer (median, p90, worst of --samples), and beside it the
-           new workers' Init Duration, which is most of it. Target: under 100 ms.
+           new workers' Init Duration. While watching, the new worker is the function's standby
+           process (emulator/invoker/standby.hpp), started ahead: its Init Duration counts from
+           its release, the handler's import. Target: under 100 ms.
 coldstart  writes bench/results/coldstart.json: an app of --samples functions per runtime with
            the smallest handler, each invoked once through the gateway (so each is a cold start),
            and Lambda's Init Duration from each REPORT line (median, min, max), beside the bare
@@ -91,7 +93,9 @@ def bench_reload(binary, args, up_class, results_dir):
                 times, polls = [], []
                 for i in range(1, samples + 1):
                     version = f"{name}-{i}"
-                    time.sleep(0.15)  # the previous change's new worker is warm by now
+                    # The previous change's new worker is warm by now, and the next standby
+                    # started.
+                    time.sleep(0.15)
                     begin = time.perf_counter()
                     _save(os.path.join(directory, path), template % version)
                     n = 0

@@ -38,6 +38,10 @@ struct PoolContext {
   // Interpreters on PATH that are version managers' shims, being resolved (probe_interpreter).
   std::map<std::string, std::unique_ptr<InterpreterProbe>, std::less<>> probes;
   bool shutting_down = false;
+  bool keep_standbys = false;  // the app is watched: see standby.hpp
+  std::function<bool()> starting_anywhere;  // a runtime process of the app is starting
+  // When a worker last began or ended its start (standby.hpp).
+  std::chrono::steady_clock::time_point last_start_activity{};
   int live_workers = 0;                    // spawned and not yet reaped
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::function<void()> on_all_exited;     // set by Pools::shutdown
@@ -80,6 +84,11 @@ class FunctionPool {
   // and a worker that was warm, one new worker starts at once, ahead of the next invocation.
   // Returns how many workers were replaced.
   int replace_workers(bool prewarm);
+  // Stops the standby (standby.hpp), if any. A standby that exited tells its pool through
+  // on_dead().
+  void drop_standby();
+  // A worker of it is starting, or its standby has not begun to wait yet.
+  bool starting() const;
   Pools::FunctionStats stats() const;
 
   // The handler's environment, without AWS_LAMBDA_RUNTIME_API.
@@ -107,6 +116,13 @@ class FunctionPool {
   void schedule_growth();
   std::chrono::steady_clock::time_point growth_due() const;  // with someone waiting
   void grow();
+  // Starts a standby when standby.hpp's conditions hold; asked after a worker went idle.
+  void schedule_standby(std::chrono::milliseconds after);
+  void maybe_start_standby();
+  // The standby becomes a (starting) worker, returned; nullptr when there is none alive.
+  std::shared_ptr<Worker> release_standby();
+  // `worker` is the standby, which exited: forgotten.
+  bool standby_ended(Worker& worker);
 
   PoolContext& context_;
   const app::FunctionSpec& fn_;
@@ -129,6 +145,11 @@ class FunctionPool {
   double recent_duration_ms_ = 0;  // moving average of the handler's duration
   std::vector<std::string> environment_;
   bool version_checked_ = false;
+  std::shared_ptr<Worker> standby_;  // not in workers_: no worker for concurrency
+  int standby_failures_ = 0;         // standbys in a row that exited before their release
+  bool standby_due_ = false;         // the next worker started is the standby (replace_workers)
+  boost::asio::steady_timer standby_timer_;
+  bool standby_scheduled_ = false;
 };
 
 }  // namespace serverlite::invoker

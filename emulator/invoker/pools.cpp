@@ -14,6 +14,7 @@
 #include "emulator/invoker/function_pool.hpp"
 #include "emulator/invoker/lambda_log.hpp"
 #include "emulator/invoker/runtime_files.hpp"
+#include "emulator/invoker/standby.hpp"
 
 namespace serverlite::invoker {
 
@@ -163,7 +164,8 @@ FunctionPool::FunctionPool(PoolContext& context, const app::FunctionSpec& fn)
       limit_(std::max(0, fn.reserved_concurrency
                              ? std::min(*fn.reserved_concurrency, context.options.max_concurrency)
                              : context.options.max_concurrency)),
-      grow_timer_(context.io) {
+      grow_timer_(context.io),
+      standby_timer_(context.io) {
   const auto& app = context.app;
   std::map<std::string, std::string> env = {
       {"AWS_LAMBDA_FUNCTION_NAME", fn.name},
@@ -366,6 +368,12 @@ void FunctionPool::grow() {
 }
 
 std::shared_ptr<Worker> FunctionPool::spawn(Invocation& fails) {
+  // The code changed while the limit was reached (by workers finishing on the old code): the
+  // first new worker after that is the standby.
+  if (standby_due_) {
+    standby_due_ = false;
+    if (auto standby = release_standby()) return standby;
+  }
   auto worker = std::make_shared<Worker>(context_, *this, fn_);
   workers_.push_back(worker);
   auto failure = worker->start();
@@ -397,18 +405,32 @@ void FunctionPool::on_idle(Worker& worker) {
     if (worker.state() == Worker::State::Idle && !worker.has_invocation()) worker.kill();
     return;
   }
-  if (waiting_.empty() || worker.state() != Worker::State::Idle || worker.has_invocation()) return;
-  auto next = take_next();
-  end_episode_if_drained();
-  if (!next) return;
-  worker.assign(std::move(*next));
-  if (!waiting_.empty() && may_grow(live_workers())) schedule_growth();
+  auto free = [&] { return worker.state() == Worker::State::Idle && !worker.has_invocation(); };
+  if (!waiting_.empty() && free()) {
+    auto next = take_next();
+    end_episode_if_drained();
+    if (next) {
+      worker.assign(std::move(*next));
+      if (!waiting_.empty() && may_grow(live_workers())) schedule_growth();
+    }
+  }
+  // Nothing waits for it: soon a moment to start the function's standby, if it has none.
+  if (free()) schedule_standby(kStandbyDelay);
 }
 
 void FunctionPool::on_dead(Worker& worker) {
+  if (standby_ended(worker)) return;
   std::erase(retired_, &worker);
   std::erase_if(workers_, [&](const auto& w) { return w.get() == &worker; });
   if (waiting_.empty() || context_.shutting_down) return;
+  // A worker starting without an invocation (one replacing this one after a code change, say)
+  // takes the oldest waiting at its first poll: no second cold start for it (see grow()).
+  for (auto& w : workers_) {
+    if (w->state() == Worker::State::Starting && !w->has_invocation()) {
+      if (may_grow(live_workers())) schedule_growth();
+      return;
+    }
+  }
   if (live_workers() < limit_) {
     auto next = take_next();
     end_episode_if_drained();
@@ -439,6 +461,7 @@ bool FunctionPool::takes_work(const Worker& worker) const {
 
 int FunctionPool::replace_workers(bool prewarm) {
   int replaced = 0;
+  standby_failures_ = 0;  // standbys that failed may have failed for the code that changed
   bool was_warm = false;
   for (auto& w : workers_) {
     if (w->state() == Worker::State::Dead || retired(*w)) continue;
@@ -453,7 +476,16 @@ int FunctionPool::replace_workers(bool prewarm) {
       w->kill();  // on_dead removes it
     }
   }
-  if (prewarm && was_warm && !context_.shutting_down && limit_ > 0 && live_workers() < limit_) {
+  if (!prewarm || context_.shutting_down || limit_ <= 0) return replaced;
+  // The standby, already started, imports the new code; with the limit reached, it is the next
+  // worker the pool starts (spawn).
+  standby_due_ = false;
+  if (live_workers() >= limit_) {
+    standby_due_ = standby_ != nullptr;
+    return replaced;
+  }
+  if (release_standby()) return replaced;
+  if (was_warm) {  // else a new process, ahead of the next invocation
     auto worker = std::make_shared<Worker>(context_, *this, fn_);
     workers_.push_back(worker);
     if (auto failure = worker->start()) {
@@ -466,6 +498,7 @@ int FunctionPool::replace_workers(bool prewarm) {
 
 void FunctionPool::kill_all() {
   for (auto& w : workers_) w->kill();
+  drop_standby();
 }
 
 Pools::FunctionStats FunctionPool::stats() const {
@@ -515,6 +548,9 @@ Pools::Pools(asio::io_context& io, const app::AppSpec& app, InvokerOptions optio
     if (fn.family == app::RuntimeFamily::Python) context_->probe_interpreter("python3");
     if (fn.family == app::RuntimeFamily::Node) context_->probe_interpreter("node");
   }
+  context_->starting_anywhere = [this] {
+    return std::any_of(pools_.begin(), pools_.end(), [](auto& p) { return p.second->starting(); });
+  };
 }
 
 Pools::~Pools() {
@@ -599,6 +635,12 @@ int Pools::replace_workers(const std::vector<std::string>& function_keys, bool p
   for (const auto& key : function_keys)
     if (auto it = pools_.find(key); it != pools_.end()) replaced += it->second->replace_workers(prewarm);
   return replaced;
+}
+
+void Pools::keep_standbys(bool on) {
+  context_->keep_standbys = on;
+  if (!on)
+    for (auto& [_, pool] : pools_) pool->drop_standby();
 }
 
 Pools::FunctionStats Pools::stats(const std::string& function_key) const {

@@ -70,6 +70,10 @@ class Pools : public Invoker {
   // are ignored. Returns how many workers were replaced.
   int replace_workers(const std::vector<std::string>& function_keys, bool prewarm = true);
 
+  // While the app is watched, each function that has run keeps one standby process for its next
+  // code change (see standby.hpp). Off: standbys are stopped.
+  void keep_standbys(bool on);
+
   struct FunctionStats {
     int workers = 0;
     int busy = 0;

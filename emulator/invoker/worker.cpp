@@ -157,6 +157,23 @@ Worker::~Worker() {
 }
 
 std::optional<std::string> Worker::start() {
+  if (auto failure = open_runtime_api()) return failure;
+  // A TypeScript handler is built first (off the io thread), when what it was built from changed.
+  std::optional<std::string> failure;
+  if (auto ts = typescript_launch(failure)) {
+    building_ = true;
+    context_.ts_builder.ensure(
+        std::move(ts->job),
+        [weak = weak_from_this(), entry = ts->entry, env = ts->env](const build::BuildResult& r) {
+          if (auto self = weak.lock()) self->after_build(r, entry, env);
+        });
+    return std::nullopt;
+  }
+  if (failure) return failure;
+  return launch({});
+}
+
+std::optional<std::string> Worker::open_runtime_api() {
   std::weak_ptr<Worker> weak = weak_from_this();
   http::ServerOptions options{.body_limit = 64 * 1024 * 1024};
   options.screen = [weak](std::uint16_t peer_port, std::uint16_t local_port) {
@@ -188,33 +205,39 @@ std::optional<std::string> Worker::start() {
     return error_document("Runtime.InvalidEntrypoint",
                           std::string("cannot start the runtime: ") + e.what());
   }
-  // A TypeScript handler is built first (off the io thread), when what it was built from changed.
-  if (fn_.family == app::RuntimeFamily::Node) {
-    if (auto entry = build::typescript_entry(context_.app.service_dir, fn_.handler);
-        !entry.empty()) {
-      auto config = build::esbuild_config(*context_.app.document, fn_, entry);
-      if (config.disabled) {
-        state_ = State::Dead;
-        impl_->api.stop();
-        return error_document("Runtime.InvalidEntrypoint", config.disabled_reason);
-      }
-      for (const auto& w : config.warnings) context_.log_once(fn_.key, "serverless.yml: " + w);
-      build::BuildJob job{.service_dir = context_.app.service_dir,
-                          .entry = entry,
-                          .args = config.args,
-                          .format = config.format,
-                          .out_root = build::build_root(context_.app.service_dir)};
-      std::vector<std::string> env = {"LAMBDA_TASK_ROOT=" + job.out_root.string()};
-      if (config.set_node_options) env.push_back("NODE_OPTIONS=--enable-source-maps");
-      building_ = true;
-      context_.ts_builder.ensure(
-          std::move(job), [weak, entry, env = std::move(env)](const build::BuildResult& r) {
-            if (auto self = weak.lock()) self->after_build(r, entry, env);
-          });
-      return std::nullopt;
-    }
+  return std::nullopt;
+}
+
+std::unique_ptr<Worker::TsLaunch> Worker::typescript_launch(std::optional<std::string>& failure) {
+  if (fn_.family != app::RuntimeFamily::Node) return nullptr;
+  auto entry = build::typescript_entry(context_.app.service_dir, fn_.handler);
+  if (entry.empty()) return nullptr;
+  auto config = build::esbuild_config(*context_.app.document, fn_, entry);
+  if (config.disabled) {
+    state_ = State::Dead;
+    impl_->api.stop();
+    failure = error_document("Runtime.InvalidEntrypoint", config.disabled_reason);
+    return nullptr;
   }
-  return launch({});
+  for (const auto& w : config.warnings) context_.log_once(fn_.key, "serverless.yml: " + w);
+  auto ts = std::make_unique<TsLaunch>();
+  ts->entry = entry;
+  ts->job = build::BuildJob{.service_dir = context_.app.service_dir,
+                            .entry = entry,
+                            .args = config.args,
+                            .format = config.format,
+                            .out_root = build::build_root(context_.app.service_dir)};
+  ts->env = {"LAMBDA_TASK_ROOT=" + ts->job.out_root.string()};
+  if (config.set_node_options) ts->env.push_back("NODE_OPTIONS=--enable-source-maps");
+  return ts;
+}
+
+void Worker::log_build(const build::BuildResult& result, const std::filesystem::path& entry) {
+  if (!result.ok || !result.built) return;
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.0f", result.ms);
+  context_.log(fn_.key, "built " + entry.string() + " with " + result.esbuild + " in " + ms +
+                            " ms" + (result.message.empty() ? "" : ":\n" + result.message));
 }
 
 void Worker::after_build(const build::BuildResult& result, const std::filesystem::path& entry,
@@ -227,12 +250,7 @@ void Worker::after_build(const build::BuildResult& result, const std::filesystem
     pool_.on_dead(*this);
     return;
   }
-  if (result.ok && result.built) {
-    char ms[32];
-    std::snprintf(ms, sizeof ms, "%.0f", result.ms);
-    context_.log(fn_.key, "built " + entry.string() + " with " + result.esbuild + " in " + ms +
-                              " ms" + (result.message.empty() ? "" : ":\n" + result.message));
-  }
+  log_build(result, entry);
   std::optional<std::string> failure;
   std::string type = "Runtime.InvalidEntrypoint";
   if (!result.ok) {
@@ -274,6 +292,8 @@ std::optional<std::string> Worker::launch(const std::vector<std::string>& extra_
         exe = context_.app.service_dir / "bootstrap";
         break;
     }
+    // Our runtime clients take it off their argv before anything of the handler's runs.
+    if (standby_ && !exe.empty()) args.push_back("--standby");
     if (exe.empty()) {
       state_ = State::Dead;
       impl_->api.stop();
@@ -296,6 +316,7 @@ std::optional<std::string> Worker::launch(const std::vector<std::string>& extra_
                            bp::process_environment(env), WorkerProcessSetup{});
     impl_->pid = impl_->process->id();
     note_worker(impl_->pid);
+    if (!standby_) context_.last_start_activity = Clock::now();
   } catch (const std::exception& e) {
     state_ = State::Dead;
     impl_->api.stop();
@@ -313,6 +334,11 @@ std::optional<std::string> Worker::launch(const std::vector<std::string>& extra_
   impl_->process->async_wait([self = shared_from_this()](boost::system::error_code, int) {
     self->on_exit(self->impl_->process->native_exit_code());
   });
+  if (!standby_) arm_init_timeout();  // a standby's init begins at its release
+  return std::nullopt;
+}
+
+void Worker::arm_init_timeout() {
   impl_->init.expires_after(context_.options.init_timeout);
   impl_->init.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->state_ != State::Starting) return;
@@ -323,7 +349,6 @@ std::optional<std::string> Worker::launch(const std::vector<std::string>& extra_
     else
       self->kill();
   });
-  return std::nullopt;
 }
 
 void Worker::assign(Invocation invocation) {
@@ -366,11 +391,16 @@ void Worker::on_runtime_request(http::Request req, http::Responder respond) {
     return respond(runtime_error_response(404, "NotFound", "unknown Runtime API path"));
   path.remove_prefix(kRuntimePrefix.size());
 
+  if (req.method == "GET" && path == "serverlite/standby") return on_standby_request(respond);
   if (req.method == "GET" && path == "invocation/next") {
     if (state_ == State::Dead) return;  // the process is being killed; never answer
+    if (standby_ && !awake_)
+      return respond(runtime_error_response(409, "NotReleased",
+                                            "a standby asks for work only once released"));
     if (state_ == State::Starting) {
       impl_->init.cancel();
       init_duration_ms_ = ms_since(spawned_at_);
+      context_.last_start_activity = Clock::now();
       if (auto ua = req.header("User-Agent")) pool_.check_interpreter_version(*ua);
       state_ = current_ ? State::Busy : State::Idle;
     }
@@ -595,10 +625,12 @@ void Worker::on_exit(int wait_status) {
     complete(InvokeStatus::FunctionError, error_document("Runtime.ExitError", message),
              "Runtime.ExitError", "error");
   } else if (!expected && !untouched && !context_.shutting_down) {
-    context_.log(fn_.key, "worker exited (" + exit_description(wait_status) + ")");
+    context_.log(fn_.key, std::string(standby() ? "standby process" : "worker") + " exited (" +
+                              exit_description(wait_status) + ")");
   }
   impl_->api.stop();
   parked_next_.reset();
+  parked_standby_.reset();
   auto self = shared_from_this();
   pool_.on_dead(*this);
   if (untouched) pool_.submit(std::move(*untouched));  // already admitted: it waits, never throttled

@@ -16,6 +16,9 @@
 //   process exits, as the managed runtime does.
 // - console.* lines get Lambda's prefix: "<ISO time>\t<request id>\t<LEVEL>\t<message>".
 // - Announces itself with User-Agent "serverlite-runtime/node/<version>".
+// - Started as `node bootstrap.mjs --standby`, it is a standby (emulator/invoker/standby.hpp):
+//   before it imports the handler it waits on GET /runtime/serverlite/standby, which answers once
+//   serverlite releases it. The flag is taken off process.argv first.
 
 // Only what the first invocation needs is loaded: node:http (its agent, parser and client) is
 // replaced by the few lines over node:net below, which Node has loaded at start anyway.
@@ -25,6 +28,9 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import util from "node:util";
+
+const STANDBY = process.argv[2] === "--standby";
+if (STANDBY) process.argv.splice(2, 1);
 
 const API_PREFIX = "/2018-06-01/runtime";
 const ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type";
@@ -502,6 +508,18 @@ async function main() {
   if (!Number.isInteger(apiPort) || apiPort <= 0) {
     process.stderr.write("bootstrap.mjs: AWS_LAMBDA_RUNTIME_API is not set to host:port\n");
     process.exit(2);
+  }
+  if (STANDBY) {
+    try {
+      const res = await request("GET", "/serverlite/standby");
+      if (res.status !== 200) throw new Error(`serverlite/standby answered ${res.status}`);
+    } catch {
+      fatalApiError();
+      return;
+    }
+    // What the preload decided from the app's files at start-up is decided again as they are now.
+    const recheck = globalThis[Symbol.for("serverlite.preload.released")];
+    if (typeof recheck === "function") recheck();
   }
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
   let handler;

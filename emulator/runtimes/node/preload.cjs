@@ -66,11 +66,18 @@ if (process.env.SERVERLITE_SDK_CACHE) {
   };
 
   registerImportHook();
+  // A standby process (emulator/invoker/standby.hpp) loads this long before it imports the
+  // handler, whose files may change meanwhile: its runtime client calls this once released. A
+  // hook registered already stays (it only adds the SDK where resolution fails).
+  Object.defineProperty(globalThis, Symbol.for("serverlite.preload.released"),
+                        { value: registerImportHook });
 }
 
 // import of a bare specifier does not read NODE_PATH: an ES module handler needs a resolve hook.
 // Registering one costs a loader thread on Node 20, so only where it can matter.
+var importHookRegistered = false;  // var: the call above runs before this line
 function registerImportHook() {
+  if (importHookRegistered) return;
   if (typeof Module.register !== "function" && typeof Module.registerHooks !== "function") return;
   const root = process.env.LAMBDA_TASK_ROOT;
   const handler = process.env._HANDLER || "";
@@ -80,6 +87,7 @@ function registerImportHook() {
   if (bundlesSdk(path.dirname(base))) return;
   const { nodeModules, lib } = sdk();
   const data = { nodeModules, generation, runtime, sdkModule: require.resolve("./sdk.cjs") };
+  importHookRegistered = true;
   if (typeof Module.registerHooks === "function") {
     // Node 22.15 and later: synchronous hooks on this thread, no loader thread.
     Module.registerHooks({ resolve: (specifier, context, next) =>

@@ -12,6 +12,9 @@ Contract (the emulator's side is emulator/invoker/worker.cpp):
   /runtime/init/error and the process exits with status 1, as the managed runtime does.
 - Announces itself with User-Agent "serverlite-runtime/python/<version>", so the emulator can warn
   when the interpreter does not match the declared runtime.
+- Started as `python3 -u bootstrap.py --standby`, it is a standby (emulator/invoker/standby.hpp):
+  before it imports the handler it waits on GET /runtime/serverlite/standby, which answers once
+  serverlite releases it. The flag is taken off sys.argv first.
 """
 
 # Only what the first invocation needs is imported here: a cold start pays for every module.
@@ -255,6 +258,11 @@ class RuntimeApi:
         inv.cognito_identity = response.getheader("Lambda-Runtime-Cognito-Identity")
         return inv
 
+    def wait_for_release(self):
+        response, body = self._request("GET", "/serverlite/standby")
+        if response.status != 200:
+            raise RuntimeError("serverlite/standby answered %d: %r" % (response.status, body[:200]))
+
     def post_response(self, request_id, payload, content_type="application/json"):
         self._request("POST", "/invocation/%s/response" % request_id, payload,
                       {"Content-Type": content_type})
@@ -473,6 +481,9 @@ def handle(api, handler, inv, streams):
 
 
 def main():
+    standby = sys.argv[1:2] == ["--standby"]
+    if standby:
+        del sys.argv[1]
     try:
         api = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     except (KeyError, ValueError):
@@ -481,6 +492,11 @@ def main():
     streams = StdStreams()
     setup_logging()
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    if standby:
+        try:
+            api.wait_for_release()
+        except (OSError, ApiError, ValueError, RuntimeError):
+            return 1  # the emulator has gone away, or stopped this standby
 
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""), task_root)
