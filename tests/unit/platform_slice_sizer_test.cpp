@@ -27,6 +27,19 @@ TEST(SliceSizer, SlicesShrinkWhenRowsAreSlowAndGrowWhenFast) {
   EXPECT_EQ(sizer.rows(), 5000u);
 }
 
+TEST(SliceSizer, OneCheapSliceAtMostDoublesTheNext) {
+  SliceSizer sizer;
+  for (int i = 0; i < 8; ++i)
+    sizer.run([](std::size_t rows) {
+      std::this_thread::sleep_for(std::chrono::microseconds(40 * rows));
+      return true;
+    });
+  std::size_t sized = sizer.rows();
+  sizer.run([](std::size_t) { return true; });  // nearly free
+  EXPECT_GT(sizer.rows(), sized);
+  EXPECT_LE(sizer.rows(), 2 * sized);
+}
+
 TEST(SliceSizer, TheLastSliceSaysNothingOfTheCost) {
   SliceSizer sizer;
   std::size_t first = sizer.rows();
