@@ -30,6 +30,7 @@
 #include "emulator/invoker/lambda_log.hpp"
 #include "emulator/invoker/leftovers.hpp"
 #include "emulator/invoker/process_tree.hpp"
+#include "emulator/invoker/opt_mount.hpp"
 #include "emulator/invoker/process_v2.hpp"
 
 namespace serverlite::invoker {
@@ -79,14 +80,18 @@ void close_on_exec_from_3() {
 }
 
 // Runs in the child between fork and exec. A process group of its own lets a timeout kill
-// whatever the handler started; PR_SET_PDEATHSIG makes the kernel kill the worker if serverlite
-// dies without stopping it (kill -9, a crash), so no worker outlives its emulator.
+// whatever the handler started; the function's layers go under /opt (opt_mount.hpp), before
+// anything that a change of credentials would reset; PR_SET_PDEATHSIG makes the kernel kill the
+// worker if serverlite dies without stopping it (kill -9, a crash), so no worker outlives its
+// emulator.
 struct WorkerProcessSetup {
   pid_t parent = ::getpid();
+  const OptMount* opt = nullptr;
   template <class Launcher>
   boost::system::error_code on_exec_setup(Launcher&, const std::filesystem::path&,
                                           const char* const*) {
     ::setpgid(0, 0);
+    if (opt && opt->wanted()) mount_layers_at_opt(*opt);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // serverlite died before prctl took effect
     close_on_exec_from_3();
@@ -309,11 +314,12 @@ std::optional<std::string> Worker::launch(const std::vector<std::string>& extra_
     env.push_back(run_marker());  // inherited by all it starts: see leftovers.hpp
     build::add_layer_paths(fn_, env);
     for (const auto& extra : extra_env) set_variable(env, extra);
+    OptMount opt = prepare_opt_mount(fn_.layers);
 
     impl_->process.emplace(context_.io, exe, args,
                            bp::process_stdio{nullptr, impl_->out, impl_->err},
                            bp::process_start_dir(context_.app.service_dir),
-                           bp::process_environment(env), WorkerProcessSetup{});
+                           bp::process_environment(env), WorkerProcessSetup{::getpid(), &opt});
     impl_->pid = impl_->process->id();
     note_worker(impl_->pid);
     if (!standby_) context_.last_start_activity = Clock::now();

@@ -22,7 +22,8 @@ class AccessLines(ServerTestCase):
         status, _, _ = self.sl.gateway("GET", "/hello")
         self.assertEqual(status, 200)
         self.assertTrue(self.sl.wait_for_log(
-            lambda l: re.fullmatch(r"\[gateway\] GET /hello 200 \d+\.\d+ ms", l)), self.sl.stderr())
+            lambda l: re.fullmatch(r"\[gateway\] GET /hello 200 \d+\.\d+ ms -> hello", l)),
+            self.sl.stderr())
         self.sl.boto3_client("dynamodb").list_tables()
         self.assertTrue(self.sl.wait_for_log(
             lambda l: re.fullmatch(r"\[aws\] DynamoDB\.ListTables 200 \d+\.\d+ ms", l)),
