@@ -1,7 +1,7 @@
 // Where a function's layers appear to its handler. Lambda extracts layers into /opt and puts
 // /opt/python, /opt/nodejs/node_modules, /opt/bin and /opt/lib on the runtime's search paths;
-// serverlite cannot assume a writable /opt, so it puts each layer's own directories on the same
-// variables, in the same places, instead.
+// serverlite mounts them on /opt only where the kernel allows it (invoker/opt_mount.hpp), so it
+// puts each layer's own directories on the same variables, in the same places, instead.
 #pragma once
 
 #include <string>
