@@ -91,7 +91,7 @@ class TypeScript(unittest.TestCase):
         sl = self.server()
         res, body = self.invoke(sl, "broken")
         self.assertEqual(res.get("FunctionError"), "Unhandled")
-        self.assertEqual(body["errorType"], "Runtime.UserCodeSyntaxError")
+        self.assertEqual(body["errorType"], "Runtime.UserCodeSyntaxError", body)
         self.assertIn("src/broken.ts:3", body["errorMessage"])
         # The others still run.
         res, body = self.invoke(sl, "esm")
