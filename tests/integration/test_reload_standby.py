@@ -69,42 +69,41 @@ def main(event, context):
 """
 
 
+def stat_fields(pid):
+    """The fields of /proc/<pid>/stat after the command's name (state first), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:].split()
+
+
 def children(parent):
     """{pid: cmdline} of the live processes whose parent is `parent`."""
     out = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
+        fields = stat_fields(entry)
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
             with open(f"/proc/{entry}/cmdline", "rb") as f:
                 cmdline = f.read().split(b"\0")
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[1]) == parent:
+        if fields and fields[0] != "Z" and int(fields[1]) == parent:
             out[int(entry)] = [c.decode(errors="replace") for c in cmdline if c]
     return out
 
 
 def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 def cpu_ticks(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+    fields = stat_fields(pid)
+    return None if fields is None else int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def parked(pid, quiet=0.2):
